@@ -1,0 +1,14 @@
+package io.hydra.spi.scheduler;
+
+import java.util.Optional;
+
+/** Either a node, or the reason no node fits. */
+public record Placement(Optional<String> nodeId, String reason) {
+    public static Placement on(String nodeId) {
+        return new Placement(Optional.of(nodeId), "");
+    }
+
+    public static Placement none(String reason) {
+        return new Placement(Optional.empty(), reason);
+    }
+}
