@@ -75,7 +75,9 @@ public final class ConmonLauncher {
             env.put("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
             env.put("_OCI_SYNCPIPE", "3");
             env.put("_OCI_STARTPIPE", "4");
-            pid = Spawner.spawn(conmon.toString(), argv, env, List.of(sync[1], start[0]));
+            // conmon drops an "oom" file into its working directory: keep it in the container's own
+            pid = Spawner.spawn(conmon.toString(), argv, env, List.of(sync[1], start[0]),
+                    request.containerDir().toString());
         } catch (RuntimeException e) {
             closeAll(sync[0], sync[1], start[0], start[1]);
             throw new MonitorException("cannot start conmon: " + e.getMessage(), e);
@@ -111,8 +113,8 @@ public final class ConmonLauncher {
         ProcessIdentity monitor = ProcessIdentity.of(monitorPid).orElseThrow(() ->
                 new MonitorException("conmon for " + request.name() + " died right after creating the container"));
         Map<String, String> attributes = Map.of(
-                ATTACH_SOCKET, request.socketDir().resolve(request.containerId()).resolve("attach").toString(),
-                CONTROL_FIFO, request.socketDir().resolve(request.containerId()).resolve("ctl").toString(),
+                ATTACH_SOCKET, request.bundle().resolve("attach").toString(),
+                CONTROL_FIFO, request.bundle().resolve("ctl").toString(),
                 PERSIST_DIR, persistDir.toString());
         return new Launched(monitor, container, stayChild, attributes);
     }
@@ -120,7 +122,7 @@ public final class ConmonLauncher {
     private List<String> arguments(LaunchRequest r, Path persistDir, Path conmonPidFile, boolean stayChild) {
         List<String> a = new ArrayList<>();
         a.add(conmon.toString());
-        a.addAll(List.of("--api-version", "1",
+        a.addAll(List.of("--api-version",
                 "-c", r.containerId(), "-u", r.containerId(), "-n", r.name() == null ? r.containerId() : r.name(),
                 "-r", r.runtime().binary().toString(),
                 "--runtime-arg", "--root=" + r.runtime().stateRoot(),
@@ -131,6 +133,7 @@ public final class ConmonLauncher {
                 "-l", "k8s-file:" + r.logFile(),
                 "--log-level", logLevel,
                 "--socket-dir-path", r.socketDir().toString(),
+                // the attach socket goes in the bundle, reached through /proc/self/fd: no 108-byte path limit
                 "--full-attach",
                 "--conmon-pidfile", conmonPidFile.toString()));
         if (r.stdin()) {
@@ -166,6 +169,7 @@ public final class ConmonLauncher {
                 continue;
             }
             if (n <= 0) {
+                // end of file without a report: conmon died, or the runtime failed without a word
                 return out.toString(StandardCharsets.UTF_8);
             }
             out.write(buffer, 0, (int) n);

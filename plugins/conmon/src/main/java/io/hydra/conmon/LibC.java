@@ -32,6 +32,8 @@ public interface LibC {
 
     int posix_spawn_file_actions_addclosefrom_np(Pointer actions, int from);
 
+    int posix_spawn_file_actions_addchdir_np(Pointer actions, String path);
+
     int posix_spawnattr_init(Pointer attributes);
 
     int posix_spawnattr_destroy(Pointer attributes);

@@ -22,9 +22,10 @@ final class Spawner {
 
     /**
      * @param inherited descriptors of this process to hand over, in order, as 3, 4, ... in the child
+     * @param workDir   the child's working directory
      * @return the child's pid
      */
-    static int spawn(String path, List<String> argv, Map<String, String> env, List<Integer> inherited) {
+    static int spawn(String path, List<String> argv, Map<String, String> env, List<Integer> inherited, String workDir) {
         Pointer actions = Memory.allocateDirect(LibC.RUNTIME, 256);
         Pointer attributes = Memory.allocateDirect(LibC.RUNTIME, 512);
         Pointer sigset = Memory.allocateDirect(LibC.RUNTIME, 128);
@@ -40,6 +41,7 @@ final class Spawner {
                 check(C.posix_spawn_file_actions_adddup2(actions, fd, target++), "adddup2");
             }
             check(C.posix_spawn_file_actions_addclosefrom_np(actions, target), "addclosefrom_np");
+            check(C.posix_spawn_file_actions_addchdir_np(actions, workDir), "addchdir_np");
             check(C.sigemptyset(sigset), "sigemptyset");
             check(C.posix_spawnattr_setsigmask(attributes, sigset), "setsigmask");
             check(C.sigfillset(sigset), "sigfillset");

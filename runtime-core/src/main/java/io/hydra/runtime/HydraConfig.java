@@ -1,0 +1,71 @@
+package io.hydra.runtime;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The daemon's settings; each is also a {@code hydra daemon --flag} (see bin/hydra). */
+@ConfigMapping(prefix = "hydra")
+public interface HydraConfig {
+    /** Durable state: the database, container directories, exit files. */
+    @WithDefault("/var/lib/hydra")
+    Path root();
+
+    /** The gRPC Unix socket. */
+    @WithDefault("/run/hydra/hydra.sock")
+    Path socket();
+
+    /** A group allowed to use the socket (0660); without it the socket is 0600, root only. */
+    Optional<String> socketGroup();
+
+    /** This node's name; the hostname when unset. */
+    Optional<String> nodeId();
+
+    /** The default monitor strategy, by plugin name. */
+    @WithDefault("eager")
+    String monitor();
+
+    /** gRPC over TCP, only with mutual TLS: HOST:PORT. */
+    Optional<String> listen();
+
+    Tls tls();
+
+    Runtime runtime();
+
+    /** What to do with a running container whose monitor died. */
+    @WithDefault("restart")
+    OrphanPolicy orphanPolicy();
+
+    /** How often the daemon re-checks every container and monitor, behind inotify and pidfd notifications. */
+    @WithDefault("2s")
+    Duration reconcileInterval();
+
+    /** Default grace period of stop and restart, in seconds, before SIGKILL. */
+    @WithDefault("10")
+    int stopTimeout();
+
+    interface Tls {
+        Optional<Path> cert();
+
+        Optional<Path> key();
+
+        /** The CA that client certificates must chain to. */
+        Optional<Path> ca();
+    }
+
+    interface Runtime {
+        /** The OCI runtime binary (runc; crun cannot run containers on hybrid cgroup hosts). */
+        @WithDefault("/usr/sbin/runc")
+        Path path();
+    }
+
+    enum OrphanPolicy {
+        /** Take the container down and start it again under a new monitor. */
+        restart,
+        /** Keep it running, status {@code orphaned}, still stoppable by signal. */
+        keep
+    }
+}
