@@ -2,6 +2,7 @@ package io.hydra.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -46,6 +47,16 @@ public interface HydraConfig {
     /** Default grace period of stop and restart, in seconds, before SIGKILL. */
     @WithDefault("10")
     int stopTimeout();
+
+    /** The loopback port of health (/q/health) and Prometheus metrics (/q/metrics); 0 picks a free one. */
+    @WithDefault("9470")
+    int httpPort();
+
+    /**
+     * Plugin settings by type, name and key: {@code hydra.plugin.monitor.eager.conmon-path=/usr/bin/conmon}. Each
+     * plugin gets its own map and nothing else.
+     */
+    Map<String, Map<String, Map<String, String>>> plugin();
 
     interface Tls {
         Optional<Path> cert();

@@ -1,0 +1,504 @@
+package io.hydra.cli;
+
+import java.io.File;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.hydra.api.v1.Container;
+import io.hydra.api.v1.CreateRequest;
+import io.hydra.api.v1.Empty;
+import io.hydra.api.v1.Event;
+import io.hydra.api.v1.EventsRequest;
+import io.hydra.api.v1.ExecOutput;
+import io.hydra.api.v1.ExecRequest;
+import io.hydra.api.v1.InfoResponse;
+import io.hydra.api.v1.KillRequest;
+import io.hydra.api.v1.ListRequest;
+import io.hydra.api.v1.LogChunk;
+import io.hydra.api.v1.LogsRequest;
+import io.hydra.api.v1.Ref;
+import io.hydra.api.v1.RemoveRequest;
+import io.hydra.api.v1.StatsResponse;
+import io.hydra.api.v1.StopRequest;
+import io.hydra.api.v1.TopResponse;
+import io.hydra.api.v1.VersionResponse;
+import io.hydra.api.v1.WaitResponse;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** The {@code hydra} command line: a gRPC client of the daemon. Exit status 0 ok, 1 failed, 2 usage. */
+@Command(name = "hydra", mixinStandardHelpOptions = true, version = "hydra 0.1.0",
+        description = "Containers that outlive their daemon.",
+        subcommands = {Hydra.Run.class, Hydra.Create.class, Hydra.Start.class, Hydra.Stop.class, Hydra.Kill.class,
+                Hydra.Pause.class, Hydra.Resume.class, Hydra.Restart.class, Hydra.Rm.class, Hydra.Ps.class,
+                Hydra.Inspect.class, Hydra.Logs.class, Hydra.Wait.class, Hydra.Exec.class, Hydra.Top.class,
+                Hydra.Stats.class, Hydra.Events.class, Hydra.Info.class, Hydra.Version.class})
+public final class Hydra {
+    static final int FAILED = 1;
+
+    @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")
+    String host;
+
+    @Option(names = "--tls-cert", description = "client certificate for tcp://")
+    File tlsCert;
+
+    @Option(names = "--tls-key", description = "client key (PKCS#8 PEM) for tcp://")
+    File tlsKey;
+
+    @Option(names = "--tls-ca", description = "CA of the daemon's certificate for tcp://")
+    File tlsCa;
+
+    Map<String, String> env = System.getenv();
+
+    public static void main(String[] args) {
+        // Netty warns about socket options a Unix socket ignores; the user has nothing to do about it
+        java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty").setLevel(java.util.logging.Level.SEVERE);
+        System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv()));
+    }
+
+    /** Runs one command; the tests call this in-process. */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        Hydra hydra = new Hydra();
+        hydra.env = env;
+        CommandLine cl = new CommandLine(hydra);
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("hydra: " + message(e, hydra.resolvedHost()));
+            commandLine.getErr().flush();
+            return FAILED;
+        });
+        int status = cl.execute(args);
+        out.flush();
+        err.flush();
+        return status;
+    }
+
+    String resolvedHost() {
+        if (host != null) {
+            return host;
+        }
+        String fromEnv = env.get("HYDRA_HOST");
+        return fromEnv != null && !fromEnv.isEmpty() ? fromEnv : "unix:///run/hydra/hydra.sock";
+    }
+
+    DaemonConnection connect() {
+        return new DaemonConnection(resolvedHost(), tlsCert, tlsKey, tlsCa);
+    }
+
+    private static String message(Exception e, String host) {
+        if (e instanceof StatusRuntimeException s) {
+            if (s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                return "cannot reach the hydra daemon at " + host + " (is it running?): "
+                        + s.getStatus().getDescription();
+            }
+            String d = s.getStatus().getDescription();
+            return d != null ? d : s.getStatus().getCode().toString();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /** A subcommand that talks to the daemon. */
+    abstract static class DaemonCommand implements Callable<Integer> {
+        @ParentCommand
+        Hydra hydra;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        PrintWriter out() {
+            return spec.commandLine().getOut();
+        }
+
+        PrintWriter err() {
+            return spec.commandLine().getErr();
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            try (DaemonConnection c = hydra.connect()) {
+                return call(c);
+            }
+        }
+
+        abstract int call(DaemonConnection c) throws Exception;
+
+        /** Copies a log or output stream to our stdout and stderr. */
+        void write(LogChunk chunk) {
+            PrintWriter w = chunk.getStream() == LogChunk.Stream.STDERR ? err() : out();
+            w.print(chunk.getData().toString(StandardCharsets.UTF_8));
+            w.flush();
+        }
+    }
+
+    abstract static class CreateOptions extends DaemonCommand {
+        @Option(names = "--name", required = true, description = "the container's name")
+        String name;
+
+        @Option(names = "--bundle", description = "an OCI bundle directory (config.json and rootfs)")
+        String bundle;
+
+        @Option(names = "--rootfs", description = "a root filesystem; the command follows --")
+        String rootfs;
+
+        @Option(names = "--monitor", description = "monitor strategy: eager or lazy (default: the daemon's)")
+        String monitor;
+
+        @Option(names = {"-e", "--env"}, description = "KEY=VALUE for the process (with --rootfs)")
+        List<String> envVars = new ArrayList<>();
+
+        @Option(names = {"-i", "--interactive"}, description = "keep stdin open")
+        boolean interactive;
+
+        @Option(names = "--net", description = "with --rootfs: 'none' (own network namespace, default) or 'host'")
+        String net = "none";
+
+        @Parameters(description = "command and arguments (with --rootfs)")
+        List<String> command = new ArrayList<>();
+
+        CreateRequest request(boolean start) {
+            if (!net.equals("none") && !net.equals("host")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--net must be none or host");
+            }
+            return CreateRequest.newBuilder().setName(name).setBundle(bundle == null ? "" : bundle)
+                    .setRootfs(rootfs == null ? "" : rootfs).addAllArgs(command).addAllEnv(envVars)
+                    .setMonitor(monitor == null ? "" : monitor).setInteractive(interactive)
+                    .setHostNetwork(net.equals("host")).setStart(start).build();
+        }
+    }
+
+    @Command(name = "run", description = "Create and start a container; attached, exit with its code.")
+    static final class Run extends CreateOptions {
+        @Option(names = {"-d", "--detach"}, description = "print the id and return")
+        boolean detach;
+
+        @Override
+        int call(DaemonConnection c) {
+            Container created = c.containers().create(request(true));
+            if (detach) {
+                out().println(created.getId());
+                return 0;
+            }
+            Iterator<LogChunk> logs = c.containers().logs(LogsRequest.newBuilder().setName(created.getId())
+                    .setFollow(true).build());
+            logs.forEachRemaining(this::write);
+            WaitResponse exit = c.containers().wait(Ref.newBuilder().setName(created.getId()).build());
+            return exit.getExitCode();
+        }
+    }
+
+    @Command(name = "create", description = "Create a container without starting it.")
+    static final class Create extends CreateOptions {
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().create(request(false)).getId());
+            return 0;
+        }
+    }
+
+    abstract static class NamedCommand extends DaemonCommand {
+        @Parameters(index = "0", paramLabel = "NAME", description = "container name or id")
+        String name;
+
+        Ref ref() {
+            return Ref.newBuilder().setName(name).build();
+        }
+    }
+
+    @Command(name = "start", description = "Start a created container.")
+    static final class Start extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().start(ref()).getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "stop", description = "SIGTERM, then SIGKILL after the timeout.")
+    static final class Stop extends NamedCommand {
+        @Option(names = {"-t", "--time"}, description = "seconds before SIGKILL (default 10)")
+        int seconds = -1;
+
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().stop(StopRequest.newBuilder().setName(name).setTimeoutSeconds(seconds).build())
+                    .getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "kill", description = "Send a signal to the container's init process.")
+    static final class Kill extends NamedCommand {
+        @Option(names = {"-s", "--signal"}, description = "signal name or number (default KILL)")
+        String signal = "KILL";
+
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().kill(KillRequest.newBuilder().setName(name).setSignal(signal).build())
+                    .getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "pause", description = "Freeze every process of the container.")
+    static final class Pause extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().pause(ref()).getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "resume", description = "Thaw a paused container.")
+    static final class Resume extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().resume(ref()).getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "restart", description = "Stop the container and start it again under a new monitor.")
+    static final class Restart extends NamedCommand {
+        @Option(names = {"-t", "--time"}, description = "seconds before SIGKILL (default 10)")
+        int seconds = -1;
+
+        @Override
+        int call(DaemonConnection c) {
+            out().println(c.containers().restart(StopRequest.newBuilder().setName(name).setTimeoutSeconds(seconds)
+                    .build()).getName());
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", description = "Remove a container.")
+    static final class Rm extends NamedCommand {
+        @Option(names = {"-f", "--force"}, description = "kill it first if it runs")
+        boolean force;
+
+        @Override
+        int call(DaemonConnection c) {
+            c.containers().remove(RemoveRequest.newBuilder().setName(name).setForce(force).build());
+            out().println(name);
+            return 0;
+        }
+    }
+
+    @Command(name = "ps", description = "List containers.")
+    static final class Ps extends DaemonCommand {
+        @Option(names = {"-a", "--all"}, description = "include created and exited containers")
+        boolean all;
+
+        @Option(names = "--format", description = "table or json")
+        String format = "table";
+
+        @Override
+        int call(DaemonConnection c) {
+            List<Container> list = c.containers().list(ListRequest.newBuilder().setAll(all).build()).getContainersList();
+            if (format.equals("json")) {
+                out().println(Json.write(list.stream().map(x -> Json.container(x, false)).toList()));
+                return 0;
+            }
+            if (!format.equals("table")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--format must be table or json");
+            }
+            out().printf("%-12s  %-20s  %-10s  %-8s  %-7s  %-5s  %s%n", "ID", "NAME", "STATUS", "PID", "MONITOR",
+                    "EXIT", "CREATED");
+            for (Container x : list) {
+                out().printf("%-12s  %-20s  %-10s  %-8s  %-7s  %-5s  %s%n", x.getId().substring(0, 12), x.getName(),
+                        x.getStatus(), x.getPid() > 0 ? x.getPid() : "-", x.getMonitor(),
+                        x.getHasExitCode() ? x.getExitCode() : "-", x.getCreatedAt());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "inspect", description = "Everything known about a container, as JSON.")
+    static final class Inspect extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            out().println(Json.write(Json.container(c.containers().inspect(ref()), true)));
+            return 0;
+        }
+    }
+
+    @Command(name = "logs", description = "The container's output.")
+    static final class Logs extends NamedCommand {
+        @Option(names = {"-f", "--follow"}, description = "keep following until the container exits")
+        boolean follow;
+
+        @Override
+        int call(DaemonConnection c) {
+            c.containers().logs(LogsRequest.newBuilder().setName(name).setFollow(follow).build())
+                    .forEachRemaining(this::write);
+            return 0;
+        }
+    }
+
+    @Command(name = "wait", description = "Wait for the container to exit; exit with its code.")
+    static final class Wait extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            WaitResponse r = c.containers().wait(ref());
+            out().println(r.getExitCode());
+            return r.getExitCode();
+        }
+    }
+
+    @Command(name = "exec", description = "Run a command in a running container; exit with its code.")
+    static final class Exec extends NamedCommand {
+        @Parameters(index = "1..*", paramLabel = "CMD", description = "command and arguments, after --")
+        List<String> command = new ArrayList<>();
+
+        @Option(names = {"-e", "--env"}, description = "KEY=VALUE")
+        List<String> envVars = new ArrayList<>();
+
+        @Override
+        int call(DaemonConnection c) {
+            if (command.isEmpty()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "exec needs a command: hydra exec NAME -- CMD");
+            }
+            Iterator<ExecOutput> outputs = c.containers().exec(ExecRequest.newBuilder().setName(name)
+                    .addAllArgs(command).addAllEnv(envVars).build());
+            int code = FAILED;
+            while (outputs.hasNext()) {
+                ExecOutput o = outputs.next();
+                if (o.hasOutput()) {
+                    write(o.getOutput());
+                } else {
+                    code = o.getExitCode();
+                }
+            }
+            return code;
+        }
+    }
+
+    @Command(name = "top", description = "The container's processes.")
+    static final class Top extends NamedCommand {
+        @Override
+        int call(DaemonConnection c) {
+            TopResponse top = c.containers().top(ref());
+            out().printf("%-8s  %-8s  %-5s  %-10s  %s%n", "PID", "PPID", "STATE", "RSS", "COMMAND");
+            top.getProcessesList().forEach(p -> out().printf("%-8d  %-8d  %-5s  %-10s  %s%n", p.getPid(), p.getPpid(),
+                    p.getState(), p.getRssBytes() / 1024 + "K", p.getCommand()));
+            return 0;
+        }
+    }
+
+    @Command(name = "stats", description = "Memory, CPU and process figures of the container's cgroup.")
+    static final class Stats extends NamedCommand {
+        @Option(names = "--format", description = "table or json")
+        String format = "table";
+
+        @Override
+        int call(DaemonConnection c) {
+            StatsResponse s = c.containers().stats(ref());
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("memoryUsageBytes", s.getMemoryUsageBytes());
+            m.put("memoryLimitBytes", s.getMemoryLimitBytes());
+            m.put("memoryMaxUsageBytes", s.getMemoryMaxUsageBytes());
+            m.put("cpuUsageNanos", s.getCpuUsageNanos());
+            m.put("pids", s.getPids());
+            if (format.equals("json")) {
+                out().println(Json.write(m));
+            } else {
+                m.forEach((k, v) -> out().printf("%-20s %s%n", k, v));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "events", description = "Lifecycle events from the daemon's outbox.")
+    static final class Events extends DaemonCommand {
+        @Option(names = {"-f", "--follow"}, description = "keep streaming new events")
+        boolean follow;
+
+        @Option(names = "--type", description = "only this type (e.g. io.hydra.container.exited, container.exited)")
+        List<String> types = new ArrayList<>();
+
+        @Option(names = "--container", description = "only this container's events")
+        String container = "";
+
+        @Option(names = "--since", description = "only events after this sequence number")
+        long since;
+
+        @Option(names = "--format", description = "text or json (one object per line)")
+        String format = "text";
+
+        @Override
+        int call(DaemonConnection c) {
+            Iterator<Event> events = c.events().stream(EventsRequest.newBuilder().setFollow(follow).addAllTypes(types)
+                    .setContainer(container).setAfterSequence(since).build());
+            while (events.hasNext()) {
+                Event e = events.next();
+                if (format.equals("json")) {
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("sequence", e.getSequence());
+                    m.put("specversion", "1.0");
+                    m.put("id", e.getId());
+                    m.put("type", e.getType());
+                    m.put("source", e.getSource());
+                    m.put("subject", e.getSubject());
+                    m.put("time", e.getTime());
+                    try {
+                        m.put("data", Json.MAPPER.readTree(e.getDataJson()));
+                    } catch (Exception ex) {
+                        m.put("data", e.getDataJson());
+                    }
+                    out().println(Json.write(m).replaceAll("\\s*\\n\\s*", " "));
+                } else {
+                    out().printf("%s %6d %-32s %s %s%n", e.getTime(), e.getSequence(), e.getType(),
+                            e.getSubject().isEmpty() ? "-" : e.getSubject().substring(0, Math.min(12, e.getSubject().length())),
+                            e.getDataJson());
+                }
+                out().flush();
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "info", description = "The daemon: node, paths, plugins, container counts.")
+    static final class Info extends DaemonCommand {
+        @Override
+        int call(DaemonConnection c) {
+            InfoResponse i = c.system().info(Empty.getDefaultInstance());
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("node", i.getNode());
+            m.put("version", i.getVersion());
+            m.put("root", i.getRoot());
+            m.put("socket", i.getSocket());
+            m.put("defaultMonitor", i.getDefaultMonitor());
+            m.put("monitors", i.getMonitorsList());
+            m.put("runtime", i.getRuntime());
+            m.put("runtimeVersion", i.getRuntimeVersion());
+            m.put("orphanPolicy", i.getOrphanPolicy());
+            m.put("containers", i.getContainersByStatusMap());
+            m.put("outboxBacklog", i.getOutboxBacklog());
+            m.put("startedAt", i.getStartedAt());
+            out().println(Json.write(m));
+            return 0;
+        }
+    }
+
+    @Command(name = "version", description = "Client and daemon versions.")
+    static final class Version extends DaemonCommand {
+        @Override
+        int call(DaemonConnection c) {
+            out().println("client: 0.1.0");
+            VersionResponse v = c.system().version(Empty.getDefaultInstance());
+            out().println("daemon: " + v.getVersion() + " (api " + v.getApi() + ")");
+            return 0;
+        }
+    }
+}

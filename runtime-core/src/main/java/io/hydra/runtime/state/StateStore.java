@@ -1,0 +1,233 @@
+package io.hydra.runtime.state;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import io.hydra.events.HydraEvent;
+
+/**
+ * The daemon's durable state: container records and the event outbox, in one SQLite database (WAL, synchronous
+ * FULL), so that a state change and the events it causes commit in one transaction or not at all, whenever the
+ * daemon is killed. Reads are served from memory; every write goes to disk before the memory copy changes.
+ */
+public final class StateStore implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() {
+    };
+
+    private final Connection db;
+    private final Map<String, ContainerRecord> byId = new ConcurrentHashMap<>();
+    private final Map<String, String> idByName = new ConcurrentHashMap<>();
+    private final Object eventsAppended = new Object();
+    private volatile long lastSequence;
+
+    public StateStore(Path file) {
+        try {
+            Files.createDirectories(file.getParent());
+            db = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+                        + " record TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                        + " id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT NOT NULL, subject TEXT NOT NULL,"
+                        + " time TEXT NOT NULL, data TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
+            }
+            db.setAutoCommit(false);
+            db.commit();
+            load();
+        } catch (SQLException | IOException e) {
+            throw new IllegalStateException("cannot open the state database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void load() throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT record FROM containers")) {
+            while (rs.next()) {
+                ContainerRecord r = fromJson(rs.getString(1));
+                byId.put(r.id(), r);
+                idByName.put(r.name(), r.id());
+            }
+        }
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM events")) {
+            lastSequence = rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    public Optional<ContainerRecord> byId(String id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    public Optional<ContainerRecord> byName(String name) {
+        String id = idByName.get(name);
+        return id == null ? Optional.empty() : byId(id);
+    }
+
+    public Collection<ContainerRecord> all() {
+        return List.copyOf(byId.values());
+    }
+
+    /** One atomic change: records to write, ids to delete, events to append to the outbox. */
+    public record Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events) {
+        public static Change put(ContainerRecord record, HydraEvent... events) {
+            return new Change(List.of(record), List.of(), List.of(events));
+        }
+
+        public static Change delete(String id, HydraEvent... events) {
+            return new Change(List.of(), List.of(id), List.of(events));
+        }
+
+        public static Change events(HydraEvent... events) {
+            return new Change(List.of(), List.of(), List.of(events));
+        }
+    }
+
+    public synchronized void commit(Change change) {
+        try {
+            for (ContainerRecord r : change.put()) {
+                try (PreparedStatement p = db.prepareStatement(
+                        "INSERT INTO containers (id, name, record) VALUES (?, ?, ?)"
+                                + " ON CONFLICT(id) DO UPDATE SET name = excluded.name, record = excluded.record")) {
+                    p.setString(1, r.id());
+                    p.setString(2, r.name());
+                    p.setString(3, JSON.writeValueAsString(r));
+                    p.executeUpdate();
+                }
+            }
+            for (String id : change.delete()) {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM containers WHERE id = ?")) {
+                    p.setString(1, id);
+                    p.executeUpdate();
+                }
+            }
+            for (HydraEvent e : change.events()) {
+                try (PreparedStatement p = db.prepareStatement(
+                        "INSERT INTO events (id, type, source, subject, time, data) VALUES (?, ?, ?, ?, ?, ?)")) {
+                    p.setString(1, e.id());
+                    p.setString(2, e.type());
+                    p.setString(3, e.source());
+                    p.setString(4, e.subject());
+                    p.setString(5, e.time().toString());
+                    p.setString(6, JSON.writeValueAsString(e.data()));
+                    p.executeUpdate();
+                }
+            }
+            db.commit();
+        } catch (SQLException | JsonProcessingException e) {
+            rollbackQuietly();
+            throw new IllegalStateException("state write failed: " + e.getMessage(), e);
+        }
+        for (String id : change.delete()) {
+            ContainerRecord old = byId.remove(id);
+            if (old != null) {
+                idByName.remove(old.name(), id);
+            }
+        }
+        for (ContainerRecord r : change.put()) {
+            ContainerRecord old = byId.put(r.id(), r);
+            if (old != null && !old.name().equals(r.name())) {
+                idByName.remove(old.name(), r.id());
+            }
+            idByName.put(r.name(), r.id());
+        }
+        if (!change.events().isEmpty()) {
+            lastSequence += change.events().size();
+            synchronized (eventsAppended) {
+                eventsAppended.notifyAll();
+            }
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the next commit reports it
+        }
+    }
+
+    /** Events with a sequence above {@code after}, oldest first, at most {@code limit}. */
+    public synchronized List<HydraEvent> eventsAfter(long after, int limit) {
+        List<HydraEvent> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement(
+                "SELECT seq, id, type, source, subject, time, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?")) {
+            p.setLong(1, after);
+            p.setInt(2, limit);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new HydraEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), Instant.parse(rs.getString(6)), JSON.readValue(rs.getString(7), MAP)));
+                }
+            }
+            return out;
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot read events: " + e.getMessage(), e);
+        }
+    }
+
+    /** Events not yet acknowledged by an external publisher (Kafka). */
+    public synchronized long unpublishedEvents() {
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM events WHERE published = 0")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    public long lastSequence() {
+        return lastSequence;
+    }
+
+    /** Blocks until an event after {@code sequence} exists or the timeout passes. */
+    public void awaitEventAfter(long sequence, long timeoutMillis) throws InterruptedException {
+        synchronized (eventsAppended) {
+            if (lastSequence <= sequence) {
+                eventsAppended.wait(timeoutMillis);
+            }
+        }
+    }
+
+    private static ContainerRecord fromJson(String json) {
+        try {
+            return JSON.readValue(json, ContainerRecord.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("unreadable container record: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing on the way out
+        }
+    }
+}
