@@ -1,0 +1,71 @@
+package io.hydra.runtime.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.hydra.runtime.HydraException;
+
+class BundlePreparerTest {
+    @TempDir
+    Path dir;
+
+    private Path rootfsWithSh() throws Exception {
+        Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+        Path bin = Files.createDirectories(rootfs.resolve("bin"));
+        Path busybox = Files.writeString(bin.resolve("busybox"), "#!");
+        busybox.toFile().setExecutable(true);
+        Files.createSymbolicLink(bin.resolve("sh"), Path.of("busybox"));
+        // an absolute link means the rootfs's /bin/busybox, never the host's
+        Files.createSymbolicLink(bin.resolve("abs"), Path.of("/bin/busybox"));
+        Files.createSymbolicLink(bin.resolve("escape"), Path.of("../../../../../../usr/bin/env"));
+        return rootfs;
+    }
+
+    @Test
+    void resolvesCommandsInsideTheRootfsOnly() throws Exception {
+        Path rootfs = rootfsWithSh();
+        assertEquals(rootfs.resolve("bin/busybox"),
+                BundlePreparer.findCommand(rootfs, "sh", BundlePreparer.DEFAULT_PATH, "/").orElseThrow());
+        assertEquals(rootfs.resolve("bin/busybox"),
+                BundlePreparer.findCommand(rootfs, "abs", BundlePreparer.DEFAULT_PATH, "/").orElseThrow());
+        assertTrue(BundlePreparer.findCommand(rootfs, "escape", BundlePreparer.DEFAULT_PATH, "/").isEmpty(),
+                "'..' stops at the rootfs's root, so the host's /usr/bin/env is not found");
+        assertTrue(BundlePreparer.findCommand(rootfs, "env", BundlePreparer.DEFAULT_PATH, "/").isEmpty());
+    }
+
+    @Test
+    void generatedConfigRespectsTheHostRlimit() throws Exception {
+        BundlePreparer.PreparedBundle b = new BundlePreparer().fromRootfs(rootfsWithSh(), List.of("sh", "-c", "true"),
+                List.of("A=1"), "n", "/hydra/x", false, false);
+        long nofile = b.config().path("process").path("rlimits").get(0).path("hard").asLong();
+        assertTrue(nofile <= BundlePreparer.hardNofileLimit());
+        assertTrue(b.config().path("process").path("env").toString().contains("A=1"));
+    }
+
+    @Test
+    void rejectsAnRlimitAboveTheHostLimit() throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        rootfsWithSh();
+        Files.move(dir.resolve("rootfs"), bundle.resolve("rootfs"));
+        Files.writeString(bundle.resolve("config.json"), "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"sh\"],"
+                + "\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":" + Long.MAX_VALUE + ",\"soft\":1024}]}}");
+        HydraException e = assertThrows(HydraException.class, () -> new BundlePreparer().fromBundle(bundle));
+        assertTrue(e.getMessage().contains("RLIMIT_NOFILE"), e.getMessage());
+    }
+
+    @Test
+    void rejectsBadEnvironmentEntries() throws Exception {
+        Path rootfs = rootfsWithSh();
+        HydraException e = assertThrows(HydraException.class, () -> new BundlePreparer().fromRootfs(rootfs,
+                List.of("sh"), List.of("NOEQUALS"), "n", "/hydra/x", false, false));
+        assertTrue(e.getMessage().contains("NOEQUALS"));
+    }
+}

@@ -1,0 +1,62 @@
+package io.hydra.runtime.state;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.hydra.events.HydraEvent;
+import io.hydra.spi.monitor.MonitorRecord;
+import io.hydra.spi.monitor.ProcessIdentity;
+
+class StateStoreTest {
+    @TempDir
+    Path dir;
+
+    private static ContainerRecord record(String id, String name) {
+        return new ContainerRecord(id, name, ContainerStatus.running, "eager",
+                new MonitorRecord("eager", new ProcessIdentity(10, 20), new ProcessIdentity(11, 21), Map.of("k", "v")),
+                Path.of("/c/" + id), Path.of("/c/" + id + "/bundle"), null, List.of("sleep", "1"), false, 11, null, null,
+                false, null, "node", Instant.parse("2026-01-01T00:00:00Z"), Instant.now(), null, 0);
+    }
+
+    @Test
+    void recordsAndEventsSurviveAReopen() {
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            s.commit(StateStore.Change.put(record("a", "alpha"),
+                    HydraEvent.of("io.hydra.container.started", "node", "a", Map.of("pid", 11))));
+        }
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            ContainerRecord r = s.byName("alpha").orElseThrow();
+            assertEquals(record("a", "alpha").monitorRecord(), r.monitorRecord());
+            assertEquals(List.of("sleep", "1"), r.command());
+            List<HydraEvent> events = s.eventsAfter(0, 10);
+            assertEquals(1, events.size());
+            assertEquals(11, ((Number) events.get(0).data().get("pid")).intValue());
+            assertEquals(1, s.lastSequence());
+        }
+    }
+
+    @Test
+    void aFailedChangeWritesNothingAtAll() {
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            s.commit(StateStore.Change.put(record("a", "same")));
+            // the name is taken: the record and its event must both be refused
+            assertThrows(IllegalStateException.class, () -> s.commit(StateStore.Change.put(record("b", "same"),
+                    HydraEvent.of("io.hydra.container.created", "node", "b", Map.of()))));
+            assertTrue(s.byId("b").isEmpty());
+            assertEquals(0, s.eventsAfter(0, 10).size());
+        }
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            assertTrue(s.byId("b").isEmpty());
+            assertEquals(0, s.eventsAfter(0, 10).size());
+        }
+    }
+}
