@@ -55,6 +55,10 @@ final class DaemonConnection implements AutoCloseable {
         return ContainersGrpc.newBlockingStub(channel);
     }
 
+    ContainersGrpc.ContainersStub containersAsync() {
+        return ContainersGrpc.newStub(channel);
+    }
+
     EventsGrpc.EventsBlockingStub events() {
         return EventsGrpc.newBlockingStub(channel);
     }

@@ -1,6 +1,8 @@
 package io.hydra.cli;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.concurrent.Callable;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.hydra.api.v1.AttachInput;
 import io.hydra.api.v1.Container;
 import io.hydra.api.v1.CreateRequest;
 import io.hydra.api.v1.Empty;
@@ -41,7 +44,7 @@ import picocli.CommandLine.ParentCommand;
         description = "Containers that outlive their daemon.",
         subcommands = {Hydra.Run.class, Hydra.Create.class, Hydra.Start.class, Hydra.Stop.class, Hydra.Kill.class,
                 Hydra.Pause.class, Hydra.Resume.class, Hydra.Restart.class, Hydra.Rm.class, Hydra.Ps.class,
-                Hydra.Inspect.class, Hydra.Logs.class, Hydra.Wait.class, Hydra.Exec.class, Hydra.Top.class,
+                Hydra.Inspect.class, Hydra.Logs.class, Hydra.Wait.class, Hydra.Attach.class, Hydra.Exec.class, Hydra.Top.class,
                 Hydra.Stats.class, Hydra.Events.class, Hydra.Info.class, Hydra.Version.class})
 public final class Hydra {
     static final int FAILED = 1;
@@ -59,6 +62,7 @@ public final class Hydra {
     File tlsCa;
 
     Map<String, String> env = System.getenv();
+    InputStream in = System.in;
 
     public static void main(String[] args) {
         // Netty warns about socket options a Unix socket ignores; the user has nothing to do about it
@@ -69,8 +73,13 @@ public final class Hydra {
 
     /** Runs one command; the tests call this in-process. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        return execute(args, out, err, env, System.in);
+    }
+
+    public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, InputStream in) {
         Hydra hydra = new Hydra();
         hydra.env = env;
+        hydra.in = in;
         CommandLine cl = new CommandLine(hydra);
         cl.setOut(out);
         cl.setErr(err);
@@ -134,6 +143,67 @@ public final class Hydra {
 
         abstract int call(DaemonConnection c) throws Exception;
 
+        /**
+         * Attaches to the container's stdio, runs {@code onAttached} once attached (to start it), copies our stdin to
+         * it when asked, and returns when the container's output ends.
+         */
+        void attach(DaemonConnection c, String container, boolean sendStdin, Runnable onAttached) throws Exception {
+            java.util.concurrent.CountDownLatch attached = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+            Throwable[] failure = new Throwable[1];
+            io.grpc.stub.StreamObserver<AttachInput> requests = c.containersAsync().attach(
+                    new io.grpc.stub.StreamObserver<LogChunk>() {
+                        @Override
+                        public void onNext(LogChunk chunk) {
+                            attached.countDown();
+                            if (!chunk.getData().isEmpty()) {
+                                write(chunk);
+                            }
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            failure[0] = t;
+                            attached.countDown();
+                            done.countDown();
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            attached.countDown();
+                            done.countDown();
+                        }
+                    });
+            requests.onNext(AttachInput.newBuilder().setName(container).build());
+            attached.await();
+            if (failure[0] instanceof Exception e) {
+                throw e;
+            }
+            if (onAttached != null) {
+                onAttached.run();
+            }
+            if (sendStdin) {
+                Thread pump = new Thread(() -> {
+                    byte[] buffer = new byte[8192];
+                    try {
+                        for (int n; (n = hydra.in.read(buffer)) > 0; ) {
+                            requests.onNext(AttachInput.newBuilder()
+                                    .setStdin(com.google.protobuf.ByteString.copyFrom(buffer, 0, n)).build());
+                        }
+                        requests.onNext(AttachInput.newBuilder().setCloseStdin(true).build());
+                    } catch (IOException | RuntimeException e) {
+                        // the session ended while we were reading
+                    }
+                }, "stdin");
+                pump.setDaemon(true);
+                pump.start();
+            }
+            done.await();
+            if (failure[0] instanceof Exception e) {
+                throw e;
+            }
+        }
+
         /** Copies a log or output stream to our stdout and stderr. */
         void write(LogChunk chunk) {
             PrintWriter w = chunk.getStream() == LogChunk.Stream.STDERR ? err() : out();
@@ -184,7 +254,14 @@ public final class Hydra {
         boolean detach;
 
         @Override
-        int call(DaemonConnection c) {
+        int call(DaemonConnection c) throws Exception {
+            if (interactive && !detach) {
+                // attach before start, so no output is missed and stdin reaches the first read
+                Container created = c.containers().create(request(false));
+                Ref ref = Ref.newBuilder().setName(created.getId()).build();
+                attach(c, created.getId(), true, () -> c.containers().start(ref));
+                return c.containers().wait(ref).getExitCode();
+            }
             Container created = c.containers().create(request(true));
             if (detach) {
                 out().println(created.getId());
@@ -353,6 +430,19 @@ public final class Hydra {
             WaitResponse r = c.containers().wait(ref());
             out().println(r.getExitCode());
             return r.getExitCode();
+        }
+    }
+
+    @Command(name = "attach", description = "Connect to a running container's output (and stdin, if it was"
+            + " created with -i); exit with its code when it exits.")
+    static final class Attach extends NamedCommand {
+        @Option(names = "--no-stdin", description = "do not send our stdin")
+        boolean noStdin;
+
+        @Override
+        int call(DaemonConnection c) throws Exception {
+            attach(c, name, !noStdin, null);
+            return c.containers().wait(ref()).getExitCode();
         }
     }
 

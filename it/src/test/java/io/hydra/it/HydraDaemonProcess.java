@@ -97,6 +97,14 @@ final class HydraDaemonProcess implements AutoCloseable {
         return new Result(code, out.toString(), err.toString());
     }
 
+    Result hydraWithStdin(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Hydra.execute(args, new PrintWriter(out), new PrintWriter(err), Map.of("HYDRA_HOST", "unix://" + socket),
+                new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+        return new Result(code, out.toString(), err.toString());
+    }
+
     /** Runs a hydra command that must succeed. */
     Result ok(String... args) {
         Result r = hydra(args);

@@ -152,4 +152,32 @@ class LifecycleTest {
         usage.getInputStream().readAllBytes();
         assertEquals(2, usage.waitFor(), "a usage error exits 2");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "lazy"})
+    void attachCarriesStdinAndOutputThroughConmon(String monitor) throws Exception {
+        // run -i attaches before start: stdin reaches the first read, output and exit code come back
+        HydraDaemonProcess.Result run = daemon.hydraWithStdin("hello\n", "run", "-i", "--name", "cat-" + monitor,
+                "--monitor", monitor, "--rootfs", rootfs.toString(), "--",
+                "sh", "-c", "read line; echo got:$line; echo to-err >&2; exit 3");
+        assertEquals(3, run.code(), run.err());
+        assertEquals("got:hello\n", run.out());
+        assertEquals("to-err\n", run.err());
+
+        // attach to one already running
+        daemon.ok("run", "-d", "-i", "--name", "echo-" + monitor, "--monitor", monitor, "--rootfs", rootfs.toString(),
+                "--", "sh", "-c", "while read line; do echo seen:$line; done; exit 5");
+        HydraDaemonProcess.Result attached = daemon.hydraWithStdin("one\ntwo\n", "attach", "echo-" + monitor);
+        assertEquals(5, attached.code(), attached.err());
+        assertEquals("seen:one\nseen:two\n", attached.out());
+
+        daemon.ok("rm", "cat-" + monitor);
+        daemon.ok("rm", "echo-" + monitor);
+        daemon.ok("run", "-d", "--name", "gone-" + monitor, "--rootfs", rootfs.toString(), "--", "true");
+        daemon.ok("wait", "gone-" + monitor);
+        HydraDaemonProcess.Result refused = daemon.hydra("attach", "gone-" + monitor);
+        assertEquals(1, refused.code());
+        assertTrue(refused.err().contains("is exited"), refused.err());
+        daemon.ok("rm", "gone-" + monitor);
+    }
 }

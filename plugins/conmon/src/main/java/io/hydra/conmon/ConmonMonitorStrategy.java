@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
+import io.hydra.spi.monitor.AttachSession;
 import io.hydra.spi.monitor.LaunchRequest;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
@@ -50,6 +51,15 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
         // a lazy monitor stays our child only within the daemon process that launched it
         boolean child = monitor.parentPid().map(ppid -> ppid == ownPid).orElse(false);
         return new Handle(record, child, exitWatcher.watch(monitor, child));
+    }
+
+    @Override
+    public AttachSession attach(MonitorRecord record, AttachSession.Listener listener) {
+        String socket = record.attributes().get(ConmonLauncher.ATTACH_SOCKET);
+        if (socket == null) {
+            throw new MonitorException("this monitor record has no attach socket");
+        }
+        return AttachSocket.connect(Path.of(socket), listener);
     }
 
     @Override

@@ -70,7 +70,19 @@ public interface LibC {
     @SaveError
     int eventfd(int initval, int flags);
 
+    @SaveError
     long write(int fd, byte[] buffer, long count);
+
+    @SaveError
+    int open(String path, int flags);
+
+    @SaveError
+    int socket(int domain, int type, int protocol);
+
+    @SaveError
+    int connect(int fd, Pointer address, int length);
+
+    int shutdown(int fd, int how);
 
     static int errno() {
         return RUNTIME.getLastError();

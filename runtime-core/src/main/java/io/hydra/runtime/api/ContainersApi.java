@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.hydra.api.v1.AttachInput;
 import io.hydra.api.v1.Container;
 import io.hydra.api.v1.ContainersGrpc;
 import io.hydra.api.v1.CreateRequest;
@@ -35,6 +36,7 @@ import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.observability.DaemonMetrics;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.spi.monitor.AttachSession;
 
 /** The Containers gRPC service: thin, it validates nothing itself and delegates to {@link ContainerService}. */
 public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
@@ -216,6 +218,86 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         } catch (IOException ignored) {
             // the process ended
         }
+    }
+
+    @Override
+    public StreamObserver<AttachInput> attach(StreamObserver<LogChunk> observer) {
+        ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) observer;
+        java.util.concurrent.atomic.AtomicReference<AttachSession> current = new java.util.concurrent.atomic.AtomicReference<>();
+        // the handler must be set before this method returns
+        call.setOnCancelHandler(() -> {
+            AttachSession s = current.get();
+            if (s != null) {
+                s.close();
+            }
+        });
+        return new StreamObserver<>() {
+            private AttachSession session;
+            private boolean finished;
+
+            private final AttachSession.Listener listener = new AttachSession.Listener() {
+                @Override
+                public void output(boolean stderr, byte[] data) {
+                    synchronized (call) {
+                        if (!finished && !call.isCancelled()) {
+                            call.onNext(LogChunk.newBuilder()
+                                    .setStream(stderr ? LogChunk.Stream.STDERR : LogChunk.Stream.STDOUT)
+                                    .setData(ByteString.copyFrom(data)).build());
+                        }
+                    }
+                }
+
+                @Override
+                public void closed() {
+                    synchronized (call) {
+                        if (!finished && !call.isCancelled()) {
+                            finished = true;
+                            call.onCompleted();
+                        }
+                    }
+                }
+            };
+
+            @Override
+            public void onNext(AttachInput in) {
+                try {
+                    if (session == null) {
+                        session = containers.attach(in.getName(), listener);
+                        current.set(session);
+                        // an empty first chunk tells the client it is attached (and may now start the container)
+                        listener.output(false, new byte[0]);
+                    }
+                    if (!in.getStdin().isEmpty()) {
+                        session.writeStdin(in.getStdin().toByteArray());
+                    }
+                    if (in.getCloseStdin()) {
+                        session.closeStdin();
+                    }
+                } catch (RuntimeException e) {
+                    synchronized (call) {
+                        if (!finished) {
+                            finished = true;
+                            call.onError(GrpcErrors.toStatus(e));
+                        }
+                    }
+                    if (session != null) {
+                        session.close();
+                    }
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                if (session != null) {
+                    session.close();
+                }
+            }
+
+            @Override
+            public void onCompleted() {
+                // the client has nothing more to send; its output keeps flowing until the container exits
+            }
+        };
     }
 
     @Override

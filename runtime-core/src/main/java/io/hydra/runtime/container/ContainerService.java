@@ -29,6 +29,7 @@ import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
+import io.hydra.spi.monitor.AttachSession;
 import io.hydra.spi.monitor.LaunchRequest;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
@@ -338,6 +339,22 @@ public final class ContainerService {
             }
             locks.remove(r.id());
             return r.id();
+        }
+    }
+
+    /** Connects to the stdio of a running container through its monitor. */
+    public AttachSession attach(String nameOrId, AttachSession.Listener listener) {
+        ContainerRecord r = find(nameOrId);
+        if (r.status() != ContainerStatus.running && r.status() != ContainerStatus.created
+                && r.status() != ContainerStatus.paused) {
+            throw HydraException.conflict("container " + r.name() + " is " + r.status()
+                    + (r.status() == ContainerStatus.orphaned ? ": its monitor is gone, so nothing holds its stdio" : "")
+                    + "; only a created or running container can be attached");
+        }
+        try {
+            return monitors.get(r.monitor()).attach(r.monitorRecord(), listener);
+        } catch (MonitorException e) {
+            throw HydraException.failed(e.getMessage());
         }
     }
 

@@ -17,6 +17,12 @@ public interface MonitorStrategy extends AutoCloseable {
     /** Re-attaches to a monitor launched earlier, possibly by another daemon process, from its persisted record. */
     MonitorHandle adopt(MonitorRecord record);
 
+    /**
+     * Connects to the stdio of a container this strategy launched. Output written before the call is not replayed
+     * (it is in the container's log).
+     */
+    AttachSession attach(MonitorRecord record, AttachSession.Listener listener) throws MonitorException;
+
     @Override
     default void close() {
     }
