@@ -234,6 +234,9 @@ public final class Hydra {
         @Option(names = "--net", description = "with --rootfs: 'none' (own network namespace, default) or 'host'")
         String net = "none";
 
+        @Option(names = {"-m", "--memory"}, description = "with --rootfs: memory limit, e.g. 64m, 1g")
+        String memory;
+
         @Parameters(description = "command and arguments (with --rootfs)")
         List<String> command = new ArrayList<>();
 
@@ -244,7 +247,25 @@ public final class Hydra {
             return CreateRequest.newBuilder().setName(name).setBundle(bundle == null ? "" : bundle)
                     .setRootfs(rootfs == null ? "" : rootfs).addAllArgs(command).addAllEnv(envVars)
                     .setMonitor(monitor == null ? "" : monitor).setInteractive(interactive)
-                    .setHostNetwork(net.equals("host")).setStart(start).build();
+                    .setHostNetwork(net.equals("host")).setMemoryBytes(bytes(memory)).setStart(start).build();
+        }
+
+        private long bytes(String size) {
+            if (size == null) {
+                return 0;
+            }
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)([kmg]?)b?").matcher(size.toLowerCase());
+            if (!m.matches()) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--memory must be a size like 512m or 1g, got '"
+                        + size + "'");
+            }
+            int shift = switch (m.group(2)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                default -> 0;
+            };
+            return Long.parseLong(m.group(1)) << shift;
         }
     }
 

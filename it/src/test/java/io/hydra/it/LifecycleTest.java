@@ -180,4 +180,24 @@ class LifecycleTest {
         assertTrue(refused.err().contains("is exited"), refused.err());
         daemon.ok("rm", "gone-" + monitor);
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "lazy"})
+    void oomKillsAreReportedAsSuch(String monitor) throws Exception {
+        String name = "oom-" + monitor;
+        daemon.ok("run", "-d", "--name", name, "--monitor", monitor, "--memory", "8m", "--rootfs", rootfs.toString(),
+                "--", "sh", "-c", "x=a; while true; do x=$x$x; done");
+        assertEquals(137, daemon.hydra("wait", name).code());
+        JsonNode c = daemon.inspect(name);
+        assertTrue(c.get("oomKilled").asBoolean(), c.toString());
+        assertEquals("oom-killed", c.get("exitReason").asText());
+        String id = c.get("id").asText();
+        String oomEvents = daemon.ok("events", "--container", name, "--type", "io.hydra.container.oom").out();
+        assertEquals(1, oomEvents.lines().count(), oomEvents);
+        JsonNode exited = HydraDaemonProcess.JSON.readTree(daemon.ok("events", "--container", id, "--format", "json",
+                "--type", "container.exited").out());
+        assertTrue(exited.get("data").get("oomKilled").asBoolean(), exited.toString());
+        assertEquals(137, exited.get("data").get("exitCode").asInt());
+        daemon.ok("rm", name);
+    }
 }

@@ -63,7 +63,7 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     @Override
     public void create(CreateRequest req, StreamObserver<Container> observer) {
         CreateSpec spec = new CreateSpec(req.getName(), req.getBundle(), req.getRootfs(), req.getArgsList(),
-                req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getHostNetwork());
+                req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getHostNetwork(), req.getMemoryBytes());
         timed(req.getStart() ? "run" : "create", observer,
                 () -> proto(req.getStart() ? containers.run(spec) : containers.create(spec)));
     }

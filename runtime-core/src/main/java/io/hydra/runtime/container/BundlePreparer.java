@@ -62,22 +62,24 @@ public final class BundlePreparer {
         return validate(config, rootfs, configFile.toString(), bundle.toAbsolutePath().toString());
     }
 
-    public PreparedBundle fromRootfs(Path rootfs, List<String> args, List<String> extraEnv, String hostname,
-                                     String cgroupsPath, boolean interactive, boolean hostNetwork) {
-        if (args.isEmpty()) {
+    public PreparedBundle fromRootfs(CreateSpec spec, String cgroupsPath) {
+        Path rootfs = Path.of(spec.rootfs());
+        if (spec.args().isEmpty()) {
             throw HydraException.invalid("--rootfs needs a command: hydra run --rootfs DIR -- CMD [ARG...]");
         }
         Path root = rootfs.toAbsolutePath().normalize();
         if (!Files.isDirectory(root)) {
             throw HydraException.invalid("rootfs " + rootfs + " does not exist or is not a directory");
         }
-        for (String e : extraEnv) {
+        if (spec.memoryBytes() < 0 || spec.memoryBytes() > 0 && spec.memoryBytes() < 4 << 20) {
+            throw HydraException.invalid("memory limit " + spec.memoryBytes() + " bytes is too small: at least 4 MiB");
+        }
+        for (String e : spec.env()) {
             if (!e.contains("=") || e.startsWith("=")) {
                 throw HydraException.invalid("environment entry '" + e + "' is not KEY=VALUE");
             }
         }
-        ObjectNode config = DefaultSpec.generate(root, args, extraEnv, hostname, cgroupsPath, interactive,
-                hostNetwork, hardNofileLimit());
+        ObjectNode config = DefaultSpec.generate(root, spec, cgroupsPath, hardNofileLimit());
         return validate(config, root, "--rootfs", null);
     }
 

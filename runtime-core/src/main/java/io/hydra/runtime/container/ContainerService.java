@@ -134,8 +134,7 @@ public final class ContainerService {
         String id = newId();
         BundlePreparer.PreparedBundle prepared = hasBundle
                 ? bundles.fromBundle(Path.of(spec.bundle()))
-                : bundles.fromRootfs(Path.of(spec.rootfs()), spec.args(), spec.env(), spec.name(), "/hydra/" + id,
-                spec.interactive(), spec.hostNetwork());
+                : bundles.fromRootfs(spec, "/hydra/" + id);
         if (hasBundle && !spec.args().isEmpty()) {
             throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");
         }
@@ -408,10 +407,11 @@ public final class ContainerService {
             return false;
         }
         ExitStatus s = status.get();
-        ContainerRecord exited = r.exited(s.code(), s.signal(), s.oomKilled(),
-                s.oomKilled() ? "oom-killed" : reason.isEmpty() ? null : reason, Instant.now());
+        boolean oom = s.oomKilled() || s.code() == 137 && OomEvidence.oomKilled(layout.runtimeState().resolve(r.id()));
+        ContainerRecord exited = r.exited(s.code(), s.signal(), oom,
+                oom ? "oom-killed" : reason.isEmpty() ? null : reason, Instant.now());
         HydraEvent exitEvent = event(EventType.CONTAINER_EXITED, exited);
-        if (s.oomKilled()) {
+        if (oom) {
             store.commit(Change.put(exited, event(EventType.CONTAINER_OOM, exited), exitEvent));
         } else {
             store.commit(Change.put(exited, exitEvent));

@@ -18,8 +18,10 @@ final class DefaultSpec {
     private DefaultSpec() {
     }
 
-    static ObjectNode generate(Path rootfs, List<String> args, List<String> extraEnv, String hostname,
-                               String cgroupsPath, boolean interactive, boolean hostNetwork, long hardNofile) {
+    static ObjectNode generate(Path rootfs, CreateSpec spec, String cgroupsPath, long hardNofile) {
+        List<String> args = spec.args();
+        String hostname = spec.name();
+        boolean hostNetwork = spec.hostNetwork();
         ObjectNode c = JSON.createObjectNode();
         c.put("ociVersion", "1.0.2-dev");
         ObjectNode process = c.putObject("process");
@@ -30,7 +32,7 @@ final class DefaultSpec {
         process.set("args", BundlePreparer.array(args));
         List<String> env = new ArrayList<>(List.of("PATH=" + BundlePreparer.DEFAULT_PATH, "TERM=xterm",
                 "HOSTNAME=" + hostname));
-        env.addAll(extraEnv);
+        env.addAll(spec.env());
         process.set("env", BundlePreparer.array(env));
         process.put("cwd", "/");
         ObjectNode caps = process.putObject("capabilities");
@@ -62,7 +64,11 @@ final class DefaultSpec {
         }
         ObjectNode linux = c.putObject("linux");
         linux.put("cgroupsPath", cgroupsPath);
-        linux.putObject("resources").putArray("devices").addObject().put("allow", false).put("access", "rwm");
+        ObjectNode resources = linux.putObject("resources");
+        resources.putArray("devices").addObject().put("allow", false).put("access", "rwm");
+        if (spec.memoryBytes() > 0) {
+            resources.putObject("memory").put("limit", spec.memoryBytes());
+        }
         ArrayNode namespaces = linux.putArray("namespaces");
         List<String> types = new ArrayList<>(List.of("pid", "ipc", "uts", "mount"));
         if (!hostNetwork) {

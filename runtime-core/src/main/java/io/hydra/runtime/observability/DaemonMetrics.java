@@ -12,6 +12,11 @@ import io.micrometer.core.instrument.Timer;
 /** Prometheus figures: containers by status, operation latencies, reconcile duration. */
 public final class DaemonMetrics {
     private final MeterRegistry registry;
+    /**
+     * Gauges read at scrape time, so they also show what happened before the Prometheus registry was bound (a
+     * timer records nothing then: the start-up recovery pass would be lost).
+     */
+    private final java.util.Map<String, Double> lastReconcileSeconds = new java.util.concurrent.ConcurrentHashMap<>();
 
     public interface Call<T> {
         T get() throws Exception;
@@ -27,6 +32,10 @@ public final class DaemonMetrics {
                     .tag("status", status.name())
                     .description("Containers by status")
                     .register(registry);
+        }
+        for (String kind : new String[] {"recovery", "periodic"}) {
+            Gauge.builder("hydra.reconcile.last.seconds", lastReconcileSeconds, m -> m.getOrDefault(kind, Double.NaN))
+                    .tag("kind", kind).description("Duration of the latest reconcile pass").register(registry);
         }
         Gauge.builder("hydra.events.sequence", store, StateStore::lastSequence)
                 .description("Sequence number of the newest event in the outbox").register(registry);
@@ -51,8 +60,10 @@ public final class DaemonMetrics {
         try {
             return pass.get();
         } finally {
+            long nanos = System.nanoTime() - start;
+            lastReconcileSeconds.put(kind, nanos / 1e9);
             Timer.builder("hydra.reconcile").tag("kind", kind).description("Duration of reconcile passes")
-                    .register(registry).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                    .register(registry).record(nanos, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -29,6 +29,10 @@ class BundlePreparerTest {
         return rootfs;
     }
 
+    private static CreateSpec spec(Path rootfs, List<String> args, List<String> env) {
+        return new CreateSpec("n", null, rootfs.toString(), args, env, null, false, false, 0);
+    }
+
     @Test
     void resolvesCommandsInsideTheRootfsOnly() throws Exception {
         Path rootfs = rootfsWithSh();
@@ -43,8 +47,8 @@ class BundlePreparerTest {
 
     @Test
     void generatedConfigRespectsTheHostRlimit() throws Exception {
-        BundlePreparer.PreparedBundle b = new BundlePreparer().fromRootfs(rootfsWithSh(), List.of("sh", "-c", "true"),
-                List.of("A=1"), "n", "/hydra/x", false, false);
+        BundlePreparer.PreparedBundle b = new BundlePreparer().fromRootfs(spec(rootfsWithSh(),
+                List.of("sh", "-c", "true"), List.of("A=1")), "/hydra/x");
         long nofile = b.config().path("process").path("rlimits").get(0).path("hard").asLong();
         assertTrue(nofile <= BundlePreparer.hardNofileLimit());
         assertTrue(b.config().path("process").path("env").toString().contains("A=1"));
@@ -64,8 +68,8 @@ class BundlePreparerTest {
     @Test
     void rejectsBadEnvironmentEntries() throws Exception {
         Path rootfs = rootfsWithSh();
-        HydraException e = assertThrows(HydraException.class, () -> new BundlePreparer().fromRootfs(rootfs,
-                List.of("sh"), List.of("NOEQUALS"), "n", "/hydra/x", false, false));
+        HydraException e = assertThrows(HydraException.class, () -> new BundlePreparer().fromRootfs(
+                spec(rootfs, List.of("sh"), List.of("NOEQUALS")), "/hydra/x"));
         assertTrue(e.getMessage().contains("NOEQUALS"));
     }
 }
