@@ -17,6 +17,14 @@ import io.hydra.api.v1.SystemGrpc;
 
 /** One gRPC channel to the daemon: {@code unix:///path} or {@code tcp://host:port} with mutual TLS. */
 final class DaemonConnection implements AutoCloseable {
+    /** Netty warns about socket options a Unix socket ignores; the user can do nothing about it. Held: JUL keeps
+     * loggers weakly, and a collected logger forgets its level. */
+    private static final java.util.logging.Logger NETTY = java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty");
+
+    static {
+        NETTY.setLevel(java.util.logging.Level.SEVERE);
+    }
+
     private final EventLoopGroup group = new EpollEventLoopGroup(1);
     private final ManagedChannel channel;
     final String host;

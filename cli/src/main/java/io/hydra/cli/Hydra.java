@@ -65,8 +65,6 @@ public final class Hydra {
     InputStream in = System.in;
 
     public static void main(String[] args) {
-        // Netty warns about socket options a Unix socket ignores; the user has nothing to do about it
-        java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty").setLevel(java.util.logging.Level.SEVERE);
         System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
                 new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv()));
     }

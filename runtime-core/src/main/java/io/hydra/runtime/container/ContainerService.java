@@ -252,30 +252,28 @@ public final class ContainerService {
     }
 
     public ContainerRecord pause(String nameOrId) {
-        ContainerRecord r = find(nameOrId);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
-            if (r.status() != ContainerStatus.running) {
-                throw HydraException.conflict("container " + r.name() + " is " + r.status() + ", not running");
-            }
-            runtime.pause(r.id());
-            ContainerRecord paused = r.withStatus(ContainerStatus.paused);
-            store.commit(Change.put(paused, event(EventType.CONTAINER_PAUSED, paused)));
-            return paused;
-        }
+        return transition(nameOrId, ContainerStatus.running, ContainerStatus.paused, runtime::pause,
+                EventType.CONTAINER_PAUSED);
     }
 
     public ContainerRecord resume(String nameOrId) {
+        return transition(nameOrId, ContainerStatus.paused, ContainerStatus.running, runtime::resume,
+                EventType.CONTAINER_RESUMED);
+    }
+
+    /** A runtime operation allowed in one status, leading to another, recorded with its event. */
+    private ContainerRecord transition(String nameOrId, ContainerStatus from, ContainerStatus to,
+                                       java.util.function.Consumer<String> operation, String eventType) {
         ContainerRecord r = find(nameOrId);
         synchronized (lock(r.id())) {
             r = current(r.id());
-            if (r.status() != ContainerStatus.paused) {
-                throw HydraException.conflict("container " + r.name() + " is " + r.status() + ", not paused");
+            if (r.status() != from) {
+                throw HydraException.conflict("container " + r.name() + " is " + r.status() + ", not " + from);
             }
-            runtime.resume(r.id());
-            ContainerRecord resumed = r.withStatus(ContainerStatus.running);
-            store.commit(Change.put(resumed, event(EventType.CONTAINER_RESUMED, resumed)));
-            return resumed;
+            operation.accept(r.id());
+            ContainerRecord changed = r.withStatus(to);
+            store.commit(Change.put(changed, event(eventType, changed)));
+            return changed;
         }
     }
 
