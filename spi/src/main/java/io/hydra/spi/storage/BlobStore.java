@@ -6,21 +6,31 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Named blobs. Chunking, compression, hashing and manifests live above this interface in the daemon, so every
- * store gets them; a store only moves bytes. Names are relative, slash-separated, without {@code ..}.
+ * Named blobs. Chunking, compression, hashing, manifests and garbage collection live above this interface in the
+ * daemon, so every store gets them; a store only moves bytes, and must:
+ * <ul>
+ *   <li>make {@link #put} atomic: a reader, or a store reopened after a crash, sees the whole blob or none of it;</li>
+ *   <li>check every name with {@link BlobNames#validate} before touching anything;</li>
+ *   <li>answer {@link java.nio.file.NoSuchFileException} from {@link #get} for a name that does not exist.</li>
+ * </ul>
  */
 public interface BlobStore extends AutoCloseable {
     String name();
 
-    /** Stores the blob; when {@code ifAbsent} is true and the name exists, leaves it and returns false. */
+    /**
+     * Stores {@code length} bytes from {@code content} under the name. With {@code ifAbsent}, an existing blob is left
+     * as it is and false is returned (conditional create); otherwise an existing blob is replaced.
+     */
     boolean put(String blobName, InputStream content, long length, boolean ifAbsent) throws IOException;
 
     InputStream get(String blobName) throws IOException;
 
     Optional<BlobInfo> stat(String blobName) throws IOException;
 
+    /** Every blob whose name starts with {@code prefix}, sorted by name. */
     List<BlobInfo> list(String prefix) throws IOException;
 
+    /** Removes the blob; quiet when it does not exist. */
     void delete(String blobName) throws IOException;
 
     @Override
