@@ -25,6 +25,16 @@ public interface BlobStore extends AutoCloseable {
 
     InputStream get(String blobName) throws IOException;
 
+    /**
+     * {@code length} bytes of the blob from {@code offset} (a ranged read). Stores that can seek or ask for a
+     * range should override this; the default reads and skips.
+     */
+    default InputStream get(String blobName, long offset, long length) throws IOException {
+        InputStream in = get(blobName);
+        in.skipNBytes(offset);
+        return new BoundedInputStream(in, length);
+    }
+
     Optional<BlobInfo> stat(String blobName) throws IOException;
 
     /** Every blob whose name starts with {@code prefix}, sorted by name. */
