@@ -5,7 +5,10 @@
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH_DIR")
 WORK=${BENCH_WORK:-/var/tmp/hydra-bench}
-HYDRA=$REPO/bin/hydra
+# The Hydra under test: the repository's own build, or BENCH_HYDRA_HOME (bench/snapshot.sh builds the committed
+# HEAD there, out of reach of concurrent rebuilds of the work tree).
+HYDRA_HOME_UNDER_TEST=${BENCH_HYDRA_HOME:-$REPO}
+HYDRA=$HYDRA_HOME_UNDER_TEST/bin/hydra
 RUNC=${RUNC:-/usr/sbin/runc}
 DRIVER_JAR=$REPO/bench/target/hydra-bench-0.1.0-SNAPSHOT.jar
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH
@@ -15,7 +18,8 @@ die() { echo "bench: ERROR: $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run as root"
 [ -f "$DRIVER_JAR" ] || die "bench driver not built: run 'mvn -B -DskipTests install' in $REPO"
-[ -f "$REPO/runtime-core/target/quarkus-app/quarkus-run.jar" ] || die "daemon not built: run 'mvn -B -DskipTests install' in $REPO"
+[ -f "$HYDRA_HOME_UNDER_TEST/runtime-core/target/quarkus-app/quarkus-run.jar" ] \
+    || die "daemon not built: run 'mvn -B -DskipTests install' in $HYDRA_HOME_UNDER_TEST"
 mkdir -p "$WORK"
 
 # The Java driver (BenchDriver.java): short-lived, so C1 only.
@@ -56,22 +60,25 @@ make_redis_rootfs() {
 # ---- the Hydra daemon
 DAEMON_PID=
 DAEMON_T0=
+READY_BASE=0
 
 # start_daemon ROOT SOCKET LOGFILE [flags...]: starts it in the background, waits for "ready".
 start_daemon() {
     local root=$1 sock=$2 logf=$3
     shift 3
+    READY_BASE=$(grep -c "hydra daemon ready" "$logf" 2>/dev/null || true)
     DAEMON_T0=$(now_ms)
     "$HYDRA" daemon --root "$root" --socket "$sock" --http-port 0 "$@" >>"$logf" 2>&1 &
     DAEMON_PID=$!
     wait_ready "$logf" 120
 }
 
-# wait_ready LOGFILE SECONDS: until the daemon logs its ready line (prints it).
+# wait_ready LOGFILE SECONDS: until the daemon logs a ready line beyond the READY_BASE it had (prints it).
 wait_ready() {
-    local logf=$1 secs=$2 i
-    for ((i = 0; i < secs * 50; i++)); do
-        if grep -q "hydra daemon ready" "$logf" 2>/dev/null; then
+    local logf=$1 secs=$2
+    local end=$((SECONDS + secs))
+    while [ "$SECONDS" -lt "$end" ]; do
+        if [ "$(grep -c "hydra daemon ready" "$logf" 2>/dev/null)" -gt "${READY_BASE:-0}" ]; then
             grep "hydra daemon ready" "$logf" | tail -n1
             return 0
         fi
@@ -82,18 +89,49 @@ wait_ready() {
     die "daemon not ready within $secs s"
 }
 
-# The "N ms after process start" figure of the last ready line of LOGFILE.
+# Epoch ms of the last ready line of LOGFILE, from its HH:MM:SS.mmm time stamp (local time, today).
+ready_log_epoch_ms() {
+    local hms
+    hms=$(grep "hydra daemon ready" "$1" | tail -n1 | awk '{print $1}')
+    date -d "$(date +%F) $hms" +%s%3N
+}
+
+# Epoch ms of PID's start from /proc (starttime in ticks since boot, boot time from /proc/uptime; +-20 ms).
+# Not /proc/stat btime, whole seconds and off by the wall clock's drift since boot (Java's ProcessHandle uses it).
+proc_start_epoch_ms() {
+    local st up now
+    st=$(awk '{print $22}' "/proc/$1/stat")
+    up=$(awk '{print $1}' /proc/uptime)
+    now=$(now_ms)
+    awk -v n="$now" -v u="$up" -v s="$st" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.0f", n - u * 1000 + s * 1000 / hz }'
+}
+
+# The "N ms after process start" figure of the last ready line of LOGFILE (the daemon's own figure).
 ready_ms() { grep "hydra daemon ready" "$1" | tail -n1 | sed -n 's/.*, \([0-9]*\) ms after process start.*/\1/p'; }
+
+# wait_dead PID SECONDS: until PID is gone or a zombie (it may not be this shell's child).
+wait_dead() {
+    local pid=$1 end=$((SECONDS + $2)) st
+    while [ "$SECONDS" -lt "$end" ]; do
+        st=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)
+        [ -z "$st" ] || [ "$st" = Z ] && return 0
+        sleep 0.01
+    done
+    return 1
+}
 
 stop_daemon() {
     [ -n "$DAEMON_PID" ] || return 0
     kill -TERM "$DAEMON_PID" 2>/dev/null || true
+    wait_dead "$DAEMON_PID" 30 || kill -KILL "$DAEMON_PID" 2>/dev/null || true
+    wait_dead "$DAEMON_PID" 5 || true
     wait "$DAEMON_PID" 2>/dev/null || true
     DAEMON_PID=
 }
 
 kill9_daemon() {
     kill -KILL "$DAEMON_PID"
+    wait_dead "$DAEMON_PID" 10 || die "daemon $DAEMON_PID survived SIGKILL"
     wait "$DAEMON_PID" 2>/dev/null || true
     DAEMON_PID=
 }
@@ -254,6 +292,7 @@ machine_info() {
     echo "conmon: $(conmon --version | head -n1)"
     echo "podman: $(podman --version 2>/dev/null || echo 'not installed')"
     echo "redis: $(redis-server --version | awk '{print $3}')"
-    echo "hydra: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "hydra under test: $HYDRA_HOME_UNDER_TEST ($(cat "$HYDRA_HOME_UNDER_TEST/.bench-commit" 2>/dev/null \
+        || git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown))"
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
 }

@@ -228,23 +228,31 @@ public final class BenchDriver {
         System.out.println("warm " + System.currentTimeMillis());
         System.out.flush();
         long deadline = System.currentTimeMillis() + timeout;
+        int failures = 0;
+        String lastFailure = "";
         while (System.currentTimeMillis() < deadline) {
             boolean ok;
+            long attempt = System.currentTimeMillis();
             try (Conn c = new Conn(socket, group, false)) {
-                c.system(500).version(Empty.getDefaultInstance());
+                // a long deadline: a call that reached the new daemon waits for its answer however slow
+                c.system(30_000).version(Empty.getDefaultInstance());
                 ok = true;
                 if (sawDown) {
                     long up = System.currentTimeMillis();
                     ListResponse l = c.containers().list(ListRequest.newBuilder().setAll(true).build());
                     long listed = System.currentTimeMillis();
                     long running = l.getContainersList().stream().filter(x -> "running".equals(x.getStatus())).count();
-                    System.out.println("up " + up);
+                    System.out.println("up " + up + " attempt_began " + attempt);
+                    System.out.println("failed_attempts " + failures + " last " + lastFailure);
                     System.out.println("list " + listed + " running=" + running + " total=" + l.getContainersCount());
                     group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                     return;
                 }
             } catch (StatusRuntimeException e) {
                 ok = false;
+                failures++;
+                lastFailure = System.currentTimeMillis() + " " + e.getStatus().getCode() + " after "
+                        + (System.currentTimeMillis() - attempt) + " ms";
             }
             if (!ok && !sawDown) {
                 sawDown = true;
