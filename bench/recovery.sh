@@ -17,7 +17,7 @@ ROOTFS=$WORK/rootfs
 ROOT=$WORK/hydra-root-recovery
 SOCK=$WORK/hydra-recovery.sock
 DLOG=$WORK/daemon-recovery.log
-RESULTS=$BENCH_DIR/results
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 SUMMARY=$RESULTS/recovery-$(date +%Y%m%d-%H%M%S).txt
 mkdir -p "$RESULTS"
 

@@ -20,7 +20,7 @@ RROOTFS=$WORK/redis-rootfs
 ROOT=$WORK/hydra-root-redis
 SOCK=$WORK/hydra-redis.sock
 DLOG=$WORK/daemon-redis.log
-RESULTS=$BENCH_DIR/results
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 SUMMARY=$RESULTS/redis-downtime-$(date +%Y%m%d-%H%M%S).txt
 REDIS_ARGS=(redis-server --port "$PORT" --bind 127.0.0.1 --save "" --appendonly no --protected-mode no)
 mkdir -p "$RESULTS"
@@ -87,7 +87,7 @@ DAEMON_PID=$(pgrep -f "hydra.socket=$SOCK" | head -n1)
 errors=$(tr '\r' '\n' <"$WORK/rb.out" | grep -ciE 'error|refused|reset|closed' || true)
 out "redis-benchmark: $runs runs of -n $REQUESTS -c 10 -t set,get ($((runs * REQUESTS * 2)) requests), failed runs (exit status) $bad, error lines $errors; $(tr '\r' '\n' <"$WORK/rb.out" | grep -E 'requests per second' | sed 's/ requests per second.*//' | awk -F': ' '{s[$1]+=$2; n[$1]++} END {for (k in s) printf "%s %.0f/s ", k, s[k]/n[k]}')"
 out "  $(cat "$WORK/kr")"
-tr '\r' '\n' <"$WORK/rb.out" | grep -iE 'error|refused|reset|closed' | head -n 5 | sed 's/^/  /' | tee -a "$SUMMARY"
+{ tr '\r' '\n' <"$WORK/rb.out" | grep -iE 'error|refused|reset|closed' || true; } | head -n 5 | sed 's/^/  /' | tee -a "$SUMMARY"
 [ "$(pgrep -f "redis-server 127.0.0.1:$PORT" | head -n1)" = "$rpid" ] || out "  REDIS PID CHANGED"
 
 # ---- 2. the Java hammer: baseline, then with a kill and restart
@@ -112,7 +112,7 @@ if [ "$PODMAN" = 1 ]; then
     if [ "$PODMAN_OK" = 1 ]; then
         podman rm -f -t 0 bench-redis >/dev/null 2>&1 || true
         podman image exists localhost/bench-redis 2>/dev/null \
-            || tar -C "$RROOTFS" -c . | podman import - localhost/bench-redis >/dev/null
+            || tar -C "$RROOTFS" -c . | podman import - localhost/bench-redis >/dev/null 2>&1
         podman run -d --network host --name bench-redis localhost/bench-redis "${REDIS_ARGS[@]}" >/dev/null
         wait_redis
         out "hammer (podman, nothing killed: Podman has no daemon): $(driver redis-hammer "$PORT" "$SECONDS_LOAD" 10 | tr '\n' ';')"

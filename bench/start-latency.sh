@@ -24,7 +24,7 @@ DLOG=$WORK/daemon-start-latency.log
 TIMES=$WORK/times
 RUNC_STATE=$WORK/runc-state
 BUNDLES=$WORK/bundles
-RESULTS=$BENCH_DIR/results
+RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 SUMMARY=$RESULTS/start-latency-$(date +%Y%m%d-%H%M%S).txt
 mkdir -p "$TIMES" "$RESULTS" "$BUNDLES"
 
