@@ -41,6 +41,7 @@ trap cleanup EXIT
 
 has() { [[ " $METHODS " == *" $1 "* ]]; }
 out() { echo "$*" | tee -a "$SUMMARY"; }
+load1() { echo "load $(cut -d' ' -f1 /proc/loadavg)"; }
 
 make_rootfs "$ROOTFS"
 machine_info | tee "$SUMMARY" >&2
@@ -86,7 +87,7 @@ for N in "${COUNTS[@]}"; do
             mapfile -t pids < <(conmon_pids "$ROOT/")
             pss=$(pss_sum_kb "${pids[@]}")
             crss=$(rss_sum_kb "${pids[@]}")
-            out "N=$N $(stats "hydra-api ms/container:" "$TIMES/api-$N.txt")"
+            out "N=$N $(stats "hydra-api ms/container:" "$TIMES/api-$N.txt") ($(load1))"
             out "N=$N hydra memory: daemon VmRSS idle ${rss_idle} kB, after warm-up ${rss_before} kB, with $N containers ${rss_after} kB (growth $((rss_after - rss_before)) kB = $(awk -v g=$((rss_after - rss_before)) -v n="$N" 'BEGIN{printf "%.1f", g/n}') kB/container); ${#pids[@]} conmons: PSS sum ${pss} kB = $(awk -v p="$pss" -v n="${#pids[@]}" 'BEGIN{printf "%.1f", p/n}') kB each, RSS $(awk -v p="$crss" -v n="${#pids[@]}" 'BEGIN{printf "%.0f", p/n}') kB each"
             t0=$EPOCHREALTIME
             driver rm-all "$SOCK" >/dev/null
@@ -104,7 +105,7 @@ for N in "${COUNTS[@]}"; do
             for ((i = 0; i < N; i++)); do
                 time_cmd "$TIMES/cli-$N.txt" "$HYDRA" --host "unix://$SOCK" run -d --name "cli-$i" --rootfs "$ROOTFS" -- sleep 100000
             done
-            out "N=$N $(stats "hydra-cli ms/container:" "$TIMES/cli-$N.txt")"
+            out "N=$N $(stats "hydra-cli ms/container:" "$TIMES/cli-$N.txt") ($(load1))"
             driver rm-all "$SOCK" >/dev/null
         fi
         stop_daemon
@@ -129,7 +130,7 @@ for N in "${COUNTS[@]}"; do
             time_cmd "$TIMES/runc-$N.txt" "$RUNC" --root "$RUNC_STATE" run -d --bundle "$BUNDLES/r-$i" "r-$i"
         done
         running=$("$RUNC" --root "$RUNC_STATE" list | grep -c running || true)
-        out "N=$N $(stats "runc ms/container:" "$TIMES/runc-$N.txt") ($running running)"
+        out "N=$N $(stats "runc ms/container:" "$TIMES/runc-$N.txt") ($running running, $(load1))"
         runc_clean "$RUNC_STATE"
     fi
 
@@ -149,7 +150,7 @@ for N in "${COUNTS[@]}"; do
         mapfile -t pids < <(conmon_pids "$PODMAN_DIR/")
         pss=$(pss_sum_kb "${pids[@]}")
         crss=$(rss_sum_kb "${pids[@]}")
-        out "N=$N $(stats "podman ms/container:" "$TIMES/podman-$N.txt") ($(podman ps -q | wc -l) running)"
+        out "N=$N $(stats "podman ms/container:" "$TIMES/podman-$N.txt") ($(podman ps -q | wc -l) running, $(load1))"
         out "N=$N podman memory: ${#pids[@]} conmons: PSS sum ${pss} kB = $(awk -v p="$pss" -v n="${#pids[@]}" 'BEGIN{printf "%.1f", p/n}') kB each, RSS $(awk -v p="$crss" -v n="${#pids[@]}" 'BEGIN{printf "%.0f", p/n}') kB each"
         podman_clean
     fi
