@@ -143,6 +143,10 @@ public final class ConmonLauncher {
             a.add("--sync");
         }
         r.restoreImage().ifPresent(image -> a.addAll(List.of("--restore", image.toString())));
+        for (String option : r.restoreOptions()) {
+            a.add("--runtime-opt");
+            a.add(option);
+        }
         return a;
     }
 

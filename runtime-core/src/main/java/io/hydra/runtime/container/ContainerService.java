@@ -175,7 +175,7 @@ public final class ContainerService {
 
     private LaunchRequest launchRequest(ContainerRecord r) {
         return new LaunchRequest(r.id(), r.name(), r.bundle(), runtime.ref(), r.containerDir(), layout.exits(),
-                r.logFile(), layout.sockets(), r.interactive(), Optional.empty());
+                r.logFile(), layout.sockets(), r.interactive(), Optional.empty(), List.of());
     }
 
     public ContainerRecord start(String nameOrId) {

@@ -6,10 +6,12 @@ import java.util.Optional;
 /**
  * @param leaveRunning   keep the container running after the dump
  * @param parentImage    a previous pre-dump to make this one incremental (only where dirty tracking exists)
- * @param lazyPages      leave memory pages to be fetched on demand by the target (post-copy)
  * @param tcpEstablished dump established TCP connections
  * @param fileLocks      dump file locks
  */
-public record CheckpointOptions(boolean leaveRunning, Optional<Path> parentImage, boolean lazyPages,
+public record CheckpointOptions(boolean leaveRunning, Optional<Path> parentImage,
                                 boolean tcpEstablished, boolean fileLocks) {
+    public static CheckpointOptions simple(boolean leaveRunning) {
+        return new CheckpointOptions(leaveRunning, Optional.empty(), false, false);
+    }
 }

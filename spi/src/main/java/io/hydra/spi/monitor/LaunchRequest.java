@@ -1,6 +1,7 @@
 package io.hydra.spi.monitor;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -18,13 +19,16 @@ import java.util.Optional;
  * @param socketDir    where the monitor creates the attach socket
  * @param stdin        keep the container's stdin open for attach
  * @param restoreImage when present, restore the container from this checkpoint image instead of creating it
+ * @param restoreOptions options for the runtime's restore command (from the checkpoint backend)
  */
 public record LaunchRequest(String containerId, String name, Path bundle, OciRuntimeRef runtime, Path containerDir,
-                            Path exitDir, Path logFile, Path socketDir, boolean stdin, Optional<Path> restoreImage) {
+                            Path exitDir, Path logFile, Path socketDir, boolean stdin, Optional<Path> restoreImage,
+                            List<String> restoreOptions) {
     public LaunchRequest {
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(runtime, "runtime");
         Objects.requireNonNull(restoreImage, "restoreImage");
+        restoreOptions = List.copyOf(restoreOptions);
     }
 }
