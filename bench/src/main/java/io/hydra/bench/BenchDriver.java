@@ -64,6 +64,7 @@ public final class BenchDriver {
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         switch (args[0]) {
             case "start" -> start(rest);
+            case "start-stdin" -> startStdin(rest);
             case "rm-all" -> rmAll(rest);
             case "pids" -> pids(rest);
             case "count" -> count(rest);
@@ -165,6 +166,37 @@ public final class BenchDriver {
         }
         if (failed > 0) {
             System.exit(1);
+        }
+    }
+
+    /**
+     * Coprocess form of start, for interleaving with other runtimes: reads one container name a line from stdin,
+     * creates and starts it ({@code sleep 100000} in ROOTFS), answers one line: the call's milliseconds, or
+     * "FAILED reason".
+     */
+    private static void startStdin(String[] a) throws IOException {
+        String socket = a[0];
+        String rootfs = a[1];
+        java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(System.in));
+        try (Conn c = new Conn(socket)) {
+            c.system(10_000).version(Empty.getDefaultInstance());
+            System.out.println("ready");
+            System.out.flush();
+            String name;
+            while ((name = in.readLine()) != null) {
+                CreateRequest req = CreateRequest.newBuilder().setName(name.trim()).setRootfs(rootfs)
+                        .addAllArgs(List.of("sleep", "100000")).setStart(true).build();
+                long t0 = System.nanoTime();
+                try {
+                    Container ct = c.containers().create(req);
+                    double d = (System.nanoTime() - t0) / 1e6;
+                    System.out.println("running".equals(ct.getStatus()) ? String.format("%.3f", d)
+                            : "FAILED status " + ct.getStatus());
+                } catch (StatusRuntimeException e) {
+                    System.out.println("FAILED " + e.getStatus());
+                }
+                System.out.flush();
+            }
         }
     }
 
