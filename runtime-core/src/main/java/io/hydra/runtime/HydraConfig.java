@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithParentName;
 
 /** The daemon's settings; each is also a {@code hydra daemon --flag} (see bin/hydra). */
 @ConfigMapping(prefix = "hydra")
@@ -57,6 +58,36 @@ public interface HydraConfig {
      * plugin gets its own map and nothing else.
      */
     Map<String, Map<String, Map<String, String>>> plugin();
+
+    Checkpoint checkpoint();
+
+    /** Where checkpoints are kept, by storage plugin name: {@code fs} (under {@code <root>/storage}) or {@code s3}. */
+    @WithDefault("fs")
+    String storage();
+
+    interface Checkpoint {
+        /** The checkpoint backend, by plugin name ({@code hydra.checkpoint=criu}). */
+        @WithParentName
+        @WithDefault("criu")
+        String backend();
+
+        /**
+         * A file holding the key of the manifests' HMAC-SHA256; when set, restore refuses any manifest without a
+         * valid MAC.
+         */
+        Optional<Path> key();
+
+        /** Checkpoints taken at once, daemon-wide: many containers due together must not freeze the host. */
+        @WithDefault("2")
+        int maxConcurrent();
+
+        /** Threads hashing, compressing and uploading one checkpoint. */
+        @WithDefault("2")
+        int parallelism();
+
+        /** Where images are staged between CRIU and the repository. */
+        Optional<Path> workDir();
+    }
 
     interface Tls {
         Optional<Path> cert();

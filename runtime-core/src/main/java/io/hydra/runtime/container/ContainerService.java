@@ -355,6 +355,112 @@ public final class ContainerService {
         }
     }
 
+    // ---- checkpoint support (the dump and the repository live in CheckpointService)
+
+    /** Runs {@code action} on the container's current record while holding its lock. */
+    public <T> T locked(String id, java.util.function.Function<ContainerRecord, T> action) {
+        synchronized (lock(id)) {
+            return action.apply(current(id));
+        }
+    }
+
+    /**
+     * After a dump that stopped the container: it is {@code checkpointed}, not exited. Waits for its monitor to go
+     * and clears what the monitor left (the exit file would otherwise mark a later restore as exited). The caller
+     * holds the lock.
+     */
+    public ContainerRecord markCheckpointed(ContainerRecord r, HydraEvent... events) {
+        ContainerRecord checkpointed = r.withStatus(ContainerStatus.checkpointed);
+        store.commit(new Change(List.of(checkpointed), List.of(), List.of(events)));
+        handles.remove(r.id());
+        awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().monitor(), Duration.ofSeconds(10));
+        runtime.delete(r.id(), true);
+        quietDelete(layout.exits().resolve(r.id()));
+        exitFuture(r.id()).complete(checkpointed);
+        return checkpointed;
+    }
+
+    /** A record for a container that exists only in a checkpoint (restored on another node, or --as NEW). */
+    public ContainerRecord newRecordForRestore(String id, String name, String monitorName, List<String> command,
+                                               boolean interactive) {
+        ContainerNames.validate(name);
+        String monitor = monitorName == null || monitorName.isEmpty() ? monitors.defaultName() : monitorName;
+        monitors.get(monitor);
+        Path containerDir = layout.containers().resolve(id);
+        return new ContainerRecord(id, name, ContainerStatus.creating, monitor, null, containerDir,
+                containerDir.resolve("bundle"), null, command, interactive, 0, null, null, false, null, nodeId,
+                Instant.now(), null, null, 0);
+    }
+
+    public static String newContainerId() {
+        return newId();
+    }
+
+    /**
+     * Brings a container back from a verified checkpoint image under a new monitor. {@code bundleConfig} is the
+     * config.json the checkpoint carried. A new record (status creating) is registered first, so a crash midway is
+     * rolled back like a half-made create. Returns the running container.
+     */
+    public ContainerRecord restoreFromImage(ContainerRecord target, byte[] bundleConfig, Path image,
+                                            List<String> restoreOptions, Map<String, Object> eventData) {
+        boolean isNew = target.status() == ContainerStatus.creating;
+        if (isNew) {
+            synchronized (createLock) {
+                if (store.byName(target.name()).isPresent()) {
+                    throw HydraException.conflict("the name '" + target.name() + "' is already in use by container "
+                            + store.byName(target.name()).get().id());
+                }
+                if (store.byId(target.id()).isPresent()) {
+                    throw HydraException.conflict("container " + target.id() + " already exists on this node");
+                }
+                store.commit(Change.put(target));
+            }
+        }
+        synchronized (lock(target.id())) {
+            ContainerRecord r = current(target.id());
+            if (r.status().live()) {
+                throw HydraException.conflict("container " + r.name() + " is " + r.status()
+                        + ": stop it first, or restore it under another name with --as NEW");
+            }
+            try {
+                Files.createDirectories(r.bundle());
+                Path config = r.bundle().resolve("config.json");
+                Path staged = r.bundle().resolve("config.json.restore");
+                Files.write(staged, bundleConfig);
+                Files.move(staged, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                runtime.delete(r.id(), true);
+                Files.deleteIfExists(layout.exits().resolve(r.id()));
+                Files.deleteIfExists(r.containerDir().resolve("persist").resolve("oom"));
+                Files.deleteIfExists(r.containerDir().resolve("persist").resolve("exit"));
+            } catch (IOException | RuntimeException e) {
+                if (isNew) {
+                    discard(r);
+                }
+                throw HydraException.failed("cannot prepare the restore of " + r.name() + ": " + e.getMessage());
+            }
+            MonitorHandle handle;
+            try {
+                LaunchRequest request = new LaunchRequest(r.id(), r.name(), r.bundle(), runtime.ref(), r.containerDir(),
+                        layout.exits(), r.logFile(), layout.sockets(), r.interactive(), Optional.of(image),
+                        restoreOptions);
+                handle = monitors.get(r.monitor()).launch(request);
+            } catch (RuntimeException e) {
+                if (isNew) {
+                    discard(r);
+                }
+                throw HydraException.failed("cannot restore container " + r.name() + ": " + e.getMessage());
+            }
+            exits.put(r.id(), new CompletableFuture<>());
+            ContainerRecord restored = r.launched(r.monitor(), handle.record()).started(Instant.now());
+            Object[] extra = eventData.entrySet().stream()
+                    .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray();
+            store.commit(Change.put(restored, event(EventType.CONTAINER_RESTORED, restored, extra)));
+            watch(restored, handle);
+            return restored;
+        }
+    }
+
     // ---- waiting
 
     /** Completes with the exited record; at once when it has exited already. */

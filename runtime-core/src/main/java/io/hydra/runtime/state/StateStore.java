@@ -55,6 +55,7 @@ public final class StateStore implements AutoCloseable {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
                         + " record TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS policies (container_id TEXT PRIMARY KEY, policy TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT NOT NULL, subject TEXT NOT NULL,"
                         + " time TEXT NOT NULL, data TEXT NOT NULL, published INTEGER NOT NULL DEFAULT 0)");
@@ -67,7 +68,19 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    private final Map<String, CheckpointPolicy> policies = new ConcurrentHashMap<>();
+
     private void load() throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT policy FROM policies")) {
+            while (rs.next()) {
+                try {
+                    CheckpointPolicy p = JSON.readValue(rs.getString(1), CheckpointPolicy.class);
+                    policies.put(p.containerId(), p);
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("unreadable checkpoint policy: " + e.getMessage(), e);
+                }
+            }
+        }
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT record FROM containers")) {
             while (rs.next()) {
                 ContainerRecord r = fromJson(rs.getString(1));
@@ -91,6 +104,42 @@ public final class StateStore implements AutoCloseable {
 
     public Collection<ContainerRecord> all() {
         return List.copyOf(byId.values());
+    }
+
+    public Collection<CheckpointPolicy> policies() {
+        return List.copyOf(policies.values());
+    }
+
+    public Optional<CheckpointPolicy> policy(String containerId) {
+        return Optional.ofNullable(policies.get(containerId));
+    }
+
+    /** Writes (or with {@code null}, removes) a container's checkpoint policy. */
+    public synchronized void putPolicy(String containerId, CheckpointPolicy policy) {
+        try {
+            if (policy == null) {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM policies WHERE container_id = ?")) {
+                    p.setString(1, containerId);
+                    p.executeUpdate();
+                }
+            } else {
+                try (PreparedStatement p = db.prepareStatement("INSERT INTO policies (container_id, policy) VALUES (?, ?)"
+                        + " ON CONFLICT(container_id) DO UPDATE SET policy = excluded.policy")) {
+                    p.setString(1, containerId);
+                    p.setString(2, JSON.writeValueAsString(policy));
+                    p.executeUpdate();
+                }
+            }
+            db.commit();
+        } catch (SQLException | JsonProcessingException e) {
+            rollbackQuietly();
+            throw new IllegalStateException("policy write failed: " + e.getMessage(), e);
+        }
+        if (policy == null) {
+            policies.remove(containerId);
+        } else {
+            policies.put(containerId, policy);
+        }
     }
 
     /** One atomic change: records to write, ids to delete, events to append to the outbox. */
@@ -125,6 +174,10 @@ public final class StateStore implements AutoCloseable {
                     p.setString(1, id);
                     p.executeUpdate();
                 }
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM policies WHERE container_id = ?")) {
+                    p.setString(1, id);
+                    p.executeUpdate();
+                }
             }
             for (HydraEvent e : change.events()) {
                 try (PreparedStatement p = db.prepareStatement(
@@ -144,6 +197,7 @@ public final class StateStore implements AutoCloseable {
             throw new IllegalStateException("state write failed: " + e.getMessage(), e);
         }
         for (String id : change.delete()) {
+            policies.remove(id);
             ContainerRecord old = byId.remove(id);
             if (old != null) {
                 idByName.remove(old.name(), id);
