@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import io.hydra.api.v1.CheckpointsGrpc;
 import io.hydra.api.v1.ContainersGrpc;
 import io.hydra.api.v1.EventsGrpc;
 import io.hydra.api.v1.SystemGrpc;
@@ -65,6 +66,10 @@ final class DaemonConnection implements AutoCloseable {
 
     ContainersGrpc.ContainersStub containersAsync() {
         return ContainersGrpc.newStub(channel);
+    }
+
+    CheckpointsGrpc.CheckpointsBlockingStub checkpoints() {
+        return CheckpointsGrpc.newBlockingStub(channel);
     }
 
     EventsGrpc.EventsBlockingStub events() {

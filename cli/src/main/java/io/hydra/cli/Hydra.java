@@ -14,6 +14,14 @@ import java.util.concurrent.Callable;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.hydra.api.v1.AttachInput;
+import io.hydra.api.v1.CheckpointProgress;
+import io.hydra.api.v1.CheckpointRequest;
+import io.hydra.api.v1.CheckpointSummary;
+import io.hydra.api.v1.CheckpointVersion;
+import io.hydra.api.v1.Policy;
+import io.hydra.api.v1.PolicyRequest;
+import io.hydra.api.v1.RemoveCheckpointRequest;
+import io.hydra.api.v1.RestoreRequest;
 import io.hydra.api.v1.Container;
 import io.hydra.api.v1.CreateRequest;
 import io.hydra.api.v1.Empty;
@@ -45,7 +53,8 @@ import picocli.CommandLine.ParentCommand;
         subcommands = {Hydra.Run.class, Hydra.Create.class, Hydra.Start.class, Hydra.Stop.class, Hydra.Kill.class,
                 Hydra.Pause.class, Hydra.Resume.class, Hydra.Restart.class, Hydra.Rm.class, Hydra.Ps.class,
                 Hydra.Inspect.class, Hydra.Logs.class, Hydra.Wait.class, Hydra.Attach.class, Hydra.Exec.class, Hydra.Top.class,
-                Hydra.Stats.class, Hydra.Events.class, Hydra.Info.class, Hydra.Version.class})
+                Hydra.Stats.class, Hydra.Checkpoint.class, Hydra.Checkpoints.class, Hydra.Restore.class,
+                Hydra.RmCheckpoint.class, Hydra.PolicyCommand.class, Hydra.Events.class, Hydra.Info.class, Hydra.Version.class})
 public final class Hydra {
     static final int FAILED = 1;
 
@@ -528,6 +537,172 @@ public final class Hydra {
         }
     }
 
+    /** Renders progress on a terminal, and the summary line everywhere. */
+    abstract static class TransferCommand extends NamedCommand {
+        @Option(names = "--format", description = "text or json (the summary)")
+        String format = "text";
+
+        int follow(Iterator<CheckpointProgress> progress, String verb) {
+            boolean terminal = System.console() != null && format.equals("text");
+            CheckpointProgress last = null;
+            while (progress.hasNext()) {
+                last = progress.next();
+                if (terminal && !last.hasSummary() && last.getTotal() > 0) {
+                    err().printf("\r%-10s %5.1f%%  %s / %s", last.getPhase(), 100.0 * last.getDone() / last.getTotal(),
+                            size(last.getDone()), size(last.getTotal()));
+                    err().flush();
+                }
+            }
+            if (terminal) {
+                err().print("\r\033[K");
+            }
+            if (last == null || !last.hasSummary()) {
+                throw new IllegalStateException("the daemon ended the " + verb + " without a summary");
+            }
+            CheckpointSummary s = last.getSummary();
+            if (format.equals("json")) {
+                Map<String, Object> m = new java.util.LinkedHashMap<>();
+                m.put("container", last.getContainer().getName());
+                m.put("status", last.getContainer().getStatus());
+                m.put("version", s.getVersion());
+                m.put("logicalBytes", s.getLogicalBytes());
+                m.put("storedBytes", s.getStoredBytes());
+                m.put("movedBytes", s.getMovedBytes());
+                m.put("frozenMs", s.getFrozenMs());
+                m.put("durationMs", s.getDurationMs());
+                out().println(Json.write(m));
+            } else {
+                out().printf("%s %s version %d: %s logical, %s new, %s moved, frozen %d ms, %d ms in all%n",
+                        verb, last.getContainer().getName(), s.getVersion(), size(s.getLogicalBytes()),
+                        size(s.getStoredBytes()), size(s.getMovedBytes()), s.getFrozenMs(), s.getDurationMs());
+            }
+            return 0;
+        }
+
+        static String size(long bytes) {
+            if (bytes < 1024) {
+                return bytes + " B";
+            }
+            String[] units = {"KiB", "MiB", "GiB", "TiB"};
+            double v = bytes;
+            int i = -1;
+            while (v >= 1024 && i < units.length - 1) {
+                v /= 1024;
+                i++;
+            }
+            return String.format("%.1f %s", v, units[i]);
+        }
+    }
+
+    @Command(name = "checkpoint", description = "Checkpoint a running container into the repository.")
+    static final class Checkpoint extends TransferCommand {
+        @Option(names = "--leave-running", description = "keep it running (default: it stops, status checkpointed)")
+        boolean leaveRunning;
+
+        @Option(names = "--tcp-established", description = "dump established TCP connections")
+        boolean tcpEstablished;
+
+        @Option(names = "--file-locks", description = "dump file locks")
+        boolean fileLocks;
+
+        @Override
+        int call(DaemonConnection c) {
+            return follow(c.checkpoints().checkpoint(CheckpointRequest.newBuilder().setName(name)
+                    .setLeaveRunning(leaveRunning).setTcpEstablished(tcpEstablished).setFileLocks(fileLocks).build()),
+                    "checkpointed");
+        }
+    }
+
+    @Command(name = "restore", description = "Restore a container from a checkpoint version (default: the newest).")
+    static final class Restore extends TransferCommand {
+        @Option(names = "--version", description = "the version to restore")
+        long version;
+
+        @Option(names = "--as", description = "restore as a new container with this name")
+        String as = "";
+
+        @Override
+        int call(DaemonConnection c) {
+            if (version < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--version must be positive");
+            }
+            return follow(c.checkpoints().restore(RestoreRequest.newBuilder().setName(name).setVersion(version)
+                    .setAs(as).build()), "restored");
+        }
+    }
+
+    @Command(name = "checkpoints", description = "A container's checkpoint versions.")
+    static final class Checkpoints extends NamedCommand {
+        @Option(names = "--format", description = "table or json")
+        String format = "table";
+
+        @Override
+        int call(DaemonConnection c) {
+            List<CheckpointVersion> versions = c.checkpoints().list(ref()).getVersionsList();
+            if (format.equals("json")) {
+                out().println(Json.write(versions.stream().map(v -> {
+                    Map<String, Object> m = new java.util.LinkedHashMap<>();
+                    m.put("version", v.getVersion());
+                    m.put("createdAt", v.getCreatedAt());
+                    m.put("bytes", v.getBytes());
+                    m.put("storedBytes", v.getStoredBytes());
+                    m.put("frozenMs", v.getFrozenMs());
+                    m.put("complete", v.getComplete());
+                    m.put("node", v.getNode());
+                    m.put("containerId", v.getContainerId());
+                    return m;
+                }).toList()));
+                return 0;
+            }
+            out().printf("%-8s  %-30s  %-10s  %-10s  %-8s  %s%n", "VERSION", "CREATED", "BYTES", "NEW", "FROZEN",
+                    "COMPLETE");
+            for (CheckpointVersion v : versions) {
+                out().printf("%-8d  %-30s  %-10s  %-10s  %-8s  %s%n", v.getVersion(), v.getCreatedAt(),
+                        TransferCommand.size(v.getBytes()), TransferCommand.size(v.getStoredBytes()),
+                        v.getFrozenMs() + " ms", v.getComplete());
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "rm-checkpoint", description = "Remove one checkpoint version.")
+    static final class RmCheckpoint extends NamedCommand {
+        @Option(names = "--version", required = true, description = "the version to remove")
+        long version;
+
+        @Override
+        int call(DaemonConnection c) {
+            c.checkpoints().remove(RemoveCheckpointRequest.newBuilder().setName(name).setVersion(version).build());
+            out().println(name + " version " + version + " removed");
+            return 0;
+        }
+    }
+
+    @Command(name = "policy", description = "Periodic leave-running checkpoints keeping the newest N versions.")
+    static final class PolicyCommand extends NamedCommand {
+        @Option(names = "--every", description = "interval, e.g. 30s, 5m, 1h")
+        String every;
+
+        @Option(names = "--keep", description = "versions to keep (default 5)")
+        int keep = 5;
+
+        @Option(names = "--remove", description = "remove the container's policy")
+        boolean remove;
+
+        @Override
+        int call(DaemonConnection c) {
+            if (!remove && every == null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "policy needs --every (or --remove)");
+            }
+            Policy p = c.checkpoints().setPolicy(PolicyRequest.newBuilder().setName(name)
+                    .setEvery(every == null ? "" : every).setKeep(keep).setRemove(remove).build());
+            out().println(remove ? name + ": policy removed"
+                    : name + ": every " + p.getEveryMs() / 1000.0 + " s, keep " + p.getKeep() + ", next at "
+                    + p.getNextDue());
+            return 0;
+        }
+    }
+
     @Command(name = "events", description = "Lifecycle events from the daemon's outbox.")
     static final class Events extends DaemonCommand {
         @Option(names = {"-f", "--follow"}, description = "keep streaming new events")
@@ -595,6 +770,7 @@ public final class Hydra {
             m.put("containers", i.getContainersByStatusMap());
             m.put("outboxBacklog", i.getOutboxBacklog());
             m.put("startedAt", i.getStartedAt());
+            m.put("checkpoint", i.getCheckpointMap());
             out().println(Json.write(m));
             return 0;
         }
