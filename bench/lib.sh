@@ -139,6 +139,13 @@ kill9_daemon() {
 # The JVM's pid: bin/hydra execs java, so it is the launched pid.
 daemon_rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$DAEMON_PID/status"; }
 
+# "USED COMMITTED" heap kB of the daemon right after a full GC (jcmd GC.run, jstat): the live data, beside RSS,
+# which keeps the heap's high-water mark.
+daemon_heap_kb() {
+    jcmd "$DAEMON_PID" GC.run >/dev/null 2>&1 || true
+    jstat -gc "$DAEMON_PID" 2>/dev/null | awk 'NR == 2 { printf "%.0f %.0f\n", $3 + $4 + $6 + $8, $1 + $2 + $5 + $7 }'
+}
+
 # Last resort for a root whose daemon is gone: kill what its runc state and conmons hold.
 force_clean_root() {
     local root=$1 id pid

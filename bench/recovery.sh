@@ -77,9 +77,22 @@ out "first start (empty root): ready line logged $(($(ready_log_epoch_ms "$DLOG"
 
 for ((r = 1; r <= ROUNDS; r++)); do round "0 containers, round $r" 0; done
 
+# daemon memory before and after N containers: VmRSS, and the live heap after a full GC
+driver start "$SOCK" "$ROOTFS" warm 5 /dev/null >/dev/null
+driver rm-all "$SOCK" >/dev/null
+sleep 1
+rss0=$(daemon_rss_kb)
+read -r heap0 committed0 <<<"$(daemon_heap_kb)"
+rss0b=$(daemon_rss_kb)
 log "starting $N containers"
 driver start "$SOCK" "$ROOTFS" rec "$N" "$WORK/rec-start.txt" >&2
-out "started $N: $(driver count "$SOCK"); daemon VmRSS $(daemon_rss_kb) kB; runc lists $(runc_running | wc -l) running"
+sleep 1
+rss1=$(daemon_rss_kb)
+read -r heap1 committed1 <<<"$(daemon_heap_kb)"
+out "started $N: $(driver count "$SOCK"); runc lists $(runc_running | wc -l) running; start $(driver stats "$WORK/rec-start.txt" | sed 's/^[^:]*: //')"
+out "daemon memory for $N containers (after a 5-container warm-up): VmRSS ${rss0} -> ${rss1} kB (+$((rss1 - rss0)) kB, $(awk -v d=$((rss1 - rss0)) -v n="$N" 'BEGIN{printf "%.1f", d/n}') kB/container; ${rss0b} kB right after the first full GC); live heap after full GC ${heap0} -> ${heap1} kB (+$((heap1 - heap0)) kB, $(awk -v d=$((heap1 - heap0)) -v n="$N" 'BEGIN{printf "%.1f", d/n}') kB/container), heap committed ${committed0} -> ${committed1} kB"
+mapfile -t cpids < <(conmon_pids "$ROOT/")
+out "monitors: ${#cpids[@]} conmons, PSS sum $(pss_sum_kb "${cpids[@]}") kB = $(awk -v p="$(pss_sum_kb "${cpids[@]}")" -v n="${#cpids[@]}" 'BEGIN{printf "%.1f", p/n}') kB each"
 
 for ((r = 1; r <= ROUNDS; r++)); do
     sleep 2
