@@ -23,7 +23,15 @@ import io.grpc.BindableService;
 import io.hydra.api.v1.InfoResponse;
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
+import io.hydra.runtime.api.CheckpointsApi;
 import io.hydra.runtime.api.ContainersApi;
+import io.hydra.runtime.checkpoint.CheckpointPolicies;
+import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.repo.CheckpointRepository;
+import io.hydra.runtime.checkpoint.repo.RepositorySettings;
+import io.hydra.spi.checkpoint.CheckpointBackend;
+import io.hydra.spi.checkpoint.CheckpointCapabilities;
+import io.hydra.spi.storage.BlobStore;
 import io.hydra.runtime.api.EventsApi;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
@@ -55,6 +63,11 @@ public class Daemon {
     private StateStore store;
     private MonitorStrategies monitors;
     private ContainerService containers;
+    private BlobStore blobStore;
+    private CheckpointBackend backend;
+    private CheckpointService checkpoints;
+    private CheckpointPolicies policies;
+    private String checkpointsUnavailable;
     private ExitFileWatcher exitWatcher;
     private GrpcServer grpc;
     private ScheduledExecutorService scheduler;
@@ -101,6 +114,7 @@ public class Daemon {
                 config.stopTimeout(), background);
 
         ContainerService.Recovery recovery = metrics.timeReconcile("recovery", containers::recover);
+        Map<String, String> checkpointInfo = startCheckpoints(plugins, root, nodeId, runtime);
         exitWatcher = new ExitFileWatcher(layout.exits(), id -> background.execute(() -> containers.onExitFile(id)));
         // exits that landed between the recovery pass and the watcher's start
         containers.reconcile();
@@ -111,10 +125,11 @@ public class Daemon {
                 .setSocket(config.socket().toString()).setDefaultMonitor(monitors.defaultName())
                 .addAllMonitors(monitors.names()).setRuntime(config.runtime().path().toString())
                 .setRuntimeVersion(runtimeVersion).setOrphanPolicy(config.orphanPolicy().name())
-                .setStartedAt(startedAt.toString());
+                .setStartedAt(startedAt.toString()).putAllCheckpoint(checkpointInfo);
         List<BindableService> services = List.of(
                 new ContainersApi(containers, runtime, metrics, requests),
                 new EventsApi(store, containers, requests),
+                new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests),
                 new SystemApi(info::clone, store));
         grpc = new GrpcServer(config.socket());
         grpc.startUnix(config.socketGroup(), services, requests);
@@ -139,6 +154,15 @@ public class Daemon {
                 LOG.error("reconcile pass failed", e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
+        if (policies != null) {
+            scheduler.scheduleWithFixedDelay(() -> {
+                try {
+                    policies.runDue();
+                } catch (RuntimeException e) {
+                    LOG.error("checkpoint policy pass failed", e);
+                }
+            }, 1, 1, TimeUnit.SECONDS);
+        }
 
         store.commit(StateStore.Change.events(HydraEvent.of(EventType.DAEMON_STARTED, nodeId, "", Map.of(
                 "pid", ProcessHandle.current().pid(), "version", SystemApi.VERSION))));
@@ -147,6 +171,60 @@ public class Daemon {
                         + " %d containers adopted, %d exited while down, %d orphaned, %d half-created rolled back",
                 config.socket(), nodeId, monitors.defaultName(), System.currentTimeMillis() - processStart,
                 recovery.adopted(), recovery.exitedWhileDown(), recovery.orphaned(), recovery.rolledBack());
+    }
+
+    /**
+     * Storage, backend and repository. A storage or backend name that does not exist stops the daemon; a backend
+     * that cannot work on this host (no CRIU >= 4) only turns checkpoints off, with the reason in `hydra info`.
+     */
+    private Map<String, String> startCheckpoints(PluginRegistry plugins, Path root, String nodeId, OciRuntime runtime)
+            throws IOException {
+        Map<String, String> info = new TreeMap<>();
+        info.put("backend", config.checkpoint().backend());
+        info.put("storage", config.storage());
+        if (!plugins.names(CheckpointBackend.class).contains(config.checkpoint().backend())) {
+            throw new IllegalStateException("hydra.checkpoint: unknown checkpoint backend '"
+                    + config.checkpoint().backend() + "': known backends are "
+                    + String.join(", ", plugins.names(CheckpointBackend.class)));
+        }
+        if (!plugins.names(BlobStore.class).contains(config.storage())) {
+            throw new IllegalStateException("hydra.storage: unknown storage '" + config.storage()
+                    + "': known storages are " + String.join(", ", plugins.names(BlobStore.class)));
+        }
+        try {
+            blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
+                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage())));
+            backend = plugins.create(CheckpointBackend.class, "checkpoint", config.checkpoint().backend(),
+                    new PluginContext(nodeId, root.resolve("plugins").resolve("checkpoint"),
+                            pluginSettings("checkpoint", config.checkpoint().backend())));
+        } catch (RuntimeException e) {
+            checkpointsUnavailable = e.getMessage();
+            LOG.errorf("checkpoints are off: %s", e.getMessage());
+            info.put("unavailable", e.getMessage());
+            return info;
+        }
+        RepositorySettings settings = RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism());
+        if (config.checkpoint().key().isPresent()) {
+            settings = settings.withMacKey(Files.readAllBytes(config.checkpoint().key().get()));
+        }
+        CheckpointRepository repository = new CheckpointRepository(blobStore, settings);
+        Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
+        createPrivateDirectory(staging);
+        // a daemon killed mid-checkpoint leaves its staged image behind; nothing in the repository refers to it
+        try (var leftovers = Files.list(staging)) {
+            leftovers.forEach(CheckpointService::deleteTree);
+        }
+        checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
+                config.checkpoint().maxConcurrent());
+        policies = new CheckpointPolicies(checkpoints, containers, store, Executors.newFixedThreadPool(
+                Math.max(2, config.checkpoint().maxConcurrent()), named("hydra-policy")));
+        CheckpointCapabilities caps = backend.capabilities();
+        info.put("tool", caps.tool() + " " + caps.version());
+        info.put("check", caps.check());
+        info.put("memoryDirtyTracking", Boolean.toString(caps.memoryDirtyTracking()));
+        info.put("lazyPages", Boolean.toString(caps.lazyPages()));
+        info.put("manifestMac", Boolean.toString(config.checkpoint().key().isPresent()));
+        return info;
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -168,6 +246,12 @@ public class Daemon {
             }
             if (monitors != null) {
                 monitors.close();
+            }
+            if (backend != null) {
+                backend.close();
+            }
+            if (blobStore != null) {
+                blobStore.close();
             }
             if (store != null) {
                 store.close();

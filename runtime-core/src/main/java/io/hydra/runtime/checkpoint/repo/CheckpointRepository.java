@@ -324,7 +324,8 @@ public final class CheckpointRepository implements AutoCloseable {
         gcLock.writeLock().lock();
         try {
             Map<String, Manifest> manifests = new LinkedHashMap<>();
-            List<String> unreadable = readAllManifests(manifests);
+            Map<String, Manifest> authentic = new LinkedHashMap<>();
+            List<String> unreadable = readAllManifests(manifests, authentic);
             if (!unreadable.isEmpty()) {
                 throw new IOException("garbage collection refused: " + unreadable.size() + " manifest(s) cannot be"
                         + " read, so the packs they reference are unknown; repair or delete them: "
@@ -356,7 +357,7 @@ public final class CheckpointRepository implements AutoCloseable {
                 }
             }
             // What was just read is the freshest view, other processes' commits and deletions included.
-            index.replaceAll(manifests);
+            index.replaceAll(authentic);
             synchronized (this) {
                 indexLoaded = true;
             }
@@ -366,8 +367,13 @@ public final class CheckpointRepository implements AutoCloseable {
         }
     }
 
-    /** Reads every manifest in the store into {@code into}; returns a description of each that failed. */
-    private List<String> readAllManifests(Map<String, Manifest> into) throws IOException {
+    /**
+     * Reads every manifest in the store: all that parse into {@code all} (their packs are referenced, MAC or not),
+     * those whose MAC also verifies (or every one, without a key) into {@code authentic} when given. Returns a
+     * description of each manifest that does not parse.
+     */
+    private List<String> readAllManifests(Map<String, Manifest> all, Map<String, Manifest> authentic)
+            throws IOException {
         List<String> unreadable = new ArrayList<>();
         for (BlobInfo info : store.list(ManifestNames.ROOT)) {
             ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
@@ -375,9 +381,12 @@ public final class CheckpointRepository implements AutoCloseable {
                 continue;
             }
             try {
-                // References only: a wrong MAC does not make the packs it names unreferenced.
-                into.put(info.name(), codec.decode(readManifest(parsed.containerId(), parsed.version()),
-                        parsed.containerId(), parsed.version(), false));
+                ManifestCodec.Read read = codec.read(readManifest(parsed.containerId(), parsed.version()),
+                        parsed.containerId(), parsed.version());
+                all.put(info.name(), read.manifest());
+                if (authentic != null && read.authentic()) {
+                    authentic.put(info.name(), read.manifest());
+                }
             } catch (CheckpointNotFoundException e) {
                 // Deleted since the listing: it references nothing any more.
             } catch (IOException e) {
@@ -392,10 +401,11 @@ public final class CheckpointRepository implements AutoCloseable {
             if (indexLoaded) {
                 return;
             }
-            Map<String, Manifest> manifests = new LinkedHashMap<>();
-            // Unreadable manifests only mean less dedup here; garbage collection is where they must stop deletion.
-            readAllManifests(manifests);
-            manifests.forEach(index::add);
+            // Only authentic manifests are dedup sources: a new version must not point at chunk locations a forged
+            // manifest made up. Unreadable ones only mean less dedup; garbage collection is where they must stop.
+            Map<String, Manifest> authentic = new LinkedHashMap<>();
+            readAllManifests(new HashMap<>(), authentic);
+            authentic.forEach(index::add);
             indexLoaded = true;
         }
     }

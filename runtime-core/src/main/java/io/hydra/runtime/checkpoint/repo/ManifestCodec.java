@@ -77,12 +77,32 @@ final class ManifestCodec {
         return write(root);
     }
 
+    /** A parsed and validated manifest, and why its MAC does not verify (empty when it does, or without a key). */
+    record Read(Manifest manifest, Optional<String> macProblem) {
+        boolean authentic() {
+            return macProblem.isEmpty();
+        }
+    }
+
     /**
      * Parses and validates a manifest read from {@code manifests/<containerId>/<version>.json}. With
      * {@code verifyMac} and a key configured, a missing or wrong MAC is refused.
      */
     Manifest decode(byte[] json, String containerId, long version, boolean verifyMac)
             throws CheckpointCorruptException {
+        Read read = read(json, containerId, version);
+        if (verifyMac && read.macProblem().isPresent()) {
+            throw CheckpointCorruptException.ofManifest(containerId, version, "manifest refused: "
+                    + read.macProblem().get(), null);
+        }
+        return read.manifest();
+    }
+
+    /**
+     * Parses and validates a manifest, and checks its MAC without refusing it for that: garbage collection must
+     * count the packs even an unauthentic manifest references, while dedup must not trust it.
+     */
+    Read read(byte[] json, String containerId, long version) throws CheckpointCorruptException {
         try {
             JsonNode root;
             try {
@@ -96,10 +116,7 @@ final class ManifestCodec {
                 throw new Invalid("not a JSON object");
             }
             Manifest manifest = parse(root, containerId, version);
-            if (verifyMac && macKey.isPresent()) {
-                checkMac(root, manifest);
-            }
-            return manifest;
+            return new Read(manifest, macKey.isPresent() ? macProblem(root, manifest) : Optional.empty());
         } catch (Invalid e) {
             throw CheckpointCorruptException.ofManifest(containerId, version, "manifest refused: " + e.getMessage(),
                     null);
@@ -288,18 +305,18 @@ final class ManifestCodec {
         return null;
     }
 
-    private void checkMac(JsonNode root, Manifest manifest) throws Invalid {
+    private Optional<String> macProblem(JsonNode root, Manifest manifest) {
         JsonNode mac = root.get("mac");
         if (mac == null || mac.isNull()) {
-            throw new Invalid("it has no MAC but a MAC key is configured");
+            return Optional.of("it has no MAC but a MAC key is configured");
         }
         if (!mac.isTextual() || !Sha256.isHex(mac.textValue())) {
-            throw new Invalid("its MAC is not 64 lowercase hex digits");
+            return Optional.of("its MAC is not 64 lowercase hex digits");
         }
-        byte[] expected = mac(manifest);
-        if (!MessageDigest.isEqual(expected, HexFormat.of().parseHex(mac.textValue()))) {
-            throw new Invalid("its MAC is wrong (changed after it was written, or written under another key)");
+        if (!MessageDigest.isEqual(mac(manifest), HexFormat.of().parseHex(mac.textValue()))) {
+            return Optional.of("its MAC is wrong (changed after it was written, or written under another key)");
         }
+        return Optional.empty();
     }
 
     private byte[] mac(Manifest manifest) {

@@ -1,0 +1,381 @@
+package io.hydra.runtime.checkpoint;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import org.jboss.logging.Logger;
+
+import io.hydra.events.EventType;
+import io.hydra.events.HydraEvent;
+import io.hydra.runtime.HydraException;
+import io.hydra.runtime.checkpoint.repo.CheckpointCorruptException;
+import io.hydra.runtime.checkpoint.repo.CheckpointRepository;
+import io.hydra.runtime.checkpoint.repo.CheckpointVersion;
+import io.hydra.runtime.checkpoint.repo.CommitResult;
+import io.hydra.runtime.checkpoint.repo.ProgressListener;
+import io.hydra.runtime.checkpoint.repo.RestoreResult;
+import io.hydra.runtime.container.ContainerService;
+import io.hydra.runtime.container.OciRuntime;
+import io.hydra.runtime.state.ContainerRecord;
+import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.runtime.state.StateStore;
+import io.hydra.spi.checkpoint.CheckpointBackend;
+import io.hydra.spi.checkpoint.CheckpointException;
+import io.hydra.spi.checkpoint.CheckpointOptions;
+import io.hydra.spi.checkpoint.CheckpointRequest;
+import io.hydra.spi.checkpoint.CheckpointResult;
+import io.hydra.spi.storage.BlobInfo;
+import io.hydra.spi.storage.BlobStore;
+
+/**
+ * Checkpoints and restores: the backend dumps a container into a local staging directory, the repository turns
+ * that into a committed version in object storage, and a restore verifies a version into a fresh directory before
+ * a monitor hands it to the runtime. A daemon-wide semaphore keeps many due checkpoints from freezing the host at
+ * once.
+ */
+public final class CheckpointService {
+    private static final Logger LOG = Logger.getLogger(CheckpointService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The container's config.json travels inside the image, under this name. */
+    static final String BUNDLE_CONFIG = "hydra-bundle-config.json";
+
+    /** What a checkpoint or restore did, for the API's summary line. */
+    public record Outcome(ContainerRecord container, long version, long logicalBytes, long storedBytes, long movedBytes,
+                          long frozenMillis, Duration duration) {
+    }
+
+    private final ContainerService containers;
+    private final StateStore store;
+    private final OciRuntime runtime;
+    private final CheckpointBackend backend;
+    private final CheckpointRepository repository;
+    private final BlobStore blobs;
+    private final Path staging;
+    private final String nodeId;
+    private final Semaphore concurrent;
+
+    public CheckpointService(ContainerService containers, StateStore store, OciRuntime runtime,
+                             CheckpointBackend backend, CheckpointRepository repository, BlobStore blobs, Path staging,
+                             String nodeId, int maxConcurrent) {
+        this.containers = containers;
+        this.store = store;
+        this.runtime = runtime;
+        this.backend = backend;
+        this.repository = repository;
+        this.blobs = blobs;
+        this.staging = staging;
+        this.nodeId = nodeId;
+        this.concurrent = new Semaphore(Math.max(1, maxConcurrent), true);
+    }
+
+    public CheckpointBackend backend() {
+        return backend;
+    }
+
+    // ---- checkpoint
+
+    public Outcome checkpoint(String nameOrId, CheckpointOptions options, ProgressListener progress) {
+        ContainerRecord r = containers.find(nameOrId);
+        if (r.status() != ContainerStatus.running) {
+            throw HydraException.conflict("container " + r.name() + " is " + r.status()
+                    + "; only a running container can be checkpointed");
+        }
+        try {
+            concurrent.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw HydraException.failed("interrupted while waiting for a checkpoint slot");
+        }
+        Path dir = staging.resolve(r.id() + "-" + UUID.randomUUID());
+        try {
+            return checkpointInto(r.id(), dir, options, progress);
+        } finally {
+            concurrent.release();
+            deleteTree(dir);
+        }
+    }
+
+    private Outcome checkpointInto(String id, Path dir, CheckpointOptions options, ProgressListener progress) {
+        Path image = dir.resolve("image");
+        Path work = dir.resolve("work");
+        long start = System.nanoTime();
+        // the dump runs under the container's lock: no stop, rm or restart can interleave with it
+        Dumped dumped = containers.locked(id, r -> {
+            if (r.status() != ContainerStatus.running) {
+                throw HydraException.conflict("container " + r.name() + " is " + r.status() + "; not checkpointing");
+            }
+            CheckpointResult result;
+            try {
+                Files.createDirectories(image);
+                Files.copy(r.bundle().resolve("config.json"), image.resolve(BUNDLE_CONFIG));
+                result = backend.checkpoint(new CheckpointRequest(r.id(), runtime.ref(), image, work, options));
+            } catch (CheckpointException e) {
+                throw HydraException.failed("checkpoint of " + r.name() + " failed: " + e.getMessage());
+            } catch (IOException e) {
+                throw HydraException.failed("checkpoint of " + r.name() + " failed: " + e.getMessage());
+            }
+            ContainerRecord after = options.leaveRunning() ? r : containers.markCheckpointed(r);
+            return new Dumped(after, result);
+        });
+        ContainerRecord r = dumped.container();
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("node", nodeId);
+        metadata.put("frozenMs", Long.toString(dumped.result().frozen().toMillis()));
+        metadata.put("dumpMs", Long.toString(dumped.result().total().toMillis()));
+        metadata.put("monitor", r.monitor());
+        metadata.put("interactive", Boolean.toString(r.interactive()));
+        metadata.put("leaveRunning", Boolean.toString(options.leaveRunning()));
+        metadata.put("tcpEstablished", Boolean.toString(options.tcpEstablished()));
+        metadata.put("fileLocks", Boolean.toString(options.fileLocks()));
+        metadata.put("backend", backend.name());
+        try {
+            metadata.put("command", JSON.writeValueAsString(r.command()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        CommitResult committed;
+        try {
+            committed = repository.checkpoint(r.id(), r.name(), image, metadata, progress);
+        } catch (IOException | RuntimeException e) {
+            if (!options.leaveRunning()) {
+                // the processes exist only in the local image now: bring them back rather than lose them
+                LOG.errorf("upload of %s's checkpoint failed (%s); restoring it from the local image", r.name(),
+                        e.getMessage());
+                try {
+                    restoreLocal(r, image, options);
+                } catch (RuntimeException restoreFailure) {
+                    throw HydraException.failed("checkpoint upload of " + r.name() + " failed (" + e.getMessage()
+                            + ") and restoring it from the local image failed too: "
+                            + restoreFailure.getMessage() + "; the image is kept at " + image);
+                }
+            }
+            throw HydraException.failed("checkpoint upload of " + r.name() + " failed: " + e.getMessage());
+        }
+        long frozen = dumped.result().frozen().toMillis();
+        store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r,
+                "version", committed.version(), "bytes", committed.logicalBytes(), "storedBytes",
+                committed.storedBytes(), "frozenMs", frozen, "leaveRunning", options.leaveRunning())));
+        return new Outcome(containers.find(r.id()), committed.version(), committed.logicalBytes(),
+                committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private record Dumped(ContainerRecord container, CheckpointResult result) {
+    }
+
+    private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options) {
+        try {
+            byte[] config = Files.readAllBytes(image.resolve(BUNDLE_CONFIG));
+            containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
+                    Map.of("reason", "upload-failed", "version", 0));
+        } catch (IOException e) {
+            throw HydraException.failed(e.getMessage());
+        }
+    }
+
+    // ---- listing and removal
+
+    public List<CheckpointVersion> versions(String nameOrId) {
+        String id = containerIdFor(nameOrId);
+        try {
+            return repository.versions(id);
+        } catch (IOException e) {
+            throw HydraException.failed("cannot list checkpoints of " + nameOrId + ": " + e.getMessage());
+        }
+    }
+
+    public void remove(String nameOrId, long version) {
+        String id = containerIdFor(nameOrId);
+        CheckpointVersion v = findVersion(id, nameOrId, version);
+        try {
+            repository.delete(id, version);
+        } catch (IOException e) {
+            throw HydraException.failed("cannot remove version " + version + " of " + nameOrId + ": " + e.getMessage());
+        }
+        store.commit(StateStore.Change.events(HydraEvent.of(EventType.CHECKPOINT_DELETED, nodeId, id,
+                Map.of("name", v.containerName(), "version", version, "node", nodeId))));
+    }
+
+    /** Keeps the newest {@code keep} complete versions, recording each deletion. */
+    public void applyRetention(String containerId, int keep) throws IOException {
+        List<CheckpointVersion> complete = repository.versions(containerId).stream()
+                .filter(CheckpointVersion::complete).sorted(Comparator.comparingLong(CheckpointVersion::version))
+                .toList();
+        for (int i = 0; i < complete.size() - keep; i++) {
+            CheckpointVersion v = complete.get(i);
+            repository.delete(containerId, v.version());
+            store.commit(StateStore.Change.events(HydraEvent.of(EventType.CHECKPOINT_DELETED, nodeId, containerId,
+                    Map.of("name", v.containerName(), "version", v.version(), "node", nodeId, "reason", "retention"))));
+        }
+    }
+
+    // ---- restore
+
+    public Outcome restore(String nameOrId, long version, String as, ProgressListener progress) {
+        Optional<ContainerRecord> local = findLocal(nameOrId);
+        String sourceId = local.map(ContainerRecord::id).orElseGet(() -> containerIdFor(nameOrId));
+        CheckpointVersion chosen = version > 0 ? findVersion(sourceId, nameOrId, version) : latest(sourceId, nameOrId);
+        if (!chosen.complete()) {
+            throw HydraException.failed("version " + chosen.version() + " of " + nameOrId + " cannot be restored: "
+                    + chosen.problem().orElse("incomplete"));
+        }
+        ContainerRecord target;
+        if (as != null && !as.isEmpty()) {
+            target = containers.newRecordForRestore(ContainerService.newContainerId(), as,
+                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen));
+        } else if (local.isPresent()) {
+            target = local.get();
+        } else {
+            target = containers.newRecordForRestore(sourceId, chosen.containerName(), chosen.metadata().get("monitor"),
+                    command(chosen), interactive(chosen));
+        }
+        if (target.status().live()) {
+            throw HydraException.conflict("container " + target.name() + " is " + target.status()
+                    + ": stop it first, or restore it under another name with --as NEW");
+        }
+        Path dir = staging.resolve("restore-" + UUID.randomUUID());
+        Path image = dir.resolve("image");
+        long start = System.nanoTime();
+        try {
+            Files.createDirectories(dir);
+            RestoreResult fetched;
+            try {
+                fetched = repository.restore(sourceId, chosen.version(), image, progress);
+            } catch (CheckpointCorruptException e) {
+                throw HydraException.failed("refusing to restore: " + e.getMessage());
+            } catch (IOException e) {
+                throw HydraException.failed("cannot fetch version " + chosen.version() + " of " + nameOrId + ": "
+                        + e.getMessage());
+            }
+            byte[] config = Files.readAllBytes(image.resolve(BUNDLE_CONFIG));
+            CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
+                    Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
+                    Boolean.parseBoolean(chosen.metadata().get("fileLocks")));
+            Map<String, Object> data = new LinkedHashMap<>();
+            data.put("version", chosen.version());
+            data.put("fromContainer", sourceId);
+            data.put("fromNode", chosen.metadata().getOrDefault("node", ""));
+            data.put("bytesMoved", fetched.bytesMoved());
+            data.put("durationMs", Duration.ofNanos(System.nanoTime() - start).toMillis());
+            ContainerRecord restored = containers.restoreFromImage(target, config, image,
+                    backend.restoreOptions(options), data);
+            return new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(), 0,
+                    Duration.ofNanos(System.nanoTime() - start));
+        } catch (IOException e) {
+            throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    private static List<String> command(CheckpointVersion v) {
+        try {
+            return JSON.readValue(v.metadata().getOrDefault("command", "[]"), new TypeReference<List<String>>() {
+            });
+        } catch (JsonProcessingException e) {
+            return List.of();
+        }
+    }
+
+    private static boolean interactive(CheckpointVersion v) {
+        return Boolean.parseBoolean(v.metadata().get("interactive"));
+    }
+
+    private CheckpointVersion latest(String id, String nameOrId) {
+        return versions(id).stream().filter(CheckpointVersion::complete)
+                .max(Comparator.comparingLong(CheckpointVersion::version))
+                .orElseThrow(() -> HydraException.notFound("container " + nameOrId + " has no complete checkpoint"));
+    }
+
+    private CheckpointVersion findVersion(String id, String nameOrId, long version) {
+        if (version <= 0) {
+            throw HydraException.invalid("checkpoint version must be a positive number, got " + version);
+        }
+        return versions(id).stream().filter(v -> v.version() == version).findFirst()
+                .orElseThrow(() -> HydraException.notFound("container " + nameOrId + " has no checkpoint version "
+                        + version));
+    }
+
+    private Optional<ContainerRecord> findLocal(String nameOrId) {
+        try {
+            return Optional.of(containers.find(nameOrId));
+        } catch (HydraException e) {
+            if (e.kind() == HydraException.Kind.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * The container id whose checkpoints a name stands for: a container of this node, or else one whose checkpoints
+     * are in the repository under that name or id (a container of another node, or one removed here).
+     */
+    String containerIdFor(String nameOrId) {
+        Optional<ContainerRecord> local = findLocal(nameOrId);
+        if (local.isPresent()) {
+            return local.get().id();
+        }
+        try {
+            List<String> ids = new ArrayList<>();
+            for (BlobInfo blob : blobs.list("manifests/")) {
+                String[] parts = blob.name().split("/");
+                if (parts.length >= 3 && !ids.contains(parts[1])) {
+                    ids.add(parts[1]);
+                }
+            }
+            if (ids.contains(nameOrId)) {
+                return nameOrId;
+            }
+            String found = null;
+            Instant newest = Instant.MIN;
+            for (String id : ids) {
+                for (CheckpointVersion v : repository.versions(id)) {
+                    if (v.containerName().equals(nameOrId) && v.createdAt().isAfter(newest)) {
+                        found = id;
+                        newest = v.createdAt();
+                    }
+                }
+            }
+            if (found == null) {
+                throw HydraException.notFound("no such container: " + nameOrId + " (not on this node, and no"
+                        + " checkpoint in the repository carries that name)");
+            }
+            return found;
+        } catch (IOException e) {
+            throw HydraException.failed("cannot search the checkpoint repository: " + e.getMessage());
+        }
+    }
+
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    LOG.debugf("cannot delete %s: %s", p, e.getMessage());
+                }
+            });
+        } catch (IOException e) {
+            LOG.warnf("cannot delete %s: %s", dir, e.getMessage());
+        }
+    }
+}
