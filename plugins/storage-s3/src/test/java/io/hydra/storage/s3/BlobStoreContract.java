@@ -1,0 +1,290 @@
+package io.hydra.storage.s3;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hydra.spi.storage.BlobInfo;
+import io.hydra.spi.storage.BlobStore;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every {@link BlobStore} must do. The same class lives in each store module's tests (a plugin never depends on
+ * another plugin); keep the copies identical but for the package.
+ */
+abstract class BlobStoreContract {
+    static final int MIB = 1024 * 1024;
+
+    /** A fresh, empty store for each test. */
+    protected abstract BlobStore store();
+
+    @Test
+    void putGetStatListDeleteRoundTrip() throws Exception {
+        BlobStore store = store();
+        Instant before = Instant.now().minusSeconds(5);
+        assertTrue(store.put("ckpt/v1/manifest", bytes("hello"), 5, false));
+
+        assertEquals("hello", read(store, "ckpt/v1/manifest"));
+        BlobInfo info = store.stat("ckpt/v1/manifest").orElseThrow();
+        assertEquals("ckpt/v1/manifest", info.name());
+        assertEquals(5, info.length());
+        assertTrue(info.modified().isAfter(before), "modified " + info.modified());
+        assertEquals(List.of("ckpt/v1/manifest"), names(store.list("")));
+
+        store.delete("ckpt/v1/manifest");
+        assertTrue(store.stat("ckpt/v1/manifest").isEmpty());
+        assertThrows(NoSuchFileException.class, () -> store.get("ckpt/v1/manifest"));
+        assertEquals(List.of(), store.list(""));
+    }
+
+    @Test
+    void putWithoutIfAbsentReplaces() throws Exception {
+        BlobStore store = store();
+        store.put("a", bytes("old"), 3, false);
+        assertTrue(store.put("a", bytes("newer"), 5, false));
+        assertEquals("newer", read(store, "a"));
+        assertEquals(5, store.stat("a").orElseThrow().length());
+    }
+
+    @Test
+    void missingBlobs() throws Exception {
+        BlobStore store = store();
+        NoSuchFileException missing = assertThrows(NoSuchFileException.class, () -> store.get("no/such/blob"));
+        assertTrue(missing.getMessage().contains("no/such/blob"), missing.getMessage());
+        assertTrue(store.stat("no/such/blob").isEmpty());
+        store.delete("no/such/blob");
+        assertEquals(List.of(), store.list("no/"));
+    }
+
+    @Test
+    void zeroByteBlob() throws Exception {
+        BlobStore store = store();
+        assertTrue(store.put("empty", InputStream.nullInputStream(), 0, false));
+        assertEquals(0, store.stat("empty").orElseThrow().length());
+        try (InputStream in = store.get("empty")) {
+            assertEquals(-1, in.read());
+        }
+        assertFalse(store.put("empty", InputStream.nullInputStream(), 0, true));
+    }
+
+    @Test
+    void largeBlob() throws Exception {
+        BlobStore store = store();
+        long length = 40L * MIB;
+        assertTrue(store.put("big/blob", new PatternStream(length, 7), length, false));
+        assertEquals(length, store.stat("big/blob").orElseThrow().length());
+        try (InputStream in = store.get("big/blob")) {
+            assertArrayEquals(sha256(new PatternStream(length, 7)), sha256(in));
+        }
+    }
+
+    @Test
+    void listIsSortedRecursiveAndFilteredByPrefix() throws Exception {
+        BlobStore store = store();
+        for (String name : List.of("b/2", "a/2", "a/10", "ab", "a/1", "a/x/deep/er", "c")) {
+            store.put(name, bytes(name), name.length(), false);
+        }
+        assertEquals(List.of("a/1", "a/10", "a/2", "a/x/deep/er", "ab", "b/2", "c"), names(store.list("")));
+        assertEquals(List.of("a/1", "a/10", "a/2", "a/x/deep/er"), names(store.list("a/")));
+        assertEquals(List.of("a/1", "a/10", "a/2", "a/x/deep/er", "ab"), names(store.list("a")));
+        assertEquals(List.of("a/1", "a/10"), names(store.list("a/1")));
+        assertEquals(List.of("a/x/deep/er"), names(store.list("a/x/d")));
+        assertEquals(List.of(), names(store.list("d")));
+        BlobInfo info = store.list("b/").get(0);
+        assertEquals(3, info.length());
+    }
+
+    @Test
+    void ifAbsentCreatesOnceAndKeepsTheFirst() throws Exception {
+        BlobStore store = store();
+        assertTrue(store.put("chunks/ab/cd", bytes("first"), 5, true));
+        assertFalse(store.put("chunks/ab/cd", bytes("second"), 6, true));
+        assertEquals("first", read(store, "chunks/ab/cd"));
+        assertEquals(List.of("chunks/ab/cd"), names(store.list("chunks/")));
+    }
+
+    @Test
+    void ifAbsentRacesHaveExactlyOneWinner() throws Exception {
+        BlobStore store = store();
+        int racers = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(racers);
+        try {
+            for (int round = 0; round < 5; round++) {
+                String name = "race/" + round;
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<Boolean>> results = new ArrayList<>();
+                for (int racer = 0; racer < racers; racer++) {
+                    String content = "racer-" + racer;
+                    Callable<Boolean> put = () -> {
+                        start.await();
+                        return store.put(name, bytes(content), content.length(), true);
+                    };
+                    results.add(pool.submit(put));
+                }
+                start.countDown();
+                List<Integer> winners = new ArrayList<>();
+                for (int racer = 0; racer < racers; racer++) {
+                    if (results.get(racer).get()) {
+                        winners.add(racer);
+                    }
+                }
+                assertEquals(1, winners.size(), "winners of round " + round + ": " + winners);
+                assertEquals("racer-" + winners.get(0), read(store, name));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shortStreamFailsAndLeavesNothing() throws Exception {
+        BlobStore store = store();
+        assertThrows(IOException.class, () -> store.put("short", bytes("abc"), 10, false));
+        assertThrows(IOException.class, () -> store.put("short", bytes("abc"), 10, true));
+        assertTrue(store.stat("short").isEmpty());
+        assertEquals(List.of(), store.list(""));
+    }
+
+    @Test
+    void longerStreamFailsAndLeavesNothing() throws Exception {
+        BlobStore store = store();
+        assertThrows(IOException.class, () -> store.put("long", bytes("abcdef"), 3, false));
+        assertTrue(store.stat("long").isEmpty());
+        assertEquals(List.of(), store.list(""));
+    }
+
+    @Test
+    void failedReplaceKeepsTheOldBlob() throws Exception {
+        BlobStore store = store();
+        store.put("kept", bytes("old"), 3, false);
+        assertThrows(IOException.class, () -> store.put("kept", bytes("new"), 30, false));
+        assertEquals("old", read(store, "kept"));
+    }
+
+    @Test
+    void streamFailingMidwayLeavesNothing() throws Exception {
+        BlobStore store = store();
+        InputStream failing = new PatternStream(20L * MIB, 3) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (position() > 6L * MIB) {
+                    throw new IOException("disk on fire");
+                }
+                return super.read(b, off, len);
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> store.put("midway", failing, 20L * MIB, false));
+        assertTrue(messages(e).contains("disk on fire"), messages(e));
+        assertTrue(store.stat("midway").isEmpty());
+        assertEquals(List.of(), store.list(""));
+    }
+
+    @Test
+    void invalidNamesAreRefusedBeforeAnyAccess() throws Exception {
+        BlobStore store = store();
+        for (String bad : List.of("../x", "/abs", "a//b", "a/../b", "", "a/", ".hidden", "a/./b", "-dash", "a b")) {
+            assertThrows(IllegalArgumentException.class, () -> store.put(bad, bytes("x"), 1, false), bad);
+            assertThrows(IllegalArgumentException.class, () -> store.put(bad, bytes("x"), 1, true), bad);
+            assertThrows(IllegalArgumentException.class, () -> store.get(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> store.stat(bad), bad);
+            assertThrows(IllegalArgumentException.class, () -> store.delete(bad), bad);
+        }
+        assertThrows(IllegalArgumentException.class, () -> store.list("../"));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/"));
+        assertThrows(IllegalArgumentException.class, () -> store.put(null, bytes("x"), 1, false));
+        assertEquals(List.of(), store.list(""));
+    }
+
+    @Test
+    void negativeLengthIsRefused() {
+        BlobStore store = store();
+        assertThrows(IllegalArgumentException.class, () -> store.put("neg", bytes("x"), -1, false));
+    }
+
+    static InputStream bytes(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String read(BlobStore store, String name) throws IOException {
+        try (InputStream in = store.get(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static List<String> names(List<BlobInfo> blobs) {
+        return blobs.stream().map(BlobInfo::name).toList();
+    }
+
+    static byte[] sha256(InputStream in) throws IOException {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[256 * 1024];
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                digest.update(buffer, 0, n);
+            }
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String messages(Throwable e) {
+        StringBuilder all = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            all.append(t).append(" / ");
+        }
+        return all.toString();
+    }
+
+    /** {@code length} reproducible pseudo-random bytes, without holding them in memory. */
+    static class PatternStream extends InputStream {
+        private final long length;
+        private final byte[] block = new byte[64 * 1024];
+        private long position;
+
+        PatternStream(long length, long seed) {
+            this.length = length;
+            new Random(seed).nextBytes(block);
+        }
+
+        long position() {
+            return position;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (position >= length) {
+                return -1;
+            }
+            int offset = (int) (position % block.length);
+            int n = (int) Math.min(Math.min(len, block.length - offset), length - position);
+            System.arraycopy(block, offset, b, off, n);
+            position += n;
+            return n;
+        }
+    }
+}
