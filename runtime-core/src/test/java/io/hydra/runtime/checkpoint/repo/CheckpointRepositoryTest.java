@@ -426,8 +426,8 @@ class CheckpointRepositoryTest {
         rewriteManifest("web", 1, root -> {
             ObjectNode pages = fileNode(root, "pages-1.img");
             ((ObjectNode) pages.get("chunks").get(0)).put("plainLength", claimed);
-            pages.put("size", pages.get("size").asLong() - claimed);
-            root.put("logicalBytes", root.get("logicalBytes").asLong() - claimed);
+            pages.put("size", pages.get("size").asLong() - PAGE);
+            root.put("logicalBytes", root.get("logicalBytes").asLong() - PAGE);
         });
         assertRestoreRefused(repository, "web", 1, "chunk " + Sha256.abbreviate(chunk.sha256()) + " of pages-1.img",
                 "LZ4 frame lies about its length");
@@ -469,6 +469,7 @@ class CheckpointRepositoryTest {
                 "\"path\":\"/etc/passwd\"").getBytes(StandardCharsets.UTF_8));
         assertRestoreRefused(repository, "web", 1, "path '/etc/passwd' is absolute");
 
+        putRaw(ManifestNames.blobName("web", 1), good);
         rewriteManifest("web", 1, root -> {
             ObjectNode chunk = (ObjectNode) fileNode(root, "pages-1.img").get("chunks").get(0);
             chunk.put("plainLength", 1L << 40);
