@@ -1,12 +1,12 @@
 package io.hydra.storage.s3.testing;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import org.gaul.s3proxy.BlobStores;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
@@ -17,15 +17,22 @@ import org.gaul.s3proxy.blobstore.BlobStore;
  * checking AWS v2/v4 signatures. It can be stopped and started again on the same port and directory, so a test can
  * take S3 away under a running client and bring it back with its data.
  *
- * <p>Published in this module's test-jar; users also need {@code org.gaul:s3proxy} as a test dependency, and a
- * {@code logback-test.xml} at WARN (S3Proxy logs at DEBUG otherwise).
+ * <p>Published, alone, in this module's test-jar. Users add, with test scope, {@code io.hydra:hydra-storage-s3} of
+ * type {@code test-jar} (version {@code ${project.version}}: the parent manages the plain jar only) and
+ * {@code org.gaul:s3proxy:4.1.0}, and a {@code logback-test.xml} at WARN (S3Proxy logs at DEBUG otherwise). Then:
+ * <pre>{@code
+ * S3ProxyServer s3 = S3ProxyServer.start(tempDir);
+ * s3.createBucket("hydra");
+ * s3.daemonProperties("hydra");   // hydra.plugin.storage.s3.endpoint=..., bucket, access-key, secret-key
+ * s3.stop(); s3.restart();         // same port, same data
+ * }</pre>
  */
 public final class S3ProxyServer implements AutoCloseable {
     public static final String ACCESS_KEY = "hydra-test-access";
     public static final String SECRET_KEY = "hydra-test-secret-0123456789";
 
     private final Path baseDir;
-    private final int port;
+    private int port;
     private BlobStore blobStore;
     private S3Proxy proxy;
 
@@ -36,10 +43,10 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Starts a server keeping its buckets under {@code baseDir}, on a free port. */
     public static S3ProxyServer start(Path baseDir) throws IOException {
-        return start(baseDir, freePort());
+        return start(baseDir, 0);
     }
 
-    /** Starts a server keeping its buckets under {@code baseDir}, on the given port. */
+    /** Starts a server keeping its buckets under {@code baseDir}, on the given port (0: a free one). */
     public static S3ProxyServer start(Path baseDir, int port) throws IOException {
         S3ProxyServer server = new S3ProxyServer(baseDir.toAbsolutePath(), port);
         server.startProxy();
@@ -47,7 +54,7 @@ public final class S3ProxyServer implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:PORT}, the same across restarts. */
-    public String endpoint() {
+    public synchronized String endpoint() {
         return "http://127.0.0.1:" + port;
     }
 
@@ -55,7 +62,7 @@ public final class S3ProxyServer implements AutoCloseable {
         return URI.create(endpoint());
     }
 
-    public int port() {
+    public synchronized int port() {
         return port;
     }
 
@@ -73,6 +80,18 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public synchronized boolean running() {
         return proxy != null;
+    }
+
+    /** The settings of an {@code s3} store on this server ({@code hydra.plugin.storage.s3.<key>} without prefix). */
+    public Map<String, String> storeSettings(String bucket) {
+        return Map.of("endpoint", endpoint(), "bucket", bucket, "access-key", ACCESS_KEY, "secret-key", SECRET_KEY);
+    }
+
+    /** The same as daemon configuration properties, e.g. {@code hydra.plugin.storage.s3.endpoint}. */
+    public Map<String, String> daemonProperties(String bucket) {
+        Map<String, String> properties = new TreeMap<>();
+        storeSettings(bucket).forEach((key, value) -> properties.put("hydra.plugin.storage.s3." + key, value));
+        return properties;
     }
 
     /** Creates the bucket if it does not exist yet (works while the server is running). */
@@ -141,6 +160,8 @@ public final class S3ProxyServer implements AutoCloseable {
             store.close();
             throw new IOException("S3Proxy did not start on " + endpoint() + ": " + e.getMessage(), e);
         }
+        // with port 0 Jetty picked one; restarts reuse it so clients keep their endpoint
+        port = started.getPort();
         blobStore = store;
         proxy = started;
     }
@@ -153,13 +174,6 @@ public final class S3ProxyServer implements AutoCloseable {
                 throw new IOException("state is still " + started.getState() + " after 30 s");
             }
             Thread.sleep(10);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket()) {
-            socket.bind(new InetSocketAddress("127.0.0.1", 0));
-            return socket.getLocalPort();
         }
     }
 }
