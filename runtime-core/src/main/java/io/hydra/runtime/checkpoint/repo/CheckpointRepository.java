@@ -116,10 +116,8 @@ public final class CheckpointRepository implements AutoCloseable {
         Objects.requireNonNull(listener, "listener");
         long started = System.nanoTime();
         Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        ProgressTracker scanning = new ProgressTracker(listener, ProgressListener.Phase.SCANNING, 1);
-        scanning.start();
         List<ImageScanner.ImageFile> files = ImageScanner.scan(imageDir);
-        scanning.advance(1);
+        new ProgressTracker(listener, ProgressListener.Phase.SCANNING, files.size()).advance(files.size());
         gcLock.readLock().lock();
         try (CheckpointUpload upload = new CheckpointUpload(store, settings, index, hashers, io)) {
             ensureIndex();
@@ -172,6 +170,12 @@ public final class CheckpointRepository implements AutoCloseable {
         for (int attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++, next++) {
             Manifest manifest = draft.withVersion(next);
             byte[] json = codec.encode(manifest);
+            if (json.length > ManifestCodec.MAX_MANIFEST_BYTES) {
+                // Never commit what no reader would accept.
+                throw new IOException("the manifest of this checkpoint would take " + json.length + " bytes; at most "
+                        + ManifestCodec.MAX_MANIFEST_BYTES + " can be read back (" + manifest.chunkCount()
+                        + " chunks)");
+            }
             String name = ManifestNames.blobName(containerId, next);
             if (store.put(name, new ByteArrayInputStream(json), json.length, true)) {
                 synchronized (highestCommitted) {
@@ -273,10 +277,16 @@ public final class CheckpointRepository implements AutoCloseable {
      */
     public boolean delete(String containerId, long version) throws IOException {
         String name = ManifestNames.blobName(containerId, version);
-        boolean existed = store.stat(name).isPresent();
-        store.delete(name);
-        index.remove(name);
-        return existed;
+        // Not while garbage collection runs: it would put the deleted manifest's chunks back into the index.
+        gcLock.readLock().lock();
+        try {
+            boolean existed = store.stat(name).isPresent();
+            store.delete(name);
+            index.remove(name);
+            return existed;
+        } finally {
+            gcLock.readLock().unlock();
+        }
     }
 
     /**

@@ -8,11 +8,11 @@ package io.hydra.runtime.checkpoint.repo;
 @FunctionalInterface
 public interface ProgressListener {
     enum Phase {
-        /** Walking the image directory; done and total count files. */
+        /** The image directory was walked; reported once, done and total both the number of files. */
         SCANNING,
         /** Chunking, hashing, compressing, uploading; bytes of the image processed. */
         UPLOADING,
-        /** Verifying packs and writing the manifest; done and total count packs. */
+        /** Checking that reused packs still exist, then writing the manifest; counts those packs plus one. */
         COMMITTING,
         /** Fetching, checking and writing chunks; bytes of the image written. */
         DOWNLOADING,

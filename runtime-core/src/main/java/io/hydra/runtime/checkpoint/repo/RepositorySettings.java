@@ -14,10 +14,11 @@ import java.util.Optional;
  * @param packTargetBytes  a pack is sealed and uploaded once it holds this many bytes (chunks are never split)
  * @param gcGrace          garbage collection leaves unreferenced packs younger than this, because another process may
  *                         be uploading them for a manifest it has not committed yet
- * @param maxInFlightBytes bound on the bytes one upload or one restore holds in memory (chunks waiting for hashing
- *                         and compression, the pack being filled, packs being uploaded; on restore, fetched and
- *                         decoded chunks not yet written); at least {@code packTargetBytes + 4 * 256 KiB} so a pack
- *                         can always be filled
+ * @param maxInFlightBytes bound on the data bytes one upload or one restore holds in memory: on upload, chunks
+ *                         waiting for hashing and compression, records in the pack being filled and in packs being
+ *                         uploaded (add the unused part of the open pack's buffer, under {@code packTargetBytes});
+ *                         on restore, fetched and decoded chunks not yet written. At least
+ *                         {@code packTargetBytes + 4 * 256 KiB}, so a pack can always be filled
  */
 public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
                                  long maxInFlightBytes) {

@@ -707,11 +707,14 @@ class CheckpointRepositoryTest {
     }
 
     @Test
-    void theBlobListingOfAContainerDoesNotIncludeOtherContainersWithTheSamePrefix() throws IOException {
+    void containersShareChunksButNotVersions() throws IOException {
         CheckpointRepository repository = repository(RepositorySettings.defaults());
         Path image = smallImage("image", 1);
-        repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
-        repository.checkpoint("web2", "web2", image, Map.of(), ProgressListener.NONE);
+        assertTrue(repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE).storedBytes() > 0);
+        // Another container with the same image (same base, same libraries) stores nothing new.
+        CommitResult other = repository.checkpoint("web2", "web2", image, Map.of(), ProgressListener.NONE);
+        assertEquals(0, other.storedBytes());
+        assertEquals(1, other.version());
         assertEquals(1, repository.versions("web").size());
         assertEquals(1, repository.versions("web2").size());
         List<BlobInfo> manifests = store.list("manifests/");
