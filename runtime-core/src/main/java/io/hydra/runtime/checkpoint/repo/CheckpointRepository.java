@@ -128,8 +128,7 @@ public final class CheckpointRepository implements AutoCloseable {
             verifyReusedPacks(uploaded, committing);
             Manifest draft = new Manifest(Manifest.FORMAT, containerId, containerName, 0, createdAt,
                     uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
-            Committed committed = commit(draft);
-            upload.committed();
+            Committed committed = commit(draft, upload);
             committing.advance(1);
             done(listener, uploaded.logicalBytes());
             return new CommitResult(containerId, committed.manifest().version(), uploaded.logicalBytes(),
@@ -164,7 +163,7 @@ public final class CheckpointRepository implements AutoCloseable {
     }
 
     /** Conditional create of the manifest under the next free version number. */
-    private Committed commit(Manifest draft) throws IOException {
+    private Committed commit(Manifest draft, CheckpointUpload upload) throws IOException {
         String containerId = draft.containerId();
         long next = Math.max(highestListed(containerId), highestCommitted(containerId)) + 1;
         for (int attempt = 0; attempt < MAX_VERSION_ATTEMPTS; attempt++, next++) {
@@ -177,7 +176,17 @@ public final class CheckpointRepository implements AutoCloseable {
                         + " chunks)");
             }
             String name = ManifestNames.blobName(containerId, next);
-            if (store.put(name, new ByteArrayInputStream(json), json.length, true)) {
+            boolean created;
+            try {
+                created = store.put(name, new ByteArrayInputStream(json), json.length, true);
+            } catch (IOException | RuntimeException e) {
+                // A store may fail after the manifest landed (a timeout after the write): deleting the packs could
+                // break a committed version. If it did not land, garbage collection removes them.
+                upload.keepPacks();
+                throw e;
+            }
+            if (created) {
+                upload.keepPacks();
                 synchronized (highestCommitted) {
                     highestCommitted.merge(containerId, next, Math::max);
                 }

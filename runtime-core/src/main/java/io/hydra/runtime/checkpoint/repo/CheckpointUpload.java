@@ -36,7 +36,7 @@ import io.hydra.spi.storage.BlobStore;
  * what is in memory at any time: the reader takes permits for a chunk before handing it on, and they come back when
  * the chunk turns out to be a duplicate or once its pack is stored.
  *
- * <p>Closing an upload that was not {@linkplain #committed() committed} deletes the packs it stored.
+ * <p>Closing an upload deletes the packs it stored, unless told to {@linkplain #keepPacks() keep them}.
  */
 final class CheckpointUpload implements AutoCloseable {
     private static final int READ_BUFFER = 1024 * 1024;
@@ -61,7 +61,7 @@ final class CheckpointUpload implements AutoCloseable {
     private final AtomicInteger newChunks = new AtomicInteger();
     private final List<Future<ChunkResult>> submitted = new ArrayList<>();
     private ProgressTracker progress;
-    private boolean committed;
+    private boolean keepPacks;
 
     CheckpointUpload(BlobStore store, RepositorySettings settings, ChunkIndex index, ExecutorService hashers,
                      ExecutorService io) {
@@ -203,14 +203,17 @@ final class CheckpointUpload implements AutoCloseable {
         return failed instanceof IOException io ? io : new IOException("checkpoint upload failed: " + failed, failed);
     }
 
-    /** The manifest referencing these packs is committed: closing must keep them. */
-    void committed() {
-        committed = true;
+    /**
+     * Closing must keep the packs: the manifest referencing them is committed, or may be (its put failed in a way
+     * that does not tell). Packs kept for nothing are garbage collection's.
+     */
+    void keepPacks() {
+        keepPacks = true;
     }
 
     @Override
     public void close() {
-        if (committed) {
+        if (keepPacks) {
             return;
         }
         failure.compareAndSet(null, new IOException("checkpoint upload abandoned"));

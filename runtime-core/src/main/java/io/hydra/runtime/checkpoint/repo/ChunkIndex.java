@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Which chunks committed manifests already reference, and where they are: the dedup table. A chunk found here is
@@ -100,12 +101,8 @@ final class ChunkIndex {
     }
 
     /** Forgets every place in these packs, e.g. a pack found missing; manifests stay indexed. */
-    synchronized void forgetPacks(java.util.Set<String> packs) {
+    synchronized void forgetPacks(Set<String> packs) {
         bySha.values().forEach(places -> places.removeIf(place -> packs.contains(place.ref.pack())));
         bySha.values().removeIf(List::isEmpty);
-    }
-
-    synchronized int chunkCount() {
-        return bySha.size();
     }
 }

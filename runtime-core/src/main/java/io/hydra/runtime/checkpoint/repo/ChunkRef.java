@@ -18,10 +18,6 @@ public record ChunkRef(String sha256, int plainLength, String pack, long offset,
         Objects.requireNonNull(pack, "pack");
     }
 
-    String packBlob() {
-        return PackWriter.blobName(pack);
-    }
-
     boolean sameLocation(ChunkRef other) {
         return pack.equals(other.pack) && offset == other.offset && storedLength == other.storedLength;
     }

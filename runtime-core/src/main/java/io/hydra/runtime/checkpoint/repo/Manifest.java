@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -41,6 +42,6 @@ public record Manifest(int format, String containerId, String containerName, lon
 
     CheckpointVersion summary() {
         return new CheckpointVersion(containerId, containerName, version, createdAt, logicalBytes, storedBytes,
-                metadata, java.util.Optional.empty());
+                metadata, Optional.empty());
     }
 }
