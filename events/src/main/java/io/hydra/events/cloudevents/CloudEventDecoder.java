@@ -39,7 +39,7 @@ public final class CloudEventDecoder {
             return structured(value);
         }
         if (header(headers, KafkaCloudEvents.header(KafkaCloudEvents.SPECVERSION)) != null) {
-            return binary(headers, contentType, value);
+            return binary(headers, value);
         }
         throw new NotAHydraEventException("not a CloudEvent: no content-type application/cloudevents+json and no "
                 + KafkaCloudEvents.header(KafkaCloudEvents.SPECVERSION) + " header");
@@ -54,29 +54,29 @@ public final class CloudEventDecoder {
             JsonNode node = json.get(name);
             return node == null || node.isNull() ? null : node.asText();
         };
-        String contentType = attributes.get(KafkaCloudEvents.DATACONTENTTYPE);
-        if (json.hasNonNull(KafkaCloudEvents.DATA_BASE64)) {
-            throw new NotAHydraEventException("data is binary (data_base64), Hydra events carry a JSON object");
-        }
-        if (contentType != null && !KafkaCloudEvents.isJson(contentType)) {
-            throw new NotAHydraEventException("data content type " + contentType + " is not JSON");
-        }
-        JsonNode data = json.get(KafkaCloudEvents.DATA);
-        return event(attributes, data == null || data.isNull() ? Map.of() : dataMap(data));
+        return event(attributes, () -> {
+            if (json.hasNonNull(KafkaCloudEvents.DATA_BASE64)) {
+                throw new NotAHydraEventException("data is binary (data_base64), Hydra events carry a JSON object");
+            }
+            JsonNode data = json.get(KafkaCloudEvents.DATA);
+            return data == null || data.isNull() ? Map.of() : dataMap(data);
+        });
     }
 
-    private static HydraEvent binary(Headers headers, String contentType, byte[] value)
-            throws NotAHydraEventException {
-        if (contentType != null && !KafkaCloudEvents.isJson(contentType)) {
-            throw new NotAHydraEventException("data content type " + contentType + " is not JSON");
-        }
-        Map<String, Object> data = value == null || value.length == 0
+    private static HydraEvent binary(Headers headers, byte[] value) throws NotAHydraEventException {
+        Attributes attributes = name -> name.equals(KafkaCloudEvents.DATACONTENTTYPE)
+                ? header(headers, KafkaCloudEvents.CONTENT_TYPE_HEADER)
+                : header(headers, KafkaCloudEvents.header(name));
+        return event(attributes, () -> value == null || value.length == 0
                 ? Map.of()
-                : dataMap(parse(value, "binary CloudEvent data"));
-        return event(name -> header(headers, KafkaCloudEvents.header(name)), data);
+                : dataMap(parse(value, "binary CloudEvent data")));
     }
 
-    private static HydraEvent event(Attributes attributes, Map<String, Object> data) throws NotAHydraEventException {
+    /**
+     * Checks the attributes first, so that another producer's event is reported as such rather than by whatever its
+     * data is; then reads the data.
+     */
+    private static HydraEvent event(Attributes attributes, Data data) throws NotAHydraEventException {
         String specVersion = attributes.get(KafkaCloudEvents.SPECVERSION);
         if (!HydraEvent.SPEC_VERSION.equals(specVersion)) {
             throw new NotAHydraEventException("CloudEvents specversion " + specVersion + ", expected 1.0");
@@ -89,9 +89,14 @@ public final class CloudEventDecoder {
             throw new NotAHydraEventException("a CloudEvent from another producer (source " + source + ", type "
                     + type + ")");
         }
+        Instant time = time(attributes.required(KafkaCloudEvents.TIME));
+        String contentType = attributes.get(KafkaCloudEvents.DATACONTENTTYPE);
+        if (contentType != null && !KafkaCloudEvents.isJson(contentType)) {
+            throw new NotAHydraEventException("data content type " + contentType + " is not JSON");
+        }
         String subject = attributes.get(KafkaCloudEvents.SUBJECT);
         return new HydraEvent(sequence(attributes.get(KafkaCloudEvents.HYDRA_SEQUENCE)), id, type, source,
-                subject == null ? "" : subject, time(attributes.required(KafkaCloudEvents.TIME)), data);
+                subject == null ? "" : subject, time, data.read());
     }
 
     private static long sequence(String text) throws NotAHydraEventException {
@@ -140,7 +145,16 @@ public final class CloudEventDecoder {
         return header == null || header.value() == null ? null : new String(header.value(), UTF_8);
     }
 
-    /** One CloudEvents attribute lookup, over a JSON object or over ce_ headers. */
+    /** The event's data, read once its attributes proved it a Hydra event. */
+    @FunctionalInterface
+    private interface Data {
+        Map<String, Object> read() throws NotAHydraEventException;
+    }
+
+    /**
+     * One CloudEvents attribute lookup, over a JSON object or over ce_ headers. In binary mode the data content type
+     * is the record's content-type header (the binding has no ce_datacontenttype).
+     */
     @FunctionalInterface
     private interface Attributes {
         String get(String name);

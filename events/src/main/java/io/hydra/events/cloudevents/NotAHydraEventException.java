@@ -5,6 +5,8 @@ package io.hydra.events.cloudevents;
  * Hydra's, or bytes that do not parse. Checked, so that every caller decides what skipping means for it.
  */
 public final class NotAHydraEventException extends Exception {
+    private static final long serialVersionUID = 1L;
+
     public NotAHydraEventException(String reason) {
         super(reason);
     }

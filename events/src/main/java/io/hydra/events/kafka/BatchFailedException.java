@@ -5,6 +5,8 @@ package io.hydra.events.kafka;
  * and may leave the outbox; the rest must be sent again.
  */
 final class BatchFailedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
     private final int acknowledged;
     private final boolean producerUnusable;
 

@@ -1,10 +1,17 @@
 package io.hydra.events.kafka;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -24,11 +31,13 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * Turns a publishing failure into a sentence an operator can act on. The producer reports a broker that is down and
- * a topic that does not exist the same way ("not present in metadata after 10000 ms"), so on such a failure we ask
- * the cluster directly, with an admin client created on the first failure and kept for the next ones.
+ * a topic that does not exist the same way ("not present in metadata after 10000 ms"), so on such a failure we look
+ * for ourselves: a TCP connect to the bootstrap servers, then the cluster's own answers through an admin client
+ * (created on the first failure and kept for the next ones).
  */
 final class FailureDiagnosis implements AutoCloseable {
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(2);
     private static final String AUTO_CREATE = "auto.create.topics.enable";
 
     private final PublisherSettings settings;
@@ -50,6 +59,10 @@ final class FailureDiagnosis implements AutoCloseable {
     }
 
     private String askTheCluster(Throwable failure) throws InterruptedException {
+        Optional<String> unreachable = noBootstrapServerAccepts();
+        if (unreachable.isPresent()) {
+            return "cannot reach Kafka at " + unreachable.get();
+        }
         Collection<Node> nodes;
         try {
             nodes = admin().describeCluster().nodes().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -71,6 +84,28 @@ final class FailureDiagnosis implements AutoCloseable {
             // Reachable a moment ago and slow now: report the original failure below.
         }
         return "publishing to topic '" + settings.topic() + "' failed: " + describe(failure);
+    }
+
+    /** A plain TCP connect, the fastest way to tell "nothing listens there" from a Kafka that answers. */
+    private Optional<String> noBootstrapServerAccepts() {
+        List<String> problems = new ArrayList<>();
+        for (String entry : settings.bootstrapServers().split(",")) {
+            String hostPort = entry.trim();
+            int colon = hostPort.lastIndexOf(':');
+            String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+            int port = Integer.parseInt(hostPort.substring(colon + 1));
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress(host, port), (int) CONNECT_TIMEOUT.toMillis());
+                return Optional.empty();
+            } catch (UnknownHostException e) {
+                problems.add(hostPort + " (unknown host)");
+            } catch (SocketTimeoutException e) {
+                problems.add(hostPort + " (no answer within " + CONNECT_TIMEOUT.toSeconds() + " s)");
+            } catch (IOException e) {
+                problems.add(hostPort + " (" + e.getMessage() + ")");
+            }
+        }
+        return Optional.of(String.join(", ", problems));
     }
 
     private String topicMissing(Collection<Node> nodes) throws InterruptedException {

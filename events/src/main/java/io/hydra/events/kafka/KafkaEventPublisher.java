@@ -43,7 +43,7 @@ public final class KafkaEventPublisher implements AutoCloseable {
     private final PublisherHealth health;
     private final Thread thread;
     private volatile boolean closing;
-    /** True while the thread waits (idle or backing off), the only times close() interrupts it at once. */
+    /** True while the thread waits (idle, probing or backing off), the only times close() interrupts it at once. */
     private volatile boolean waiting;
     /** Highest outbox sequence this publisher has seen; awaitEventAfter wakes us for anything newer. */
     private long highestSeen;
@@ -162,7 +162,13 @@ public final class KafkaEventPublisher implements AutoCloseable {
     /** Nothing to send: learn whether Kafka answers if we do not know yet, then wait for the outbox. */
     private void idle() throws InterruptedException, BatchFailedException {
         if (!health.connected()) {
-            sender.probe();
+            // Nothing is in flight during a probe: close() may interrupt it at once.
+            waiting = true;
+            try {
+                sender.probe();
+            } finally {
+                waiting = false;
+            }
             health.reachable();
             consecutiveFailures = 0;
         }

@@ -8,6 +8,8 @@ import java.util.Set;
 
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * The Kafka producer configuration of the publisher: our defaults, then the operator's extra properties, then the
@@ -78,8 +80,12 @@ final class ProducerProperties {
 
     /** Kafka's own type checks, without building a producer (which would log and start threads). */
     private static void validate(Map<String, Object> config) {
+        Map<String, Object> complete = new LinkedHashMap<>(config);
+        // BatchSender passes serializer instances; the parser wants to see some.
+        complete.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
+        complete.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         try {
-            Map<String, Object> parsed = ProducerConfig.configDef().parse(config);
+            Map<String, Object> parsed = ProducerConfig.configDef().parse(complete);
             long linger = ((Number) parsed.get(ProducerConfig.LINGER_MS_CONFIG)).longValue();
             long request = ((Number) parsed.get(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG)).longValue();
             long delivery = ((Number) parsed.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG)).longValue();
