@@ -136,11 +136,13 @@ class S3BlobStoreTest extends BlobStoreContract {
         try (S3BlobStore small = open(Map.of("prefix", "late-" + PREFIXES.incrementAndGet(), "part-size", "5MiB"))) {
             for (long length : new long[] {1000, 6L * MIB}) {
                 String name = "late-" + length;
+                CountDownLatch loserReading = new CountDownLatch(1);
                 CountDownLatch winnerDone = new CountDownLatch(1);
-                // the loser's bytes only start flowing once the winner's put has returned
+                // the loser reads its bytes only after its existence check, and they flow once the winner has won
                 InputStream loserContent = new PatternStream(length, 9) {
                     @Override
                     public int read(byte[] b, int off, int len) throws IOException {
+                        loserReading.countDown();
                         try {
                             winnerDone.await(30, TimeUnit.SECONDS);
                         } catch (InterruptedException e) {
@@ -156,7 +158,7 @@ class S3BlobStoreTest extends BlobStoreContract {
                         throw new RuntimeException(e);
                     }
                 });
-                Thread.sleep(300); // the loser is now blocked reading its stream, past the existence check
+                assertTrue(loserReading.await(30, TimeUnit.SECONDS));
                 assertTrue(small.put(name, new PatternStream(length, 8), length, true));
                 winnerDone.countDown();
                 assertFalse(loser.get(60, TimeUnit.SECONDS), "the loser of " + name + " was told it won");
