@@ -161,7 +161,7 @@ force_clean_root() {
 conmon_pids() {
     local pat=$1 pid
     for pid in $(pgrep -x conmon); do
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pat"; then echo "$pid"; fi
+        if tr "\\0" " " 2>/dev/null <"/proc/$pid/cmdline" | grep -qF -- "$pat"; then echo "$pid"; fi
     done
 }
 
