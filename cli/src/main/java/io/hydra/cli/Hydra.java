@@ -771,6 +771,7 @@ public final class Hydra {
             m.put("outboxBacklog", i.getOutboxBacklog());
             m.put("startedAt", i.getStartedAt());
             m.put("checkpoint", i.getCheckpointMap());
+            m.put("events", i.getEventsMap());
             out().println(Json.write(m));
             return 0;
         }

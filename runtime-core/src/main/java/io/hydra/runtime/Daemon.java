@@ -23,6 +23,11 @@ import io.grpc.BindableService;
 import io.hydra.api.v1.InfoResponse;
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
+import io.hydra.events.cloudevents.CloudEventMode;
+import io.hydra.events.kafka.KafkaEventPublisher;
+import io.hydra.events.kafka.PublisherSettings;
+import io.micrometer.core.instrument.Gauge;
+import java.util.function.Supplier;
 import io.hydra.runtime.api.CheckpointsApi;
 import io.hydra.runtime.api.ContainersApi;
 import io.hydra.runtime.checkpoint.CheckpointPolicies;
@@ -68,6 +73,7 @@ public class Daemon {
     private CheckpointService checkpoints;
     private CheckpointPolicies policies;
     private String checkpointsUnavailable;
+    private KafkaEventPublisher publisher;
     private ExitFileWatcher exitWatcher;
     private GrpcServer grpc;
     private ScheduledExecutorService scheduler;
@@ -82,7 +88,8 @@ public class Daemon {
 
     void onStart(@Observes StartupEvent event) throws Exception {
         Instant startedAt = Instant.now();
-        long processStart = ProcessHandle.current().info().startInstant().map(Instant::toEpochMilli).orElse(0L);
+        // the JVM's own start time: ProcessHandle's start instant is off by most of a second on some VMs
+        long processStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
         Path root = config.root().toAbsolutePath();
         String nodeId = config.nodeId().orElseGet(Daemon::hostname);
         ContainerService.Layout layout = new ContainerService.Layout(root);
@@ -119,6 +126,7 @@ public class Daemon {
         // exits that landed between the recovery pass and the watcher's start
         containers.reconcile();
 
+        Map<String, String> kafkaInfo = startPublisher(nodeId);
         String runtimeVersion = runtime.version();
         InfoResponse.Builder info = InfoResponse.newBuilder()
                 .setNode(nodeId).setVersion(SystemApi.VERSION).setRoot(root.toString())
@@ -126,11 +134,20 @@ public class Daemon {
                 .addAllMonitors(monitors.names()).setRuntime(config.runtime().path().toString())
                 .setRuntimeVersion(runtimeVersion).setOrphanPolicy(config.orphanPolicy().name())
                 .setStartedAt(startedAt.toString()).putAllCheckpoint(checkpointInfo);
+        Supplier<InfoResponse.Builder> liveInfo = () -> {
+            InfoResponse.Builder b = info.clone().putAllEvents(kafkaInfo);
+            if (publisher != null) {
+                b.putEvents("connected", Boolean.toString(publisher.connected()));
+                b.putEvents("published", Long.toString(publisher.publishedCount()));
+                publisher.lastError().ifPresent(e -> b.putEvents("lastError", e));
+            }
+            return b;
+        };
         List<BindableService> services = List.of(
                 new ContainersApi(containers, runtime, metrics, requests),
                 new EventsApi(store, containers, requests),
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests),
-                new SystemApi(info::clone, store));
+                new SystemApi(liveInfo, store));
         grpc = new GrpcServer(config.socket());
         grpc.startUnix(config.socketGroup(), services, requests);
         if (config.listen().isPresent()) {
@@ -227,6 +244,31 @@ public class Daemon {
         return info;
     }
 
+    /** The Kafka publisher draining the outbox, when Kafka is configured; it never blocks the daemon. */
+    private Map<String, String> startPublisher(String nodeId) {
+        Map<String, String> info = new TreeMap<>();
+        if (config.kafka().isEmpty()) {
+            info.put("kafka", "off: events stay in the local outbox");
+            return info;
+        }
+        CloudEventMode mode;
+        PublisherSettings settings;
+        try {
+            mode = CloudEventMode.parse(config.events().mode());
+            settings = new PublisherSettings(config.kafka().get(), config.events().topic(), mode, "hydra-" + nodeId,
+                    config.events().producer());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("Kafka settings: " + e.getMessage());
+        }
+        publisher = KafkaEventPublisher.start(store, settings);
+        info.put("kafka", config.kafka().get());
+        info.put("topic", config.events().topic());
+        info.put("mode", mode.name().toLowerCase());
+        Gauge.builder("hydra.events.published", publisher, KafkaEventPublisher::publishedCount)
+                .description("Events acknowledged by Kafka since start").register(registry);
+        return info;
+    }
+
     void onStop(@Observes ShutdownEvent event) {
         ready = false;
         // containers are not ours to stop: their monitors keep them running
@@ -236,6 +278,9 @@ public class Daemon {
             }
             if (grpc != null) {
                 grpc.close();
+            }
+            if (publisher != null) {
+                publisher.close();
             }
             if (exitWatcher != null) {
                 exitWatcher.close();

@@ -61,6 +61,23 @@ public interface HydraConfig {
 
     Checkpoint checkpoint();
 
+    /** Kafka's bootstrap servers (HOST:PORT,...). Without it events stay in the outbox and on `hydra events`. */
+    Optional<String> kafka();
+
+    Events events();
+
+    interface Events {
+        @WithDefault("hydra.events")
+        String topic();
+
+        /** CloudEvents content mode on Kafka: {@code structured} or {@code binary}. */
+        @WithDefault("structured")
+        String mode();
+
+        /** Extra Kafka producer properties (security settings, say); the delivery guarantees cannot be weakened. */
+        Map<String, String> producer();
+    }
+
     /** Where checkpoints are kept, by storage plugin name: {@code fs} (under {@code <root>/storage}) or {@code s3}. */
     @WithDefault("fs")
     String storage();

@@ -496,7 +496,8 @@ public final class ContainerService {
             return;
         }
         synchronized (lock(id)) {
-            recordExitIfAny(current(id), "");
+            // removed (rm -f) while this notification waited for the lock
+            store.byId(id).ifPresent(current -> recordExitIfAny(current, ""));
         }
     }
 

@@ -37,6 +37,8 @@ public final class DaemonMetrics {
             Gauge.builder("hydra.reconcile.last.seconds", lastReconcileSeconds, m -> m.getOrDefault(kind, Double.NaN))
                     .tag("kind", kind).description("Duration of the latest reconcile pass").register(registry);
         }
+        Gauge.builder("hydra.events.backlog", store, StateStore::unpublishedEvents)
+                .description("Events in the outbox not yet acknowledged by Kafka").register(registry);
         Gauge.builder("hydra.events.sequence", store, StateStore::lastSequence)
                 .description("Sequence number of the newest event in the outbox").register(registry);
     }

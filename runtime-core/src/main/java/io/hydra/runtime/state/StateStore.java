@@ -25,13 +25,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
 import io.hydra.events.HydraEvent;
+import io.hydra.events.outbox.Outbox;
 
 /**
  * The daemon's durable state: container records and the event outbox, in one SQLite database (WAL, synchronous
  * FULL), so that a state change and the events it causes commit in one transaction or not at all, whenever the
  * daemon is killed. Reads are served from memory; every write goes to disk before the memory copy changes.
  */
-public final class StateStore implements AutoCloseable {
+public final class StateStore implements Outbox, AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -245,6 +246,44 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
+    @Override
+    public synchronized List<HydraEvent> unpublished(int max) {
+        List<HydraEvent> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement("SELECT seq, id, type, source, subject, time, data FROM events"
+                + " WHERE published = 0 ORDER BY seq LIMIT ?")) {
+            p.setInt(1, max);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new HydraEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getString(5), Instant.parse(rs.getString(6)), JSON.readValue(rs.getString(7), MAP)));
+                }
+            }
+            return out;
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException("cannot read the outbox: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void markPublished(List<Long> sequences) {
+        try (PreparedStatement p = db.prepareStatement("UPDATE events SET published = 1 WHERE seq = ?")) {
+            for (long seq : sequences) {
+                p.setLong(1, seq);
+                p.addBatch();
+            }
+            p.executeBatch();
+            db.commit();
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw new IllegalStateException("cannot mark events published: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long backlog() {
+        return unpublishedEvents();
+    }
+
     /** Events not yet acknowledged by an external publisher (Kafka). */
     public synchronized long unpublishedEvents() {
         try (Statement s = db.createStatement();
@@ -260,6 +299,7 @@ public final class StateStore implements AutoCloseable {
     }
 
     /** Blocks until an event after {@code sequence} exists or the timeout passes. */
+    @Override
     public void awaitEventAfter(long sequence, long timeoutMillis) throws InterruptedException {
         synchronized (eventsAppended) {
             if (lastSequence <= sequence) {
