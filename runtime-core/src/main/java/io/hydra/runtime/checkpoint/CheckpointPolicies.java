@@ -91,6 +91,7 @@ public final class CheckpointPolicies {
             CheckpointService.Outcome outcome = checkpoints.checkpoint(r.id(), CheckpointOptions.simple(true),
                     ProgressListener.NONE);
             checkpoints.applyRetention(r.id(), policy.keep());
+            checkpoints.collectGarbageIfDue();
             LOG.infof("policy checkpoint of %s: version %d, %d bytes new, frozen %d ms", r.name(), outcome.version(),
                     outcome.storedBytes(), outcome.frozenMillis());
             update(policy, Instant.now().plus(policy.every()), null);

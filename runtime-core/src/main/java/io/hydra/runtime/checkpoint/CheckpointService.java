@@ -69,6 +69,8 @@ public final class CheckpointService {
     private final Path staging;
     private final String nodeId;
     private final Semaphore concurrent;
+    private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
+    private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
     public CheckpointService(ContainerService containers, StateStore store, OciRuntime runtime,
                              CheckpointBackend backend, CheckpointRepository repository, BlobStore blobs, Path staging,
@@ -209,6 +211,7 @@ public final class CheckpointService {
         }
         store.commit(StateStore.Change.events(HydraEvent.of(EventType.CHECKPOINT_DELETED, nodeId, id,
                 Map.of("name", v.containerName(), "version", version, "node", nodeId))));
+        collectGarbageIfDue();
     }
 
     /** Keeps the newest {@code keep} complete versions, recording each deletion. */
@@ -221,6 +224,27 @@ public final class CheckpointService {
             repository.delete(containerId, v.version());
             store.commit(StateStore.Change.events(HydraEvent.of(EventType.CHECKPOINT_DELETED, nodeId, containerId,
                     Map.of("name", v.containerName(), "version", v.version(), "node", nodeId, "reason", "retention"))));
+        }
+    }
+
+    /**
+     * Removes packs no kept version references, at most every ten minutes (the repository itself spares packs
+     * younger than its grace period, which a checkpoint in flight elsewhere may be writing).
+     */
+    public void collectGarbageIfDue() {
+        long now = System.nanoTime();
+        long last = lastGc.get();
+        if (last != 0 && now - last < GC_EVERY.toNanos() || !lastGc.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            var report = repository.collectGarbage();
+            if (!report.removedPacks().isEmpty()) {
+                LOG.infof("checkpoint garbage collection removed %d packs (%d bytes)", report.removedPacks().size(),
+                        report.removedBytes());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("checkpoint garbage collection failed: %s", e.getMessage());
         }
     }
 
