@@ -148,4 +148,37 @@ class KafkaEventsTest {
             assertTrue(refused.out().contains("Kafka settings"), refused.out());
         }
     }
+
+    @Test
+    void theExampleAutomationRestoresAProtectedContainerThatFailed() throws Exception {
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("kafka-automation", "hydra.kafka="
+                + broker.bootstrapServers()).start()) {
+            Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
+            Memhog.installInto(rootfs);
+            daemon.ok("run", "-d", "--name", "guarded", "--rootfs", rootfs.toString(), "--", "memhog", "8", "5", "100");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(10), () -> Memhog.lastRound(daemon, "guarded") >= 3,
+                    "counting");
+            daemon.ok("checkpoint", "--leave-running", "guarded");
+
+            List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (io.hydra.events.example.GrpcRestorer restorer =
+                         io.hydra.events.example.GrpcRestorer.connect("unix://" + daemon.socket);
+                 HydraEventConsumer consumer = new HydraEventConsumer(new ConsumerSettings(broker.bootstrapServers(),
+                         "hydra.events", "automation-" + UUID.randomUUID()))) {
+                var automation = new io.hydra.events.example.RestoreOnFailure(restorer);
+                Thread loop = new Thread(() -> consumer.run(e -> automation.handle(e).ifPresent(log::add)));
+                loop.start();
+                daemon.ok("kill", "guarded");
+                HydraDaemonProcess.awaitTrue(Duration.ofSeconds(60), () -> !log.isEmpty(), "the automation to act");
+                consumer.stop();
+                loop.join(10_000);
+            }
+            assertTrue(log.get(0).startsWith("restored container guarded"), log.toString());
+            assertEquals("running", daemon.status("guarded"));
+            long now = Memhog.lastRound(daemon, "guarded");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(10), () -> Memhog.lastRound(daemon, "guarded") > now,
+                    "the restored container to count on");
+            daemon.ok("rm", "-f", "guarded");
+        }
+    }
 }

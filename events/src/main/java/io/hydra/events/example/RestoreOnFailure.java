@@ -17,12 +17,13 @@ import io.hydra.events.kafka.PublisherSettings;
  * An example automation on Hydra's event stream: when a container fails (exits with a non-zero code, or is killed by
  * the OOM killer), restore it from its newest checkpoint.
  *
- * <p>Hydra has no restore verb yet (it comes with checkpoints), so this automation does not restore anything: it
- * logs exactly what it would do, and says so. It shows the shape of such a program: a consumer group (so a restarted
- * automation resumes where it stopped), duplicate events dropped by id, decisions made from the event's payload alone.
+ * <p>It shows the shape of such a program: a consumer group (so a restarted automation resumes where it stopped),
+ * duplicate events dropped by id, decisions made from the event's payload alone, and the action taken through
+ * Hydra's gRPC API ({@code Checkpoints.Restore}, see {@link GrpcRestorer}). A container with no checkpoint is not
+ * protected: the daemon says so and the automation logs it and moves on.
  *
  * <pre>
- * java -cp hydra-events.jar:... io.hydra.events.example.RestoreOnFailure \
+ * java -cp hydra-events.jar:... io.hydra.events.example.RestoreOnFailure [--hydra unix:///run/hydra/hydra.sock] \
  *     [--bootstrap-servers 127.0.0.1:9092] [--topic hydra.events] [--group hydra-restore-on-failure] [--from-beginning]
  * </pre>
  */
@@ -30,6 +31,18 @@ public final class RestoreOnFailure {
     private static final Logger LOG = System.getLogger(RestoreOnFailure.class.getName());
     /** Enough ids to recognize redeliveries, which come close together; bounded so a long run stays small. */
     private static final int REMEMBERED_IDS = 10_000;
+
+    /** Restores one container from its newest checkpoint and says what happened; throws when it could not. */
+    @FunctionalInterface
+    public interface Restorer {
+        String restoreNewest(String containerId) throws Exception;
+    }
+
+    private final Restorer restorer;
+
+    public RestoreOnFailure(Restorer restorer) {
+        this.restorer = restorer;
+    }
 
     private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -57,15 +70,20 @@ public final class RestoreOnFailure {
         return Optional.empty();
     }
 
-    /** The sentence this automation logs for an event, or empty when it has nothing to do (or saw the event before). */
-    Optional<String> handle(HydraEvent event) {
+    /** Acts on one event; returns the sentence it logs, or empty when it had nothing to do (or saw it before). */
+    public Optional<String> handle(HydraEvent event) {
         if (seen.put(event.id(), Boolean.TRUE) != null) {
             return Optional.empty();
         }
-        return restoreReason(event).map(reason -> "would restore container "
-                + event.containerName().orElse("?") + " (" + event.subject() + ") on node " + event.nodeId()
-                + " from its newest checkpoint, because " + reason + ". Not done: Hydra has no restore verb yet "
-                + "(it comes with checkpoints); nothing was changed.");
+        return restoreReason(event).map(reason -> {
+            String who = "container " + event.containerName().orElse("?") + " (" + event.subject() + ") of node "
+                    + event.nodeId();
+            try {
+                return "restored " + who + ", because " + reason + ": " + restorer.restoreNewest(event.subject());
+            } catch (Exception e) {
+                return "did not restore " + who + " (" + reason + "): " + e.getMessage();
+            }
+        });
     }
 
     public static void main(String[] args) {
@@ -74,8 +92,10 @@ public final class RestoreOnFailure {
         String group = "hydra-restore-on-failure";
         // A new group starts at the end: old failures were someone else's to handle.
         String offsetReset = "latest";
+        String hydra = "unix:///run/hydra/hydra.sock";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
+                case "--hydra" -> hydra = value(args, ++i);
                 case "--bootstrap-servers" -> bootstrap = value(args, ++i);
                 case "--topic" -> topic = value(args, ++i);
                 case "--group" -> group = value(args, ++i);
@@ -86,10 +106,11 @@ public final class RestoreOnFailure {
         if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
             System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %5$s%6$s%n");
         }
-        RestoreOnFailure automation = new RestoreOnFailure();
         ConsumerSettings settings = new ConsumerSettings(bootstrap, topic, group,
                 Map.of("auto.offset.reset", offsetReset));
-        try (HydraEventConsumer consumer = new HydraEventConsumer(settings)) {
+        try (GrpcRestorer restorer = GrpcRestorer.connect(hydra);
+             HydraEventConsumer consumer = new HydraEventConsumer(settings)) {
+            RestoreOnFailure automation = new RestoreOnFailure(restorer);
             Thread main = Thread.currentThread();
             // Ctrl-C: leave the poll loop and let main close the consumer (leaving the group cleanly) before exit.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -114,7 +135,7 @@ public final class RestoreOnFailure {
 
     private static void usage(String problem) {
         System.err.println(problem);
-        System.err.println("usage: RestoreOnFailure [--bootstrap-servers HOST:PORT] [--topic TOPIC] [--group GROUP] "
+        System.err.println("usage: RestoreOnFailure [--hydra unix:///PATH] [--bootstrap-servers HOST:PORT] [--topic TOPIC] [--group GROUP] "
                 + "[--from-beginning]");
         System.exit(2);
     }

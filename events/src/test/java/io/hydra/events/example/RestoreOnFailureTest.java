@@ -34,15 +34,30 @@ class RestoreOnFailureTest {
     }
 
     @Test
-    void saysWhatItWouldDoOnceEvenWhenTheEventComesTwice() {
-        RestoreOnFailure automation = new RestoreOnFailure();
+    void restoresOnceEvenWhenTheEventComesTwice() {
+        java.util.List<String> restored = new java.util.ArrayList<>();
+        RestoreOnFailure automation = new RestoreOnFailure(id -> {
+            restored.add(id);
+            return "version 4";
+        });
         HydraEvent failure = exited(Map.of("name", "web-1", "exitCode", 2, "oomKilled", false));
 
         String plan = automation.handle(failure).orElseThrow();
 
-        assertTrue(plan.startsWith("would restore container web-1 (c0ffee) on node node-1 from its newest "
-                + "checkpoint, because it exited with code 2."), plan);
-        assertTrue(plan.contains("Not done: Hydra has no restore verb yet"), plan);
+        assertEquals("restored container web-1 (c0ffee) of node node-1, because it exited with code 2: version 4",
+                plan);
         assertEquals(Optional.empty(), automation.handle(failure), "a redelivered event is dropped by id");
+        assertEquals(java.util.List.of("c0ffee"), restored);
+    }
+
+    @Test
+    void aContainerWithoutACheckpointIsReportedNotRestored() {
+        RestoreOnFailure automation = new RestoreOnFailure(id -> {
+            throw new IllegalStateException("container web-1 has no complete checkpoint");
+        });
+        String plan = automation.handle(exited(Map.of("name", "web-1", "exitCode", 1, "oomKilled", false)))
+                .orElseThrow();
+        assertTrue(plan.startsWith("did not restore container web-1"), plan);
+        assertTrue(plan.contains("has no complete checkpoint"), plan);
     }
 }
