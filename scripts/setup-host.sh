@@ -70,7 +70,7 @@ criu_major() {
 # ---------------------------------------------------------------------------------------
 # 1. Packages
 # ---------------------------------------------------------------------------------------
-PKGS=(runc conmon iptables busybox-static maven redis-server redis-tools iproute2 procps
+PKGS=(runc conmon iptables busybox-static maven redis-server redis-tools iproute2 procps gcc libc6-dev openssl
       git ca-certificates)
 if [ "$(java_major java)" -lt 17 ] || [ "$(java_major javac)" -lt 17 ]; then
     PKGS+=(openjdk-17-jdk-headless)
