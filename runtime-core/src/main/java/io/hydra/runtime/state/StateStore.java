@@ -229,11 +229,21 @@ public final class StateStore implements Outbox, AutoCloseable {
 
     /** Events with a sequence above {@code after}, oldest first, at most {@code limit}. */
     public synchronized List<HydraEvent> eventsAfter(long after, int limit) {
-        List<HydraEvent> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement(
-                "SELECT seq, id, type, source, subject, time, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?")) {
+        return queryEvents("WHERE seq > ? ORDER BY seq LIMIT ?", p -> {
             p.setLong(1, after);
             p.setInt(2, limit);
+        });
+    }
+
+    private interface Parameters {
+        void bind(PreparedStatement statement) throws SQLException;
+    }
+
+    private List<HydraEvent> queryEvents(String condition, Parameters parameters) {
+        List<HydraEvent> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement(
+                "SELECT seq, id, type, source, subject, time, data FROM events " + condition)) {
+            parameters.bind(p);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
                     out.add(new HydraEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
@@ -248,20 +258,7 @@ public final class StateStore implements Outbox, AutoCloseable {
 
     @Override
     public synchronized List<HydraEvent> unpublished(int max) {
-        List<HydraEvent> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement("SELECT seq, id, type, source, subject, time, data FROM events"
-                + " WHERE published = 0 ORDER BY seq LIMIT ?")) {
-            p.setInt(1, max);
-            try (ResultSet rs = p.executeQuery()) {
-                while (rs.next()) {
-                    out.add(new HydraEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), Instant.parse(rs.getString(6)), JSON.readValue(rs.getString(7), MAP)));
-                }
-            }
-            return out;
-        } catch (SQLException | JsonProcessingException e) {
-            throw new IllegalStateException("cannot read the outbox: " + e.getMessage(), e);
-        }
+        return queryEvents("WHERE published = 0 ORDER BY seq LIMIT ?", p -> p.setInt(1, max));
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.hydra.storage.s3;
 
+import io.hydra.spi.storage.testing.BlobStoreContract;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.hydra.storage.fs;
+package io.hydra.spi.storage.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,11 +27,11 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 /**
- * What every {@link BlobStore} must do. The same class lives in each store module's tests (a plugin never depends on
- * another plugin); keep the copies identical but for the package.
+ * What every {@link BlobStore} must do. Published in the SPI's test-jar, so every store module runs the same
+ * contract (a plugin never depends on another plugin, only on the SPI).
  */
-abstract class BlobStoreContract {
-    static final int MIB = 1024 * 1024;
+public abstract class BlobStoreContract {
+    protected static final int MIB = 1024 * 1024;
 
     /** A fresh, empty store for each test. */
     protected abstract BlobStore store();
@@ -219,21 +219,21 @@ abstract class BlobStoreContract {
         assertThrows(IllegalArgumentException.class, () -> store.put("neg", bytes("x"), -1, false));
     }
 
-    static InputStream bytes(String text) {
+    protected static InputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    static String read(BlobStore store, String name) throws IOException {
+    protected static String read(BlobStore store, String name) throws IOException {
         try (InputStream in = store.get(name)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
-    static List<String> names(List<BlobInfo> blobs) {
+    protected static List<String> names(List<BlobInfo> blobs) {
         return blobs.stream().map(BlobInfo::name).toList();
     }
 
-    static byte[] sha256(InputStream in) throws IOException {
+    protected static byte[] sha256(InputStream in) throws IOException {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[256 * 1024];
@@ -246,7 +246,7 @@ abstract class BlobStoreContract {
         }
     }
 
-    static String messages(Throwable e) {
+    protected static String messages(Throwable e) {
         StringBuilder all = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
             all.append(t).append(" / ");
@@ -255,12 +255,12 @@ abstract class BlobStoreContract {
     }
 
     /** {@code length} reproducible pseudo-random bytes, without holding them in memory. */
-    static class PatternStream extends InputStream {
+    protected static class PatternStream extends InputStream {
         private final long length;
         private final byte[] block = new byte[64 * 1024];
         private long position;
 
-        PatternStream(long length, long seed) {
+        public PatternStream(long length, long seed) {
             this.length = length;
             new Random(seed).nextBytes(block);
         }
