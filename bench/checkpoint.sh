@@ -12,6 +12,7 @@
 # runc, reported by the daemon for Hydra (it decodes the same file), by --print-stats for Podman.
 # Usage: bench/checkpoint.sh [MIB...]     (default: 64 256 1024)
 #   REPS_64=3 REPS_256=3 REPS_1024=2 (REPS_<MIB>, default 3)   PODMAN=1 (0: skip Podman)
+#   HYDRA_DAEMON_JAVA_OPTS   passed to bin/hydra daemon (e.g. "-Xmx256m -XX:+UseSerialGC" for C2; the default is C1 only)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib-ckpt.sh"
@@ -65,6 +66,7 @@ fi
     machine_info
     echo "criu: $($CRIU --version | head -n1)"
     echo "sizes: ${SIZES[*]} MiB; memhog MIB 1 1000 (1% rewritten per second)"
+    echo "daemon JVM options: ${HYDRA_DAEMON_JAVA_OPTS:-bin/hydra default (-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1)}"
 } | tee "$SUMMARY"
 
 log "starting the daemon ($HYDRA)"

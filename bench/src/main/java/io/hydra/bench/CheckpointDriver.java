@@ -41,6 +41,8 @@ import net.jpountz.lz4.LZ4Factory;
  *   page-diff DIR_A DIR_B                          pages-*.img of two dumps, 4 KiB page by page (same order):
  *                                                  "pagesA pagesB differing fractionOfA"
  *   lz4-size DIR                                   bytes of every file in DIR, and LZ4 (fast) in 64 KiB blocks
+ *   policy SOCKET EVERY KEEP NAME...               SetPolicy on each (EVERY "off": remove the policy)
+ *   versions SOCKET NAME...                        "name version createdAtMs frozenMs bytes storedBytes complete"
  * </pre>
  * The gRPC calls are the ones the CLI makes ({@code hydra checkpoint|restore --format json}), without a JVM start per
  * command: the wall time is taken around the call, and frozen/duration are the daemon's own figures.
@@ -59,6 +61,8 @@ public final class CheckpointDriver {
             case "stats-dump" -> statsDump(rest);
             case "page-diff" -> pageDiff(rest);
             case "lz4-size" -> lz4Size(rest);
+            case "policy" -> policy(rest);
+            case "versions" -> versions(rest);
             default -> {
                 System.err.println("unknown command " + args[0]);
                 System.exit(2);
@@ -166,6 +170,39 @@ public final class CheckpointDriver {
             }
         }
         System.out.printf("%d checkpoints in %.1f ms%n", names.size(), all);
+    }
+
+    private static void policy(String[] a) {
+        boolean off = a[1].equals("off");
+        try (BenchDriver.Conn c = new BenchDriver.Conn(a[0])) {
+            for (String name : Arrays.asList(a).subList(3, a.length)) {
+                io.hydra.api.v1.Policy p = stub(c).setPolicy(io.hydra.api.v1.PolicyRequest.newBuilder().setName(name)
+                        .setEvery(off ? "" : a[1]).setKeep(Integer.parseInt(a[2])).setRemove(off).build());
+                System.out.println(name + " " + (off ? "removed" : p.getEveryMs() + " " + p.getNextDue()));
+            }
+        }
+    }
+
+    private static void versions(String[] a) {
+        try (BenchDriver.Conn c = new BenchDriver.Conn(a[0])) {
+            for (String name : Arrays.asList(a).subList(1, a.length)) {
+                for (io.hydra.api.v1.CheckpointVersion v : stub(c).list(
+                        io.hydra.api.v1.Ref.newBuilder().setName(name).build()).getVersionsList()) {
+                    long created = -1;
+                    try {
+                        created = java.time.OffsetDateTime.parse(v.getCreatedAt()).toInstant().toEpochMilli();
+                    } catch (RuntimeException e) {
+                        try {
+                            created = java.time.Instant.parse(v.getCreatedAt()).toEpochMilli();
+                        } catch (RuntimeException ignored) {
+                            // left at -1
+                        }
+                    }
+                    System.out.println(name + " " + v.getVersion() + " " + created + " " + v.getFrozenMs() + " "
+                            + v.getBytes() + " " + v.getStoredBytes() + " " + v.getComplete());
+                }
+            }
+        }
     }
 
     // ---- CRIU images
