@@ -80,9 +80,10 @@ public final class EventsDriver {
             t.join();
         }
         double ms = (System.nanoTime() - t0) / 1e6;
+        long endMs = System.currentTimeMillis();
         conns.forEach(BenchDriver.Conn::close);
         System.out.printf("%d %.0f %.1f %d %d %d%n", ops.get(), ms, ops.get() / (ms / 1000), failed.get(), startMs,
-                System.currentTimeMillis());
+                endMs);
     }
 
     private static void backlogWatch(String[] a) throws Exception {
