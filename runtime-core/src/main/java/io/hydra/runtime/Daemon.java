@@ -171,6 +171,16 @@ public class Daemon {
                 LOG.error("reconcile pass failed", e);
             }
         }, every, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(() -> {
+            try {
+                int pruned = store.prune(config.events().retain(), publisher != null);
+                if (pruned > 0) {
+                    LOG.debugf("pruned %d old events from the outbox", pruned);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("event pruning failed: " + e.getMessage());
+            }
+        }, 1, 10, TimeUnit.MINUTES);
         if (policies != null) {
             scheduler.scheduleWithFixedDelay(() -> {
                 try {

@@ -74,6 +74,10 @@ public interface HydraConfig {
         @WithDefault("structured")
         String mode();
 
+        /** Events kept in the local outbox for `hydra events` (those Kafka has not acknowledged are always kept). */
+        @WithDefault("100000")
+        long retain();
+
         /** Extra Kafka producer properties (security settings, say); the delivery guarantees cannot be weakened. */
         Map<String, String> producer();
     }

@@ -276,6 +276,23 @@ public final class StateStore implements Outbox, AutoCloseable {
         }
     }
 
+    /**
+     * Keeps the newest {@code keep} events. With {@code onlyPublished}, an event Kafka has not acknowledged is never
+     * dropped, however old; without a publisher nothing would ever be acknowledged, so age alone decides.
+     */
+    public synchronized int prune(long keep, boolean onlyPublished) {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM events WHERE seq <= ?"
+                + (onlyPublished ? " AND published = 1" : ""))) {
+            p.setLong(1, lastSequence - keep);
+            int removed = p.executeUpdate();
+            db.commit();
+            return removed;
+        } catch (SQLException e) {
+            rollbackQuietly();
+            throw new IllegalStateException("cannot prune events: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public long backlog() {
         return unpublishedEvents();

@@ -59,4 +59,19 @@ class StateStoreTest {
             assertEquals(0, s.eventsAfter(0, 10).size());
         }
     }
+
+    @Test
+    void pruningKeepsTheNewestAndNeverAnUnpublishedOneWhenAPublisherRuns() {
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            for (int i = 0; i < 10; i++) {
+                s.commit(StateStore.Change.events(HydraEvent.of("io.hydra.container.started", "node", "c" + i,
+                        Map.of())));
+            }
+            s.markPublished(List.of(1L, 2L, 3L));
+            assertEquals(3, s.prune(2, true), "only the published among the old ones");
+            assertEquals(7, s.eventsAfter(0, 100).size());
+            assertEquals(5, s.prune(2, false));
+            assertEquals(List.of(9L, 10L), s.eventsAfter(0, 100).stream().map(HydraEvent::sequence).toList());
+        }
+    }
 }
