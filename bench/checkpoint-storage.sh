@@ -4,20 +4,22 @@
 # every INTERVAL_MS). Each checkpoint is taken right after the container prints a new "round N", so exactly one round
 # (5% of the pages) happens between two versions as long as a checkpoint takes less than INTERVAL_MS; the script
 # checks the round numbers and reports them. (CRIU's freeze interrupts memhog's usleep, so the next round starts right
-# after each checkpoint rather than INTERVAL_MS later: "round-after" is then round+1. Still one round per version.)
+# after each checkpoint rather than INTERVAL_MS later: "round-after" is then round+1. Still one round per version, as
+# long as no checkpoint, plus the driver's JVM start, takes longer than INTERVAL_MS: the first, full one took ~5 s at
+# 128 MiB under load, so 9000 ms by default; a 5000 ms run put two rounds into version 2.)
 #   hydra   ten `Checkpoint{leave_running}` calls; stored bytes = du of <root>/storage and the sum of storedBytes
 #   runc    raw `runc checkpoint --leave-running` into a tmpfs: the size of one full image (uncompressed, and
 #           LZ4-compressed in 64 KiB blocks), and the real dirty fraction between consecutive rounds (pages-*.img
 #           compared 4 KiB page by page)
 #   podman  ten `podman container checkpoint --leave-running --export` one round apart: the sum of the archives
-# Usage: bench/checkpoint-storage.sh        MIB=128 PERCENT=5 INTERVAL_MS=5000 VERSIONS=10 PODMAN=1
+# Usage: bench/checkpoint-storage.sh        MIB=128 PERCENT=5 INTERVAL_MS=9000 VERSIONS=10 PODMAN=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/lib-ckpt.sh"
 
 MIB=${MIB:-128}
 PERCENT=${PERCENT:-5}
-INTERVAL_MS=${INTERVAL_MS:-5000}
+INTERVAL_MS=${INTERVAL_MS:-9000}
 VERSIONS=${VERSIONS:-10}
 PODMAN=${PODMAN:-1}
 ROOTFS=$CK/rootfs
