@@ -67,7 +67,7 @@ final class HydraDaemonProcess implements AutoCloseable {
     }
 
     ProcessBuilder launch(List<String> extra) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        List<String> cmd = new ArrayList<>(List.of("java", "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dhydra.root=" + root, "-Dhydra.socket=" + socket, "-Dhydra.http-port=0",
                 "-Dhydra.reconcile-interval=1s"));
         extra.forEach(p -> cmd.add("-D" + p));

@@ -68,6 +68,11 @@ public final class CheckpointPolicies {
             if (policy.nextDue().isAfter(now) || !running.add(policy.containerId())) {
                 continue;
             }
+            if (policy.lastError() == null && policy.nextDue().plus(policy.every()).isBefore(now)) {
+                // more than a whole interval late: too many policies for hydra.checkpoint.max-concurrent
+                LOG.warnf("checkpoint policy of %s runs %d s late: raise hydra.checkpoint.max-concurrent or the"
+                        + " interval", policy.containerId(), Duration.between(policy.nextDue(), now).toSeconds());
+            }
             workers.execute(() -> {
                 try {
                     runOnce(policy);
