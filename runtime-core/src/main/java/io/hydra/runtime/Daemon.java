@@ -149,7 +149,7 @@ public class Daemon {
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests),
                 new SystemApi(liveInfo, store));
         grpc = new GrpcServer(config.socket());
-        grpc.startUnix(config.socketGroup(), services, requests);
+        // TCP first: once the Unix socket exists, every endpoint answers (scripts and tests wait for the socket)
         if (config.listen().isPresent()) {
             HydraConfig.Tls tls = config.tls();
             if (tls.cert().isEmpty() || tls.key().isEmpty() || tls.ca().isEmpty()) {
@@ -158,6 +158,7 @@ public class Daemon {
             }
             grpc.startTcp(config.listen().get(), tls.cert().get(), tls.key().get(), tls.ca().get(), services, requests);
         }
+        grpc.startUnix(config.socketGroup(), services, requests);
 
         scheduler = Executors.newSingleThreadScheduledExecutor(named("hydra-reconcile"));
         long every = Math.max(100, config.reconcileInterval().toMillis());
