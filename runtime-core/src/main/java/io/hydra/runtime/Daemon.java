@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -74,6 +76,8 @@ public class Daemon {
     private CheckpointPolicies policies;
     private String checkpointsUnavailable;
     private KafkaEventPublisher publisher;
+    /** Asked of runc on the first `hydra info`, not on the start-up path. */
+    private Supplier<String> runtimeVersion;
     private ExitFileWatcher exitWatcher;
     private GrpcServer grpc;
     private ScheduledExecutorService scheduler;
@@ -102,6 +106,7 @@ public class Daemon {
         OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState());
 
         PluginRegistry plugins = new PluginRegistry();
+        CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId);
         Map<String, MonitorStrategy> strategies = new TreeMap<>();
         for (String name : plugins.names(MonitorStrategy.class)) {
             strategies.put(name, plugins.create(MonitorStrategy.class, "monitor", name,
@@ -121,21 +126,21 @@ public class Daemon {
                 config.stopTimeout(), background);
 
         ContainerService.Recovery recovery = metrics.timeReconcile("recovery", containers::recover);
-        Map<String, String> checkpointInfo = startCheckpoints(plugins, root, nodeId, runtime);
+        Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime);
         exitWatcher = new ExitFileWatcher(layout.exits(), id -> background.execute(() -> containers.onExitFile(id)));
         // exits that landed between the recovery pass and the watcher's start
         containers.reconcile();
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
-        String runtimeVersion = runtime.version();
+        runtimeVersion = memoize(runtime::version);
         InfoResponse.Builder info = InfoResponse.newBuilder()
                 .setNode(nodeId).setVersion(SystemApi.VERSION).setRoot(root.toString())
                 .setSocket(config.socket().toString()).setDefaultMonitor(monitors.defaultName())
                 .addAllMonitors(monitors.names()).setRuntime(config.runtime().path().toString())
-                .setRuntimeVersion(runtimeVersion).setOrphanPolicy(config.orphanPolicy().name())
+                .setOrphanPolicy(config.orphanPolicy().name())
                 .setStartedAt(startedAt.toString()).putAllCheckpoint(checkpointInfo);
         Supplier<InfoResponse.Builder> liveInfo = () -> {
-            InfoResponse.Builder b = info.clone().putAllEvents(kafkaInfo);
+            InfoResponse.Builder b = info.clone().putAllEvents(kafkaInfo).setRuntimeVersion(runtimeVersion.get());
             if (publisher != null) {
                 b.putEvents("connected", Boolean.toString(publisher.connected()));
                 b.putEvents("published", Long.toString(publisher.publishedCount()));
@@ -205,16 +210,27 @@ public class Daemon {
      * Storage, backend and repository. A storage or backend name that does not exist stops the daemon; a backend
      * that cannot work on this host (no CRIU >= 4) only turns checkpoints off, with the reason in `hydra info`.
      */
-    private Map<String, String> startCheckpoints(PluginRegistry plugins, Path root, String nodeId, OciRuntime runtime)
-            throws IOException {
-        Map<String, String> info = new TreeMap<>();
-        info.put("backend", config.checkpoint().backend());
-        info.put("storage", config.storage());
+    /**
+     * Creates the checkpoint backend on another thread: the CRIU plugin probes the host (four criu runs, about a
+     * third of a second), which would otherwise sit between the daemon's start and its recovery pass.
+     */
+    private CompletableFuture<CheckpointBackend> probeCheckpointBackend(PluginRegistry plugins, Path root,
+                                                                        String nodeId) {
         if (!plugins.names(CheckpointBackend.class).contains(config.checkpoint().backend())) {
             throw new IllegalStateException("hydra.checkpoint: unknown checkpoint backend '"
                     + config.checkpoint().backend() + "': known backends are "
                     + String.join(", ", plugins.names(CheckpointBackend.class)));
         }
+        return CompletableFuture.supplyAsync(() -> plugins.create(CheckpointBackend.class, "checkpoint",
+                config.checkpoint().backend(), new PluginContext(nodeId, root.resolve("plugins").resolve("checkpoint"),
+                        pluginSettings("checkpoint", config.checkpoint().backend()))));
+    }
+
+    private Map<String, String> startCheckpoints(PluginRegistry plugins, CompletableFuture<CheckpointBackend> probe,
+                                                 Path root, String nodeId, OciRuntime runtime) throws IOException {
+        Map<String, String> info = new TreeMap<>();
+        info.put("backend", config.checkpoint().backend());
+        info.put("storage", config.storage());
         if (!plugins.names(BlobStore.class).contains(config.storage())) {
             throw new IllegalStateException("hydra.storage: unknown storage '" + config.storage()
                     + "': known storages are " + String.join(", ", plugins.names(BlobStore.class)));
@@ -222,13 +238,12 @@ public class Daemon {
         try {
             blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
                     new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage())));
-            backend = plugins.create(CheckpointBackend.class, "checkpoint", config.checkpoint().backend(),
-                    new PluginContext(nodeId, root.resolve("plugins").resolve("checkpoint"),
-                            pluginSettings("checkpoint", config.checkpoint().backend())));
+            backend = probe.join();
         } catch (RuntimeException e) {
-            checkpointsUnavailable = e.getMessage();
-            LOG.errorf("checkpoints are off: %s", e.getMessage());
-            info.put("unavailable", e.getMessage());
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            checkpointsUnavailable = cause.getMessage();
+            LOG.errorf("checkpoints are off: %s", cause.getMessage());
+            info.put("unavailable", cause.getMessage());
             return info;
         }
         RepositorySettings settings = RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism());
@@ -240,7 +255,7 @@ public class Daemon {
         createPrivateDirectory(staging);
         // a daemon killed mid-checkpoint leaves its staged image behind; nothing in the repository refers to it
         try (var leftovers = Files.list(staging)) {
-            leftovers.forEach(CheckpointService::deleteTree);
+            leftovers.forEach(ContainerService::deleteTree);
         }
         checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
                 config.checkpoint().maxConcurrent());
@@ -318,6 +333,11 @@ public class Daemon {
         } catch (IOException | InterruptedException e) {
             LOG.warn("shutdown: " + e.getMessage());
         }
+    }
+
+    private static Supplier<String> memoize(Supplier<String> supplier) {
+        java.util.concurrent.atomic.AtomicReference<String> value = new java.util.concurrent.atomic.AtomicReference<>();
+        return () -> value.updateAndGet(v -> v != null ? v : supplier.get());
     }
 
     public boolean ready() {

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
-import java.util.stream.Stream;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -109,7 +108,7 @@ public final class CheckpointService {
             return checkpointInto(r.id(), dir, options, progress);
         } finally {
             concurrent.release();
-            deleteTree(dir);
+            ContainerService.deleteTree(dir);
         }
     }
 
@@ -303,7 +302,7 @@ public final class CheckpointService {
         } catch (IOException e) {
             throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
         } finally {
-            deleteTree(dir);
+            ContainerService.deleteTree(dir);
         }
     }
 
@@ -383,23 +382,6 @@ public final class CheckpointService {
             return found;
         } catch (IOException e) {
             throw HydraException.failed("cannot search the checkpoint repository: " + e.getMessage());
-        }
-    }
-
-    public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    LOG.debugf("cannot delete %s: %s", p, e.getMessage());
-                }
-            });
-        } catch (IOException e) {
-            LOG.warnf("cannot delete %s: %s", dir, e.getMessage());
         }
     }
 }

@@ -288,13 +288,21 @@ public final class ContainerService {
         }
     }
 
+    /**
+     * Before a container runs again under the same id: the runtime's old state and what the old monitor left (its
+     * exit file would otherwise mark the new run as exited at once).
+     */
+    private void clearRuntimeAndExitTraces(ContainerRecord r) throws IOException {
+        runtime.delete(r.id(), true);
+        Files.deleteIfExists(layout.exits().resolve(r.id()));
+        Files.deleteIfExists(r.containerDir().resolve("persist").resolve("oom"));
+        Files.deleteIfExists(r.containerDir().resolve("persist").resolve("exit"));
+    }
+
     /** Starts the container's bundle again under a new monitor; the caller holds its lock. */
     private ContainerRecord relaunch(ContainerRecord r, String reason) {
-        runtime.delete(r.id(), true);
         try {
-            Files.deleteIfExists(layout.exits().resolve(r.id()));
-            Files.deleteIfExists(r.containerDir().resolve("persist").resolve("oom"));
-            Files.deleteIfExists(r.containerDir().resolve("persist").resolve("exit"));
+            clearRuntimeAndExitTraces(r);
         } catch (IOException e) {
             throw HydraException.failed("cannot clear the old exit status of " + r.name() + ": " + e.getMessage());
         }
@@ -429,10 +437,7 @@ public final class ContainerService {
                 Files.write(staged, bundleConfig);
                 Files.move(staged, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                         java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                runtime.delete(r.id(), true);
-                Files.deleteIfExists(layout.exits().resolve(r.id()));
-                Files.deleteIfExists(r.containerDir().resolve("persist").resolve("oom"));
-                Files.deleteIfExists(r.containerDir().resolve("persist").resolve("exit"));
+                clearRuntimeAndExitTraces(r);
             } catch (IOException | RuntimeException e) {
                 if (isNew) {
                     discard(r);
@@ -767,7 +772,8 @@ public final class ContainerService {
         }
     }
 
-    static void deleteTree(Path dir) {
+    /** Removes a directory tree, best effort (what cannot be removed is logged). */
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -32,8 +32,19 @@ class ProcessIdentityTest {
     }
 
     @Test
-    void parsesCommandNamesWithSpacesAndParentheses() throws Exception {
-        ProcessIdentity.ProcStat.read((int) ProcessHandle.current().pid()).orElseThrow();
+    void parsesCommandNamesWithSpacesAndParentheses(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // /proc/PID/stat puts the command name in parentheses; a name holding ") " must not shift the fields
+        java.nio.file.Path tricky = java.nio.file.Files.createSymbolicLink(dir.resolve("a) b (c"),
+                java.nio.file.Path.of("/bin/sleep"));
+        Process child = new ProcessBuilder(tricky.toString(), "30").start();
+        try {
+            ProcessIdentity identity = ProcessIdentity.of((int) child.pid()).orElseThrow();
+            assertTrue(identity.isAlive());
+            assertEquals(ProcessHandle.current().pid(), identity.parentPid().orElseThrow().longValue());
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
         assertTrue(ProcessIdentity.of(Integer.MAX_VALUE - 1).isEmpty());
     }
 }
