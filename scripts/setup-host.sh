@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Prepare a Debian bookworm host for Hydra: runc, conmon, CRIU 4.1.1 and the tools the
+# Prepare a Debian bookworm host for Hydra: runc, conmon, CRIU 4.2.1 and the tools the
 # build, tests and benchmarks need. Runs as root, non-interactive, idempotent: a second
 # run on a prepared host only checks and returns within seconds.
 # Facts behind every step: /work/shared/ENVIRONMENT.md.
 set -euo pipefail
 
-CRIU_VERSION=4.1.1
-CRIU_DEB_VERSION=4.1.1-1
+CRIU_VERSION=4.2.1
+CRIU_DEB_VERSION=4.2.1-1
 BUILD_DIR=/var/cache/hydra-build
-SRC_LIST=/etc/apt/sources.list.d/hydra-trixie-src.sources
+SRC_LIST=/etc/apt/sources.list.d/hydra-sid-src.sources
+OLD_SRC_LIST=/etc/apt/sources.list.d/hydra-trixie-src.sources
 PIPE_MAX_SIZE=4194304
 
 export DEBIAN_FRONTEND=noninteractive
@@ -59,12 +60,17 @@ java_major() {
     echo "${v:-0}"
 }
 
-# Major version of the criu on PATH (0 if absent or broken).
-criu_major() {
+# Version of the criu on PATH ("0" if absent or broken), e.g. 4.2.1.
+criu_version() {
     local v
     command -v criu >/dev/null 2>&1 || { echo 0; return; }
-    v=$(criu --version 2>/dev/null | sed -n 's/^Version: *\([0-9]*\).*/\1/p' | head -n1 || true)
+    v=$(criu --version 2>/dev/null | sed -n 's/^Version: *\([0-9][0-9.]*\).*/\1/p' | head -n1 || true)
     echo "${v:-0}"
+}
+
+# True when version $1 >= version $2 (dotted numbers).
+version_ge() {
+    [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]
 }
 
 # ---------------------------------------------------------------------------------------
@@ -79,7 +85,7 @@ apt_install "${PKGS[@]}"
 log "packages ok"
 
 # ---------------------------------------------------------------------------------------
-# 2. CRIU 4.1.1 from trixie's source tarball, built against bookworm's libraries
+# 2. CRIU 4.2.1 from sid's source tarball, built against bookworm's libraries
 # ---------------------------------------------------------------------------------------
 remove_src_list() {
     if [ -e "$SRC_LIST" ]; then
@@ -104,15 +110,15 @@ build_criu() {
 # Temporary, written by Hydra's scripts/setup-host.sh to fetch CRIU's source; removed after.
 Types: deb-src
 URIs: http://deb.debian.org/debian
-Suites: trixie
+Suites: sid
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOF2
-        log "apt-get update (with temporary trixie deb-src)"
+        log "apt-get update (with temporary sid deb-src)"
         apt-get update -qq >/dev/null
         log "apt-get source criu=$CRIU_DEB_VERSION"
         # --tar-only: the .dsc answers 404 on this mirror; apt still checks the tarball's
-        # sha256 against trixie's Sources index.
+        # sha256 against sid's Sources index.
         apt-get source -qq -o APT::Sandbox::User=root --tar-only --download-only \
             "criu=$CRIU_DEB_VERSION" >/dev/null
         remove_src_list
@@ -138,7 +144,7 @@ EOF2
 # crit is optional: needs python3 with google.protobuf (python3-protobuf) already present.
 install_crit() {
     local src=$1 py=/usr/bin/python3 site
-    command -v crit >/dev/null 2>&1 && return 0
+    [ -x /usr/local/bin/crit ] && grep -q "'$CRIU_VERSION'" /usr/local/lib/hydra-crit/crit/version.py 2>/dev/null && return 0
     if ! [ -x "$py" ] || ! "$py" -c 'import google.protobuf' >/dev/null 2>&1; then
         log "skipping crit (python3-protobuf not installed)"
         return 0
@@ -163,12 +169,20 @@ EOF
     fi
 }
 
-if [ "$(criu_major)" -ge 4 ]; then
-    log "criu $(criu --version | sed -n 's/^Version: *//p') already installed"
+# A leftover deb-src entry from an interrupted run (or the 4.1.1 era) must not stay behind.
+if [ -e "$OLD_SRC_LIST" ]; then rm -f "$OLD_SRC_LIST"; apt-get update -qq >/dev/null || true; fi
+remove_src_list
+
+# 4.1.x cannot dump any inet socket on kernels >= 6.16 (criu#2718): an older CRIU is upgraded, never kept.
+have=$(criu_version)
+if version_ge "$have" "$CRIU_VERSION"; then
+    log "criu $have already installed"
 else
+    [ "$have" = 0 ] || log "criu $have is older than $CRIU_VERSION: upgrading"
     build_criu
 fi
-[ "$(criu_major)" -ge 4 ] || die "criu >= 4 required, found: $(criu --version 2>&1 | head -n1)"
+have=$(criu_version)
+version_ge "$have" "$CRIU_VERSION" || die "criu >= $CRIU_VERSION required, found: $(criu --version 2>&1 | head -n1)"
 
 # ---------------------------------------------------------------------------------------
 # 3. Kernel knob for CRIU lazy pages
