@@ -1,6 +1,7 @@
-package io.hydra.runtime.container;
+package io.hydra.conmon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ExitStatusTest {
+import io.hydra.spi.monitor.ExitReport;
+
+class ExitFilesTest {
     @TempDir
     Path dir;
 
@@ -19,17 +22,31 @@ class ExitStatusTest {
         Path persist = Files.createDirectories(dir.resolve("persist"));
         Files.writeString(dir.resolve("exit"), "137");
         Files.writeString(persist.resolve("oom"), "");
-        ExitStatus s = ExitStatus.read(dir.resolve("exit"), persist).orElseThrow();
+        ExitReport s = ExitFiles.read(dir.resolve("exit"), persist).orElseThrow();
         assertEquals(137, s.code());
         assertEquals("SIGKILL", s.signal());
         assertTrue(s.oomKilled());
-        assertNull(new ExitStatus(7, false).signal());
+        assertNull(ExitFiles.signal(7));
     }
 
     @Test
     void anEmptyOrMissingFileIsNotAnExitYet() throws Exception {
-        assertTrue(ExitStatus.read(dir.resolve("missing"), dir).isEmpty());
+        assertTrue(ExitFiles.read(dir.resolve("missing"), dir).isEmpty());
         Files.writeString(dir.resolve("empty"), "");
-        assertTrue(ExitStatus.read(dir.resolve("empty"), dir).isEmpty());
+        assertTrue(ExitFiles.read(dir.resolve("empty"), dir).isEmpty());
+    }
+
+    @Test
+    void clearingForgetsTheExitAndTheMarkers() throws Exception {
+        Path exits = Files.createDirectories(dir.resolve("exits"));
+        Path container = Files.createDirectories(dir.resolve("c"));
+        Files.createDirectories(container.resolve("persist"));
+        Files.writeString(exits.resolve("abc"), "0");
+        Files.writeString(container.resolve("persist/oom"), "");
+        ExitFiles files = new ExitFiles(exits);
+        assertTrue(files.read("abc", container).isPresent());
+        files.clear("abc", container);
+        assertFalse(files.read("abc", container).isPresent());
+        assertFalse(Files.exists(container.resolve("persist/oom")));
     }
 }

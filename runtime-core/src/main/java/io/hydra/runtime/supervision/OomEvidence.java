@@ -1,4 +1,4 @@
-package io.hydra.runtime.container;
+package io.hydra.runtime.supervision;
 
 import java.io.IOException;
 import java.nio.file.Files;
