@@ -139,6 +139,45 @@ class CheckpointTest {
         }
     }
 
+    @Test
+    void aDaemonKilledMidUploadOfAStoppingCheckpointLosesNoContainer() throws Exception {
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("ckpt-stop-midupload").start()) {
+            Path rootfs = rootfsWithMemhog(daemon);
+            daemon.ok("run", "-d", "--name", "s", "--rootfs", rootfs.toString(), "--", "memhog", "320", "1", "200");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(60), () -> Memhog.lastRound(daemon, "s") >= 2, "counting");
+            String id = daemon.inspect("s").get("id").asText();
+
+            CompletableFuture<HydraDaemonProcess.Result> checkpoint =
+                    CompletableFuture.supplyAsync(() -> daemon.hydra("checkpoint", "s"));
+            // kill once the dump has stopped the container and the upload has begun: packs appear in the store
+            Path packs = daemon.root.resolve("storage/packs");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(120), () -> count(packs) > 0, "the upload to begin");
+            daemon.kill9();
+            assertTrue(checkpoint.get().code() != 0);
+            assertFalse(daemon.runc("state", id).contains("\"running\""), "the stopping dump stopped the container");
+            long lastBefore = Memhog.lastRound(daemon, "s");
+
+            daemon.start();
+            // recovery committed the staged image, or restored the container from it: either way nothing is lost
+            String status = daemon.status("s");
+            JsonNode versions = daemon.ok("checkpoints", "s", "--format", "json").json();
+            if (status.equals("checkpointed")) {
+                assertEquals(1, versions.size(), "the staged image was committed: " + versions);
+                assertTrue(versions.get(0).get("complete").asBoolean());
+                assertFalse(daemon.runc("state", id).contains("\"running\""));
+                daemon.ok("restore", "s");
+            } else {
+                assertEquals("running", status, "neither committed nor running: " + versions);
+            }
+            assertTrue(daemon.runc("state", id).contains("\"running\""), "runc runs what the record says runs");
+            assertContinues(daemon, "s", lastBefore);
+            try (Stream<Path> staged = Files.list(daemon.root.resolve("checkpoints"))) {
+                assertEquals(0, staged.count(), "the staged image goes once its checkpoint is settled");
+            }
+            daemon.ok("rm", "-f", "s");
+        }
+    }
+
     private static long count(Path dir) {
         if (!Files.isDirectory(dir)) {
             return 0;

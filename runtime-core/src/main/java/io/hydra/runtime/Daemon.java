@@ -104,6 +104,7 @@ public class Daemon {
         Layout layout = new Layout(root);
         createPrivateDirectory(root);
         lock = DaemonLock.acquire(root);
+        io.hydra.runtime.recovery.CrashPoint.arm(root);
         for (Path dir : List.of(layout.containers(), layout.runtimeState(), layout.sockets())) {
             createPrivateDirectory(dir);
         }

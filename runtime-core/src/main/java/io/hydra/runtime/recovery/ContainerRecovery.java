@@ -38,6 +38,8 @@ public final class ContainerRecovery {
     private final Containers containers;
     private final ContainerService lifecycle;
     private final ExitSupervisor supervisor;
+    /** Containers the periodic pass found busy and said so; logged once per busy spell. */
+    private final java.util.Set<String> reportedBusy = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ContainerRecovery(ContainerService lifecycle) {
         this.lifecycle = lifecycle;
@@ -81,12 +83,13 @@ public final class ContainerRecovery {
                 return;
             }
         }
+        if (!r.status().live()) {
+            return;
+        }
         switch (adoptAndCheck(r)) {
             case EXITED -> counts[1]++;
             case ORPHANED -> counts[2]++;
             case RUNNING -> counts[0]++;
-            default -> {
-            }
         }
     }
 
@@ -95,10 +98,8 @@ public final class ContainerRecovery {
         return r.status().live() ? Optional.of(adoptAndCheck(r)) : Optional.empty();
     }
 
+    /** The caller holds the lock and has checked that the record is live. */
     private ExitSupervisor.Outcome adoptAndCheck(ContainerRecord r) {
-        if (!r.status().live()) {
-            return null;
-        }
         if (r.status() != ContainerStatus.orphaned && r.monitorRecord() != null
                 && r.monitorRecord().monitor().isAlive()) {
             MonitorHandle handle = containers.monitorOf(r).adopt(r.monitorRecord());
@@ -206,6 +207,12 @@ public final class ContainerRecovery {
                 }).isPresent();
                 if (!ran) {
                     skipped++;
+                    if (reportedBusy.add(r.id())) {
+                        LOG.infof("reconcile: container %s is busy (a long operation holds it); it is checked again"
+                                + " on a later pass, the others now", r.name());
+                    }
+                } else {
+                    reportedBusy.remove(r.id());
                 }
             } catch (RuntimeException e) {
                 LOG.warnf("reconcile of %s: %s", r.name(), e.getMessage());
