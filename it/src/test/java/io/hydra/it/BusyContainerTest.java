@@ -60,7 +60,9 @@ class BusyContainerTest {
             long now = Memhog.lastRound(daemon, "slow");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(10), () -> Memhog.lastRound(daemon, "slow") > now,
                     "the checkpointed container to count on");
-            daemon.ok("rm", "-f", "slow", "other", "dies");
+            for (String name : new String[] {"slow", "other", "dies"}) {
+                daemon.ok("rm", "-f", name);
+            }
         } finally {
             HydraDaemonProcess.sh("rm", "-rf", tools.toString());
         }

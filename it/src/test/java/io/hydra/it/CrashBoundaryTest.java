@@ -17,7 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The daemon halts (like SIGKILL, no shutdown hooks) at each intent boundary of a change that spans a runtime call,
- * through the test-only fault injection {@code hydra.test.crash-at}; after a restart the record must match what
+ * through the test-only fault injection {@code hydra-test.crash-at}; after a restart the record must match what
  * runc itself reports, and the container must be running or restorable and controllable.
  */
 class CrashBoundaryTest {
@@ -26,7 +26,7 @@ class CrashBoundaryTest {
     @ValueSource(strings = {"start.intent-written", "start.runtime-started"})
     void anInterruptedStartEndsRunning(String boundary) throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-" + boundary,
-                "hydra.test.crash-at=" + boundary).start()) {
+                "hydra-test.crash-at=" + boundary).start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
             daemon.ok("create", "--name", "c", "--rootfs", rootfs.toString(), "--", "sleep", "1000");
             crashDuring(daemon, boundary, "start", "c");
@@ -39,7 +39,7 @@ class CrashBoundaryTest {
     @ValueSource(strings = {"relaunch.intent-written", "relaunch.monitor-launched", "relaunch.runtime-started"})
     void anInterruptedRestartEndsRunningUnderAMonitor(String boundary) throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-" + boundary,
-                "hydra.test.crash-at=" + boundary).start()) {
+                "hydra-test.crash-at=" + boundary).start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
             daemon.ok("run", "-d", "--name", "c", "--rootfs", rootfs.toString(), "--", "sleep", "1000");
             int before = daemon.inspect("c").get("pid").asInt();
@@ -54,7 +54,7 @@ class CrashBoundaryTest {
     @ValueSource(strings = {"restore.intent-written", "restore.monitor-launched"})
     void anInterruptedRestoreEndsRunningOrRestorable(String boundary) throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-" + boundary,
-                "hydra.test.crash-at=" + boundary).start()) {
+                "hydra-test.crash-at=" + boundary).start()) {
             Path rootfs = memhogRootfs(daemon);
             daemon.ok("run", "-d", "--name", "c", "--rootfs", rootfs.toString(), "--", "memhog", "16", "5", "100");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20), () -> Memhog.lastRound(daemon, "c") >= 3, "counting");
@@ -78,7 +78,7 @@ class CrashBoundaryTest {
             "checkpoint.committed"})
     void anInterruptedStoppingCheckpointNeverLosesTheContainer(String boundary) throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-" + boundary,
-                "hydra.test.crash-at=" + boundary).start()) {
+                "hydra-test.crash-at=" + boundary).start()) {
             Path rootfs = memhogRootfs(daemon);
             daemon.ok("run", "-d", "--name", "c", "--rootfs", rootfs.toString(), "--", "memhog", "16", "5", "100");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20), () -> Memhog.lastRound(daemon, "c") >= 3, "counting");

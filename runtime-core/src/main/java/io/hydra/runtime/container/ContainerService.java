@@ -50,6 +50,7 @@ public final class ContainerService {
     private final BundlePreparer bundles = new BundlePreparer();
     private final int defaultStopTimeout;
     private final Object createLock = new Object();
+    private final ImageRestorer restorer;
 
     public ContainerService(Containers containers, OrphanPolicy orphanPolicy, int defaultStopTimeout,
                             ExecutorService background) {
@@ -59,6 +60,7 @@ public final class ContainerService {
         this.locks = containers.locks();
         this.defaultStopTimeout = defaultStopTimeout;
         this.supervisor = new ExitSupervisor(containers, orphanPolicy, background, this::relaunch);
+        this.restorer = new ImageRestorer(containers, supervisor, createLock);
     }
 
     public Containers containers() {
@@ -316,7 +318,10 @@ public final class ContainerService {
                 ExitSupervisor.awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().container(),
                         Duration.ofSeconds(10));
             }
+            Optional<Intent> kept = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
             store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r)));
+            // removed with -f: the uncommitted checkpoint's image goes with it
+            kept.map(i -> i.get(Intent.IMAGE)).ifPresent(image -> Containers.deleteTree(Path.of(image)));
             Containers.deleteTree(r.containerDir());
             containers.clearExitStatus(r.id(), r.containerDir());
             containers.removed(r);
@@ -382,74 +387,12 @@ public final class ContainerService {
     }
 
     /**
-     * Brings a container back from a verified checkpoint image under a new monitor. {@code bundleConfig} is the
-     * config.json to run it with. A new record (status creating) is registered first, so a crash midway is rolled
-     * back like a half-made create; for an existing one a restore intent is written first (or, restoring from the
-     * staged image of a checkpoint not yet committed, that checkpoint's intent stays: it says where the image is).
-     * Returns the running container.
+     * Brings a container back from a verified checkpoint image under a new monitor; see
+     * {@link ImageRestorer#restore}. Returns the running container.
      */
     public ContainerRecord restoreFromImage(ContainerRecord target, byte[] bundleConfig, Path image,
                                             List<String> restoreOptions, Map<String, Object> eventData) {
-        boolean isNew = target.status() == ContainerStatus.creating;
-        if (isNew) {
-            synchronized (createLock) {
-                requireFreeName(target.name());
-                if (store.byId(target.id()).isPresent()) {
-                    throw HydraException.conflict("container " + target.id() + " already exists on this node");
-                }
-                store.commit(Change.put(target));
-            }
-        }
-        return locks.with(target.id(), () -> {
-            ContainerRecord r = containers.current(target.id());
-            if (r.status().live()) {
-                throw HydraException.conflict("container " + r.name() + " is " + r.status()
-                        + ": stop it first, or restore it under another name with --as NEW");
-            }
-            boolean keepsCheckpointIntent = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint)
-                    .isPresent();
-            if (!isNew && !keepsCheckpointIntent) {
-                store.commit(Change.intent(Intent.of(r.id(), Intent.Kind.restore, Map.of(Intent.IMAGE,
-                        image.toString()))));
-            }
-            CrashPoint.at("restore.intent-written");
-            try {
-                Files.createDirectories(r.bundle());
-                Path config = r.bundle().resolve("config.json");
-                Path staged = r.bundle().resolve("config.json.restore");
-                Files.write(staged, bundleConfig);
-                Files.move(staged, config, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                runtime.delete(r.id(), true);
-                containers.clearExitStatus(r.id(), r.containerDir());
-            } catch (IOException | RuntimeException e) {
-                abandonRestore(r, isNew, keepsCheckpointIntent);
-                throw HydraException.failed("cannot prepare the restore of " + r.name() + ": " + e.getMessage());
-            }
-            MonitorHandle handle;
-            try {
-                handle = containers.monitorOf(r).launch(containers.launchRequest(r, Optional.of(image),
-                        restoreOptions));
-            } catch (RuntimeException e) {
-                abandonRestore(r, isNew, keepsCheckpointIntent);
-                throw HydraException.failed("cannot restore container " + r.name() + ": " + e.getMessage());
-            }
-            CrashPoint.at("restore.monitor-launched");
-            containers.newRun(r.id());
-            ContainerRecord restored = r.launched(r.monitor(), handle.record()).started(Instant.now());
-            Object[] extra = eventData.entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray();
-            store.commit(Change.put(restored, containers.event(EventType.CONTAINER_RESTORED, restored, extra))
-                    .settling(r.id()));
-            supervisor.watch(restored, handle);
-            return restored;
-        });
-    }
-
-    private void abandonRestore(ContainerRecord r, boolean isNew, boolean keepsCheckpointIntent) {
-        if (isNew) {
-            containers.discard(r);
-        } else if (!keepsCheckpointIntent) {
-            store.commit(Change.settled(r.id()));
-        }
+        return restorer.restore(target, bundleConfig, image, restoreOptions, eventData);
     }
 
     // ---- waiting

@@ -3,7 +3,7 @@ package io.hydra.runtime.recovery;
 import org.jboss.logging.Logger;
 
 /**
- * Fault injection for the crash tests, off unless the daemon runs with {@code -Dhydra.test.crash-at=BOUNDARY}:
+ * Fault injection for the crash tests, off unless the daemon runs with {@code -Dhydra-test.crash-at=BOUNDARY}:
  * the daemon halts at once (no shutdown hooks, like SIGKILL) at that boundary, once per root: it leaves
  * {@code <root>/crashed-at-BOUNDARY} first, so the restarted daemon (same flags) runs on. The boundaries:
  * <ul>
@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
  */
 public final class CrashPoint {
     private static final Logger LOG = Logger.getLogger(CrashPoint.class);
-    private static final String ARMED = System.getProperty("hydra.test.crash-at", "");
+    private static final String ARMED = System.getProperty("hydra-test.crash-at", "");
     private static volatile java.nio.file.Path marker;
 
     private CrashPoint() {
@@ -33,7 +33,7 @@ public final class CrashPoint {
         if (!ARMED.isEmpty()) {
             java.nio.file.Path m = root.resolve("crashed-at-" + ARMED);
             marker = java.nio.file.Files.exists(m) ? null : m;
-            LOG.warnf("hydra.test.crash-at=%s is set: %s", ARMED, marker == null ? "fired already, off" : "armed");
+            LOG.warnf("hydra-test.crash-at=%s is set: %s", ARMED, marker == null ? "fired already, off" : "armed");
         }
     }
 
@@ -45,7 +45,7 @@ public final class CrashPoint {
             } catch (java.io.IOException e) {
                 LOG.errorf("cannot write %s: %s", m, e.getMessage());
             }
-            LOG.errorf("hydra.test.crash-at=%s: halting here", boundary);
+            LOG.errorf("hydra-test.crash-at=%s: halting here", boundary);
             Runtime.getRuntime().halt(137);
         }
     }
