@@ -57,6 +57,8 @@ class CheckpointTest {
             assertTrue(summary.get("logicalBytes").asLong() > 16L << 20, summary.toString());
             assertTrue(summary.get("frozenMs").asLong() > 0, summary.toString());
             assertEquals("checkpointed", daemon.status("c"));
+            // wait answers at once for a checkpointed container, and not with a successful exit it never made
+            assertTrue(daemon.hydra("wait", "c").code() != 0, "wait on a checkpointed container reports no exit 0");
             long lastBefore = Memhog.lastRound(daemon, "c");
             Thread.sleep(500);
             assertEquals(lastBefore, Memhog.lastRound(daemon, "c"), "a checkpointed container does not run");
@@ -152,10 +154,11 @@ class CheckpointTest {
             // kill once the dump has stopped the container and the upload has begun: packs appear in the store
             Path packs = daemon.root.resolve("storage/packs");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(120), () -> count(packs) > 0, "the upload to begin");
+            // the dump is over (the upload follows it): this is the last round the container printed
+            long lastBefore = Memhog.lastRound(daemon, "s");
             daemon.kill9();
             assertTrue(checkpoint.get().code() != 0);
             assertFalse(daemon.runc("state", id).contains("\"running\""), "the stopping dump stopped the container");
-            long lastBefore = Memhog.lastRound(daemon, "s");
 
             daemon.start();
             // recovery committed the staged image, or restored the container from it: either way nothing is lost
