@@ -51,6 +51,29 @@ class CrashBoundaryTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"relaunch.intent-written", "relaunch.monitor-launched"})
+    void anInterruptedRelaunchOfAnOrphanEndsRunningUnderANewMonitor(String boundary) throws Exception {
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-orphan-" + boundary,
+                "hydra-test.crash-at=" + boundary).start()) {
+            Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
+            daemon.ok("run", "-d", "--name", "o", "--rootfs", rootfs.toString(), "--", "sleep", "1000");
+            JsonNode before = daemon.inspect("o");
+            // the monitor dies: the orphan policy (restart) relaunches the container, and the daemon halts midway
+            HydraDaemonProcess.sh("kill", "-KILL", before.get("monitorPid").asText());
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> Files.exists(daemon.root.resolve("crashed-at-"
+                    + boundary)), "the crash point " + boundary + " to fire");
+            daemon.kill9();
+            daemon.start();
+            assertEquals("running", matchesRuntime(daemon, "o"), "the relaunch under way is finished");
+            JsonNode after = daemon.inspect("o");
+            assertNotEquals(before.get("monitorPid").asInt(), after.get("monitorPid").asInt(), "a new monitor");
+            assertTrue(HydraDaemonProcess.sh("kill", "-0", after.get("monitorPid").asText()).isEmpty(),
+                    "the new monitor lives");
+            assertControllable(daemon, "o");
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"restore.intent-written", "restore.monitor-launched"})
     void anInterruptedRestoreEndsRunningOrRestorable(String boundary) throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-" + boundary,

@@ -117,7 +117,7 @@ public final class ContainerRecovery {
         Optional<RuntimeState> state = runtimeState(r);
         Optional<ProcessIdentity> init = state.filter(RuntimeState::live).flatMap(s -> ProcessIdentity.of(s.pid()));
         if (init.isPresent()) {
-            Optional<MonitorRecord> monitor = monitorFor(r, init.get());
+            Optional<MonitorRecord> monitor = monitorFor(r, intent, init.get());
             if (monitor.isPresent()) {
                 settleRunning(r, intent, state.get(), monitor.get());
                 return;
@@ -160,10 +160,14 @@ public final class ContainerRecovery {
         LOG.infof("settled the interrupted %s of %s: it runs (pid %d)", intent.kind(), r.name(), monitor.container().pid());
     }
 
-    /** The record's monitor when it supervises this very process; else the one the strategy finds for it. */
-    private Optional<MonitorRecord> monitorFor(ContainerRecord r, ProcessIdentity init) {
+    /**
+     * The record's monitor when it names this very process (for a start, even a dead one: supervision then handles
+     * the orphan by policy); else the live one the strategy finds for it.
+     */
+    private Optional<MonitorRecord> monitorFor(ContainerRecord r, Intent intent, ProcessIdentity init) {
         MonitorRecord known = r.monitorRecord();
-        if (known != null && known.container().equals(init)) {
+        if (known != null && known.container().equals(init)
+                && (intent.kind() == Intent.Kind.start || known.monitor().isAlive())) {
             return Optional.of(known);
         }
         return containers.monitorOf(r).locate(containers.launchRequest(r, Optional.empty(), List.of()), init);

@@ -30,6 +30,7 @@ public final class ExitSupervisor {
     private static final Logger LOG = Logger.getLogger(ExitSupervisor.class);
     /** How long a notification waits for a busy container before leaving it to the periodic pass. */
     private static final Duration NOTICE_WAIT = Duration.ofSeconds(1);
+    private static final String ORPHAN_RESTART = "orphan-restart";
 
     /** Starts a container's bundle again under a new monitor; the caller holds its lock. */
     public interface Relauncher {
@@ -167,18 +168,22 @@ public final class ExitSupervisor {
                 r.monitorRecord().monitor().pid(), orphanPolicy);
         containers.dropHandle(r.id());
         ContainerRecord orphan = r.orphaned();
-        containers.store().commit(Change.put(orphan, containers.event(EventType.CONTAINER_ORPHANED, orphan, "policy",
-                orphanPolicy.name())));
+        Change change = Change.put(orphan, containers.event(EventType.CONTAINER_ORPHANED, orphan, "policy",
+                orphanPolicy.name()));
         if (orphanPolicy == OrphanPolicy.keep) {
+            containers.store().commit(change);
             return Outcome.ORPHANED;
         }
+        // the relaunch is under way from here: a crash before it is done leaves the intent for recovery to finish
+        containers.store().commit(change.with(Intent.of(r.id(), Intent.Kind.relaunch, java.util.Map.of("reason",
+                ORPHAN_RESTART))));
         try {
             containers.runtime().kill(r.id(), "SIGKILL");
         } catch (HydraException e) {
             LOG.warnf("kill of orphan %s: %s", r.name(), e.getMessage());
         }
         awaitGone(r.monitorRecord().container(), Duration.ofSeconds(10));
-        relauncher.relaunch(containers.current(r.id()), Intent.Kind.relaunch, "orphan-restart");
+        relauncher.relaunch(containers.current(r.id()), Intent.Kind.relaunch, ORPHAN_RESTART);
         return Outcome.ORPHANED;
     }
 
