@@ -125,7 +125,7 @@ public interface HydraConfig {
         Path path();
     }
 
-    /** The size a container's log may reach before its monitor truncates it ({@code hydra.log.max-size}). */
+    /** The size a container's log may reach before its monitor truncates it ({@code hydra.log.max-size}; 0: none). */
     @io.smallrye.config.WithName("log.max-size")
     @WithDefault("64M")
     io.quarkus.runtime.configuration.MemorySize logMaxSize();
