@@ -113,7 +113,9 @@ class CheckpointTest {
     void aDaemonKilledMidUploadLeavesNoVisibleVersion() throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("ckpt-midupload").start()) {
             Path rootfs = rootfsWithMemhog(daemon);
-            daemon.ok("run", "-d", "--name", "u", "--rootfs", rootfs.toString(), "--", "memhog", "256", "1", "200");
+            // every page changes each round, so the second upload is as large as the first: a wide window to kill in
+            // (with 1% the deduplicated second upload was ~17 MB and could commit before the SIGKILL landed)
+            daemon.ok("run", "-d", "--name", "u", "--rootfs", rootfs.toString(), "--", "memhog", "256", "100", "200");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> Memhog.lastRound(daemon, "u") >= 2, "counting");
             daemon.ok("checkpoint", "--leave-running", "u");
 
@@ -164,6 +166,8 @@ class CheckpointTest {
             // recovery committed the staged image, or restored the container from it: either way nothing is lost
             String status = daemon.status("s");
             JsonNode versions = daemon.ok("checkpoints", "s", "--format", "json").json();
+            System.out.println("after recovery of the interrupted stopping checkpoint: " + status + ", versions "
+                    + versions);
             if (status.equals("checkpointed")) {
                 assertEquals(1, versions.size(), "the staged image was committed: " + versions);
                 assertTrue(versions.get(0).get("complete").asBoolean());
