@@ -57,6 +57,8 @@ class CheckpointTest {
             assertTrue(summary.get("logicalBytes").asLong() > 16L << 20, summary.toString());
             assertTrue(summary.get("frozenMs").asLong() > 0, summary.toString());
             assertEquals("checkpointed", daemon.status("c"));
+            // wait answers at once for a checkpointed container, and not with a successful exit it never made
+            assertTrue(daemon.hydra("wait", "c").code() != 0, "wait on a checkpointed container reports no exit 0");
             long lastBefore = Memhog.lastRound(daemon, "c");
             Thread.sleep(500);
             assertEquals(lastBefore, Memhog.lastRound(daemon, "c"), "a checkpointed container does not run");
@@ -111,7 +113,9 @@ class CheckpointTest {
     void aDaemonKilledMidUploadLeavesNoVisibleVersion() throws Exception {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("ckpt-midupload").start()) {
             Path rootfs = rootfsWithMemhog(daemon);
-            daemon.ok("run", "-d", "--name", "u", "--rootfs", rootfs.toString(), "--", "memhog", "256", "1", "200");
+            // every page changes each round, so the second upload is as large as the first: a wide window to kill in
+            // (with 1% the deduplicated second upload was ~17 MB and could commit before the SIGKILL landed)
+            daemon.ok("run", "-d", "--name", "u", "--rootfs", rootfs.toString(), "--", "memhog", "256", "100", "200");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> Memhog.lastRound(daemon, "u") >= 2, "counting");
             daemon.ok("checkpoint", "--leave-running", "u");
 
@@ -136,6 +140,48 @@ class CheckpointTest {
             daemon.ok("restore", "u", "--as", "u2");
             assertEquals("running", daemon.status("u2"));
             daemon.ok("rm", "-f", "u2");
+        }
+    }
+
+    @Test
+    void aDaemonKilledMidUploadOfAStoppingCheckpointLosesNoContainer() throws Exception {
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("ckpt-stop-midupload").start()) {
+            Path rootfs = rootfsWithMemhog(daemon);
+            daemon.ok("run", "-d", "--name", "s", "--rootfs", rootfs.toString(), "--", "memhog", "320", "1", "200");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(60), () -> Memhog.lastRound(daemon, "s") >= 2, "counting");
+            String id = daemon.inspect("s").get("id").asText();
+
+            CompletableFuture<HydraDaemonProcess.Result> checkpoint =
+                    CompletableFuture.supplyAsync(() -> daemon.hydra("checkpoint", "s"));
+            // kill once the dump has stopped the container and the upload has begun: packs appear in the store
+            Path packs = daemon.root.resolve("storage/packs");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(120), () -> count(packs) > 0, "the upload to begin");
+            // the dump is over (the upload follows it): this is the last round the container printed
+            long lastBefore = Memhog.lastRound(daemon, "s");
+            daemon.kill9();
+            assertTrue(checkpoint.get().code() != 0);
+            assertFalse(daemon.runc("state", id).contains("\"running\""), "the stopping dump stopped the container");
+
+            daemon.start();
+            // recovery committed the staged image, or restored the container from it: either way nothing is lost
+            String status = daemon.status("s");
+            JsonNode versions = daemon.ok("checkpoints", "s", "--format", "json").json();
+            System.out.println("after recovery of the interrupted stopping checkpoint: " + status + ", versions "
+                    + versions);
+            if (status.equals("checkpointed")) {
+                assertEquals(1, versions.size(), "the staged image was committed: " + versions);
+                assertTrue(versions.get(0).get("complete").asBoolean());
+                assertFalse(daemon.runc("state", id).contains("\"running\""));
+                daemon.ok("restore", "s");
+            } else {
+                assertEquals("running", status, "neither committed nor running: " + versions);
+            }
+            assertTrue(daemon.runc("state", id).contains("\"running\""), "runc runs what the record says runs");
+            assertContinues(daemon, "s", lastBefore);
+            try (Stream<Path> staged = Files.list(daemon.root.resolve("checkpoints"))) {
+                assertEquals(0, staged.count(), "the staged image goes once its checkpoint is settled");
+            }
+            daemon.ok("rm", "-f", "s");
         }
     }
 

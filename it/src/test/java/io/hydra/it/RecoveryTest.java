@@ -45,7 +45,10 @@ class RecoveryTest {
                 daemon.runc("kill", ids.get(m.equals("eager") ? 4 : 5), "KILL");
             }
             for (int i = 2; i < 6; i++) {
-                Path exitFile = daemon.root.resolve("exits").resolve(ids.get(i));
+                // each monitor strategy keeps conmon's exit files in its own plugin directory
+                String monitor = i % 2 == 0 ? "eager" : "lazy";
+                Path exitFile = daemon.root.resolve("plugins/monitor").resolve(monitor).resolve("exits")
+                        .resolve(ids.get(i));
                 HydraDaemonProcess.awaitTrue(Duration.ofSeconds(10), () -> Files.exists(exitFile),
                         "conmon to record the exit of " + ids.get(i) + " while the daemon is down");
             }

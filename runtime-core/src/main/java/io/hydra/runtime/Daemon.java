@@ -43,8 +43,11 @@ import io.hydra.runtime.api.EventsApi;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.container.ContainerService;
-import io.hydra.runtime.container.ExitFileWatcher;
+import io.hydra.runtime.container.Containers;
+import io.hydra.runtime.container.Layout;
 import io.hydra.runtime.container.MonitorStrategies;
+import io.hydra.runtime.recovery.CheckpointRecovery;
+import io.hydra.runtime.recovery.ContainerRecovery;
 import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.observability.DaemonMetrics;
 import io.hydra.runtime.plugin.PluginRegistry;
@@ -62,6 +65,8 @@ import io.quarkus.runtime.StartupEvent;
 @ApplicationScoped
 public class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class);
+    /** How long recovery lets a dump that outlived its daemon run before it judges the staged image. */
+    private static final java.time.Duration STAGED_DUMP_DEADLINE = java.time.Duration.ofMinutes(10);
 
     private final HydraConfig config;
     private final MeterRegistry registry;
@@ -70,6 +75,7 @@ public class Daemon {
     private StateStore store;
     private MonitorStrategies monitors;
     private ContainerService containers;
+    private ContainerRecovery recovery;
     private BlobStore blobStore;
     private CheckpointBackend backend;
     private CheckpointService checkpoints;
@@ -78,7 +84,6 @@ public class Daemon {
     private KafkaEventPublisher publisher;
     /** Asked of runc on the first `hydra info`, not on the start-up path. */
     private Supplier<String> runtimeVersion;
-    private ExitFileWatcher exitWatcher;
     private GrpcServer grpc;
     private ScheduledExecutorService scheduler;
     private ExecutorService background;
@@ -96,10 +101,11 @@ public class Daemon {
         long processStart = java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime();
         Path root = config.root().toAbsolutePath();
         String nodeId = config.nodeId().orElseGet(Daemon::hostname);
-        ContainerService.Layout layout = new ContainerService.Layout(root);
+        Layout layout = new Layout(root);
         createPrivateDirectory(root);
         lock = DaemonLock.acquire(root);
-        for (Path dir : List.of(layout.containers(), layout.exits(), layout.runtimeState(), layout.sockets())) {
+        io.hydra.runtime.recovery.CrashPoint.arm(root);
+        for (Path dir : List.of(layout.containers(), layout.runtimeState(), layout.sockets())) {
             createPrivateDirectory(dir);
         }
         store = new StateStore(root.resolve("state.db"));
@@ -122,14 +128,19 @@ public class Daemon {
         background = Executors.newFixedThreadPool(2, named("hydra-background"));
         requests = Executors.newCachedThreadPool(named("hydra-request"));
         DaemonMetrics metrics = new DaemonMetrics(registry, store);
-        containers = new ContainerService(layout, nodeId, store, runtime, monitors, config.orphanPolicy(),
-                config.stopTimeout(), background);
+        Containers shared = new Containers(layout, nodeId, store, runtime, monitors, config.logMaxSize().asLongValue());
+        containers = new ContainerService(shared, config.orphanPolicy(), config.stopTimeout(), background);
+        recovery = new ContainerRecovery(containers);
 
-        ContainerService.Recovery recovery = metrics.timeReconcile("recovery", containers::recover);
+        ContainerRecovery.Summary recovered = metrics.timeReconcile("recovery", recovery::recover);
         Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime);
-        exitWatcher = new ExitFileWatcher(layout.exits(), id -> background.execute(() -> containers.onExitFile(id)));
-        // exits that landed between the recovery pass and the watcher's start
-        containers.reconcile();
+        // interrupted checkpoints need the repository: settled now, before the API serves
+        int checkpointsSettled = new CheckpointRecovery(shared, recovery, checkpoints, STAGED_DUMP_DEADLINE).settleAll();
+        for (String name : monitors.names()) {
+            monitors.get(name).watchExits(id -> background.execute(() -> containers.supervisor().onExitNotice(id)));
+        }
+        // exits that landed between the recovery pass and the watchers' start
+        recovery.reconcile();
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
         runtimeVersion = memoize(runtime::version);
@@ -170,7 +181,10 @@ public class Daemon {
         scheduler.scheduleWithFixedDelay(() -> {
             try {
                 metrics.timeReconcile("periodic", () -> {
-                    containers.reconcile();
+                    int busy = recovery.reconcile();
+                    if (busy > 0) {
+                        LOG.debugf("reconcile skipped %d busy containers until the next pass", busy);
+                    }
                     return null;
                 });
             } catch (RuntimeException e) {
@@ -201,9 +215,11 @@ public class Daemon {
                 "pid", ProcessHandle.current().pid(), "version", SystemApi.VERSION))));
         ready = true;
         LOG.infof("hydra daemon ready on unix://%s (node %s, monitor %s, %d ms after process start):"
-                        + " %d containers adopted, %d exited while down, %d orphaned, %d half-created rolled back",
+                        + " %d containers adopted, %d exited while down, %d orphaned, %d half-created rolled back,"
+                        + " %d interrupted changes and %d interrupted checkpoints settled",
                 config.socket(), nodeId, monitors.defaultName(), System.currentTimeMillis() - processStart,
-                recovery.adopted(), recovery.exitedWhileDown(), recovery.orphaned(), recovery.rolledBack());
+                recovered.adopted(), recovered.exitedWhileDown(), recovered.orphaned(), recovered.rolledBack(),
+                recovered.intentsSettled(), checkpointsSettled);
     }
 
     /**
@@ -253,10 +269,9 @@ public class Daemon {
         CheckpointRepository repository = new CheckpointRepository(blobStore, settings);
         Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
         createPrivateDirectory(staging);
-        // a daemon killed mid-checkpoint leaves its staged image behind; nothing in the repository refers to it
-        try (var leftovers = Files.list(staging)) {
-            leftovers.forEach(ContainerService::deleteTree);
-        }
+        // a daemon killed mid-checkpoint leaves its staged image behind: an intent that refers to it may hold the
+        // only copy of a container's processes (recovery settles it); the rest nothing refers to
+        CheckpointRecovery.cleanStaging(containers.containers(), staging);
         checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
                 config.checkpoint().maxConcurrent());
         policies = new CheckpointPolicies(checkpoints, containers, store, Executors.newFixedThreadPool(
@@ -307,9 +322,6 @@ public class Daemon {
             }
             if (publisher != null) {
                 publisher.close();
-            }
-            if (exitWatcher != null) {
-                exitWatcher.close();
             }
             if (background != null) {
                 background.shutdown();

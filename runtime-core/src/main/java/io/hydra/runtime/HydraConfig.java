@@ -125,6 +125,11 @@ public interface HydraConfig {
         Path path();
     }
 
+    /** The size a container's log may reach before its monitor truncates it ({@code hydra.log.max-size}; 0: none). */
+    @io.smallrye.config.WithName("log.max-size")
+    @WithDefault("64M")
+    io.quarkus.runtime.configuration.MemorySize logMaxSize();
+
     enum OrphanPolicy {
         /** Take the container down and start it again under a new monitor. */
         restart,

@@ -54,18 +54,18 @@ public final class ConmonLauncher {
                            Map<String, String> attributes) {
     }
 
-    public Launched launch(LaunchRequest request, String strategy, boolean stayChild) {
-        Path persistDir = request.containerDir().resolve("persist");
+    public Launched launch(LaunchRequest request, Path exitDir, boolean stayChild) {
+        Path persistDir = ExitFiles.persistDir(request.containerDir());
         Path conmonPidFile = request.containerDir().resolve("conmon.pid");
         try {
             Files.createDirectories(persistDir);
             Files.createDirectories(request.socketDir());
-            Files.createDirectories(request.exitDir());
+            Files.createDirectories(exitDir);
             Files.deleteIfExists(conmonPidFile);
         } catch (IOException e) {
             throw new MonitorException("cannot prepare monitor directories for " + request.name() + ": " + e, e);
         }
-        List<String> argv = arguments(request, persistDir, conmonPidFile, stayChild);
+        List<String> argv = arguments(request, exitDir, persistDir, conmonPidFile, stayChild);
 
         int[] sync = pipe();
         int[] start = pipe();
@@ -112,14 +112,28 @@ public final class ConmonLauncher {
         int monitorPid = stayChild ? pid : readPidFile(conmonPidFile);
         ProcessIdentity monitor = ProcessIdentity.of(monitorPid).orElseThrow(() ->
                 new MonitorException("conmon for " + request.name() + " died right after creating the container"));
-        Map<String, String> attributes = Map.of(
-                ATTACH_SOCKET, request.bundle().resolve("attach").toString(),
-                CONTROL_FIFO, request.bundle().resolve("ctl").toString(),
-                PERSIST_DIR, persistDir.toString());
-        return new Launched(monitor, container, stayChild, attributes);
+        return new Launched(monitor, container, stayChild, attributes(request));
     }
 
-    private List<String> arguments(LaunchRequest r, Path persistDir, Path conmonPidFile, boolean stayChild) {
+    static Map<String, String> attributes(LaunchRequest request) {
+        return Map.of(
+                ATTACH_SOCKET, request.bundle().resolve("attach").toString(),
+                CONTROL_FIFO, request.bundle().resolve("ctl").toString(),
+                PERSIST_DIR, ExitFiles.persistDir(request.containerDir()).toString());
+    }
+
+    /** The conmon that a launch left running, from its pid file, when it still runs. */
+    static java.util.Optional<ProcessIdentity> monitorOf(LaunchRequest request) {
+        try {
+            int pid = Integer.parseInt(Files.readString(request.containerDir().resolve("conmon.pid")).trim());
+            return ProcessIdentity.of(pid);
+        } catch (IOException | NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private List<String> arguments(LaunchRequest r, Path exitDir, Path persistDir, Path conmonPidFile,
+                                   boolean stayChild) {
         List<String> a = new ArrayList<>();
         a.add(conmon.toString());
         a.addAll(List.of("--api-version",
@@ -128,7 +142,7 @@ public final class ConmonLauncher {
                 "--runtime-arg", "--root=" + r.runtime().stateRoot(),
                 "-b", r.bundle().toString(),
                 "-p", r.containerDir().resolve("pidfile").toString(),
-                "--exit-dir", r.exitDir().toString(),
+                "--exit-dir", exitDir.toString(),
                 "--persist-dir", persistDir.toString(),
                 "-l", "k8s-file:" + r.logFile(),
                 "--log-level", logLevel,
@@ -136,6 +150,9 @@ public final class ConmonLauncher {
                 // the attach socket goes in the bundle, reached through /proc/self/fd: no 108-byte path limit
                 "--full-attach",
                 "--conmon-pidfile", conmonPidFile.toString()));
+        if (r.logMaxBytes() > 0) {
+            a.addAll(List.of("--log-size-max", Long.toString(r.logMaxBytes())));
+        }
         if (r.stdin()) {
             a.add("-i");
         }

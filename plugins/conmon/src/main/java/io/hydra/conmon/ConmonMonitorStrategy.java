@@ -1,11 +1,18 @@
 package io.hydra.conmon;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 import io.hydra.spi.monitor.AttachSession;
+import io.hydra.spi.monitor.ExitReport;
 import io.hydra.spi.monitor.LaunchRequest;
+import io.hydra.spi.monitor.LogSink;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
 import io.hydra.spi.monitor.MonitorRecord;
@@ -23,6 +30,9 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
     private final ConmonLauncher launcher;
     private final ProcessExitWatcher exitWatcher = new ProcessExitWatcher();
     private final long ownPid = ProcessHandle.current().pid();
+    /** Every conmon of this strategy writes its container's exit code here (the strategy's own directory). */
+    private final ExitFiles exitFiles;
+    private ExitDirWatcher exitDirWatcher;
 
     public ConmonMonitorStrategy(String name, boolean stayChild, PluginContext context) {
         this.name = name;
@@ -31,6 +41,7 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
                 Path.of(context.setting("conmon-path", "/usr/bin/conmon")),
                 context.setting("log-level", "warning"),
                 Long.parseLong(context.setting("create-timeout-ms", "60000")));
+        this.exitFiles = new ExitFiles(context.stateDir().resolve("exits"));
     }
 
     @Override
@@ -40,7 +51,7 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
 
     @Override
     public MonitorHandle launch(LaunchRequest request) throws MonitorException {
-        ConmonLauncher.Launched launched = launcher.launch(request, name, stayChild);
+        ConmonLauncher.Launched launched = launcher.launch(request, exitFiles.exitDir(), stayChild);
         MonitorRecord record = new MonitorRecord(name, launched.monitor(), launched.container(), launched.attributes());
         return new Handle(record, launched.child(), exitWatcher.watch(launched.monitor(), launched.child()));
     }
@@ -54,6 +65,42 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
     }
 
     @Override
+    public Optional<MonitorRecord> locate(LaunchRequest request, ProcessIdentity container) {
+        return ConmonLauncher.monitorOf(request)
+                .filter(monitor -> container.parentPid().map(ppid -> ppid == monitor.pid()).orElse(false))
+                .map(monitor -> new MonitorRecord(name, monitor, container, ConmonLauncher.attributes(request)));
+    }
+
+    @Override
+    public Optional<ExitReport> exitStatus(String containerId, Path containerDir) {
+        return exitFiles.read(containerId, containerDir);
+    }
+
+    @Override
+    public void clearExitStatus(String containerId, Path containerDir) throws IOException {
+        exitFiles.clear(containerId, containerDir);
+    }
+
+    @Override
+    public synchronized void watchExits(Consumer<String> listener) {
+        if (exitDirWatcher != null) {
+            throw new MonitorException("exits of monitor " + name + " are watched already");
+        }
+        try {
+            Files.createDirectories(exitFiles.exitDir());
+            exitDirWatcher = new ExitDirWatcher(exitFiles.exitDir(), listener);
+        } catch (IOException e) {
+            throw new MonitorException("cannot watch " + exitFiles.exitDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void readLog(Path logFile, boolean follow, BooleanSupplier stillRunning, LogSink sink)
+            throws IOException, InterruptedException {
+        K8sFileLog.read(logFile, follow, stillRunning, sink);
+    }
+
+    @Override
     public AttachSession attach(MonitorRecord record, AttachSession.Listener listener) {
         String socket = record.attributes().get(ConmonLauncher.ATTACH_SOCKET);
         if (socket == null) {
@@ -63,8 +110,15 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         exitWatcher.close();
+        if (exitDirWatcher != null) {
+            try {
+                exitDirWatcher.close();
+            } catch (IOException e) {
+                // closing on the way out
+            }
+        }
     }
 
     private record Handle(MonitorRecord record, boolean child, CompletableFuture<Void> exit) implements MonitorHandle {

@@ -31,7 +31,6 @@ import io.hydra.runtime.HydraException;
 import io.hydra.runtime.container.ContainerProbe;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.CreateSpec;
-import io.hydra.runtime.container.LogReader;
 import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.observability.DaemonMetrics;
 import io.hydra.runtime.state.ContainerRecord;
@@ -120,10 +119,14 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         GrpcErrors.unary(observer, () -> {
             ContainerRecord r = containers.find(req.getName());
             ContainerRecord exited = containers.exitFuture(r.id()).get();
+            if (exited.status() == ContainerStatus.checkpointed) {
+                // it did not exit: its processes are in a checkpoint, to be restored
+                return WaitResponse.newBuilder().setExitCode(-1).setStatus(exited.status().name()).build();
+            }
             if (exited.status() != ContainerStatus.exited) {
                 throw HydraException.notFound("container " + r.name() + " was removed before it exited");
             }
-            return WaitResponse.newBuilder()
+            return WaitResponse.newBuilder().setStatus(exited.status().name())
                     .setExitCode(exited.exitCode() == null ? -1 : exited.exitCode())
                     .setSignal(exited.signal() == null ? "" : exited.signal())
                     .setOomKilled(exited.oomKilled()).build();
@@ -143,7 +146,7 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         String id = r.id();
         streams.execute(() -> {
             try {
-                LogReader.read(r.logFile(), req.getFollow(), () -> isLive(id), (stderr, data) -> {
+                containers.readLog(r, req.getFollow(), () -> isLive(id), (stderr, data) -> {
                     if (call.isCancelled()) {
                         return false;
                     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
@@ -31,8 +32,10 @@ import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.checkpoint.repo.RestoreResult;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.OciRuntime;
+import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.runtime.state.Intent;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointException;
@@ -104,15 +107,25 @@ public final class CheckpointService {
             throw HydraException.failed("interrupted while waiting for a checkpoint slot");
         }
         Path dir = staging.resolve(r.id() + "-" + UUID.randomUUID());
+        AtomicBoolean keepImage = new AtomicBoolean();
         try {
-            return checkpointInto(r.id(), dir, options, progress);
+            return checkpointInto(r.id(), dir, options, progress, keepImage);
         } finally {
             concurrent.release();
-            ContainerService.deleteTree(dir);
+            if (!keepImage.get()) {
+                ContainerService.deleteTree(dir);
+            }
         }
     }
 
-    private Outcome checkpointInto(String id, Path dir, CheckpointOptions options, ProgressListener progress) {
+    /**
+     * The dump under the container's lock, then the upload outside it. The intent (where the staged image is) is
+     * durable before the dump; a stopping checkpoint's image is the only copy of the container's processes until its
+     * version is committed, so no path deletes it before that: a failed upload restores the container from it, and
+     * if that fails too the image stays where the error says.
+     */
+    private Outcome checkpointInto(String id, Path dir, CheckpointOptions options, ProgressListener progress,
+                                   AtomicBoolean keepImage) {
         Path image = dir.resolve("image");
         Path work = dir.resolve("work");
         long start = System.nanoTime();
@@ -121,72 +134,152 @@ public final class CheckpointService {
             if (r.status() != ContainerStatus.running) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + "; not checkpointing");
             }
+            Intent intent = Intent.of(r.id(), Intent.Kind.checkpoint, Map.of(Intent.IMAGE, dir.toString(),
+                    Intent.LEAVE_RUNNING, Boolean.toString(options.leaveRunning()), Intent.PHASE, Intent.DUMPING,
+                    "tcpEstablished", Boolean.toString(options.tcpEstablished()),
+                    "fileLocks", Boolean.toString(options.fileLocks())));
+            store.commit(StateStore.Change.intent(intent));
+            CrashPoint.at("checkpoint.intent-written");
             CheckpointResult result;
             try {
                 Files.createDirectories(image);
                 Files.copy(r.bundle().resolve("config.json"), image.resolve(BUNDLE_CONFIG));
                 result = backend.checkpoint(new CheckpointRequest(r.id(), runtime.ref(), image, work, options));
-            } catch (CheckpointException e) {
-                throw HydraException.failed("checkpoint of " + r.name() + " failed: " + e.getMessage());
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                store.commit(StateStore.Change.settled(r.id()));
+                if (e instanceof HydraException he) {
+                    throw he;
+                }
                 throw HydraException.failed("checkpoint of " + r.name() + " failed: " + e.getMessage());
             }
-            ContainerRecord after = options.leaveRunning() ? r : containers.markCheckpointed(r);
-            return new Dumped(after, result);
+            CrashPoint.at("checkpoint.dumped");
+            Map<String, String> metadata = metadata(r, options, result, dir);
+            Intent dumpedIntent = intent.with(Intent.PHASE, Intent.DUMPED);
+            for (Map.Entry<String, String> m : metadata.entrySet()) {
+                dumpedIntent = dumpedIntent.with(META + m.getKey(), m.getValue());
+            }
+            ContainerRecord after;
+            if (options.leaveRunning()) {
+                store.commit(StateStore.Change.intent(dumpedIntent));
+                after = r;
+            } else {
+                after = containers.markCheckpointed(r, dumpedIntent);
+            }
+            CrashPoint.at("checkpoint.marked");
+            return new Dumped(after, result, metadata);
         });
         ContainerRecord r = dumped.container();
+        CommitResult committed;
+        try {
+            committed = repository.checkpoint(r.id(), r.name(), image, dumped.metadata(), progress);
+        } catch (IOException | RuntimeException e) {
+            if (options.leaveRunning()) {
+                store.commit(StateStore.Change.settled(r.id()));
+                throw HydraException.failed("checkpoint upload of " + r.name() + " failed: " + e.getMessage());
+            }
+            // the processes exist only in the local image now: bring them back rather than lose them
+            LOG.errorf("upload of %s's checkpoint failed (%s); restoring it from the local image", r.name(),
+                    e.getMessage());
+            try {
+                restoreLocal(r, image, options, "upload-failed");
+            } catch (RuntimeException restoreFailure) {
+                keepImage.set(true);
+                throw HydraException.failed("checkpoint upload of " + r.name() + " failed (" + e.getMessage()
+                        + ") and restoring it from the local image failed too: "
+                        + restoreFailure.getMessage() + "; the image is kept at " + image);
+            }
+            throw HydraException.failed("checkpoint upload of " + r.name() + " failed: " + e.getMessage()
+                    + "; the container was restored from its local image and runs");
+        }
+        CrashPoint.at("checkpoint.committed");
+        long frozen = dumped.result().frozen().toMillis();
+        store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r,
+                "version", committed.version(), "bytes", committed.logicalBytes(), "storedBytes",
+                committed.storedBytes(), "frozenMs", frozen, "leaveRunning", options.leaveRunning()))
+                .settling(r.id()));
+        return new Outcome(containers.find(r.id()), committed.version(), committed.logicalBytes(),
+                committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
+    private static final String META = "meta.";
+    /** Names the staged image a version was committed from, so recovery never commits one image twice. */
+    private static final String STAGING_ID = "stagingId";
+
+    private Map<String, String> metadata(ContainerRecord r, CheckpointOptions options, CheckpointResult result,
+                                         Path dir) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("node", nodeId);
-        metadata.put("frozenMs", Long.toString(dumped.result().frozen().toMillis()));
-        metadata.put("dumpMs", Long.toString(dumped.result().total().toMillis()));
+        metadata.put("frozenMs", Long.toString(result.frozen().toMillis()));
+        metadata.put("dumpMs", Long.toString(result.total().toMillis()));
         metadata.put("monitor", r.monitor());
         metadata.put("interactive", Boolean.toString(r.interactive()));
         metadata.put("leaveRunning", Boolean.toString(options.leaveRunning()));
         metadata.put("tcpEstablished", Boolean.toString(options.tcpEstablished()));
         metadata.put("fileLocks", Boolean.toString(options.fileLocks()));
         metadata.put("backend", backend.name());
+        metadata.put(STAGING_ID, dir.getFileName().toString());
         try {
             metadata.put("command", JSON.writeValueAsString(r.command()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        CommitResult committed;
-        try {
-            committed = repository.checkpoint(r.id(), r.name(), image, metadata, progress);
-        } catch (IOException | RuntimeException e) {
-            if (!options.leaveRunning()) {
-                // the processes exist only in the local image now: bring them back rather than lose them
-                LOG.errorf("upload of %s's checkpoint failed (%s); restoring it from the local image", r.name(),
-                        e.getMessage());
-                try {
-                    restoreLocal(r, image, options);
-                } catch (RuntimeException restoreFailure) {
-                    throw HydraException.failed("checkpoint upload of " + r.name() + " failed (" + e.getMessage()
-                            + ") and restoring it from the local image failed too: "
-                            + restoreFailure.getMessage() + "; the image is kept at " + image);
-                }
-            }
-            throw HydraException.failed("checkpoint upload of " + r.name() + " failed: " + e.getMessage());
-        }
-        long frozen = dumped.result().frozen().toMillis();
-        store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r,
-                "version", committed.version(), "bytes", committed.logicalBytes(), "storedBytes",
-                committed.storedBytes(), "frozenMs", frozen, "leaveRunning", options.leaveRunning())));
-        return new Outcome(containers.find(r.id()), committed.version(), committed.logicalBytes(),
-                committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start));
+        return metadata;
     }
 
-    private record Dumped(ContainerRecord container, CheckpointResult result) {
+    private record Dumped(ContainerRecord container, CheckpointResult result, Map<String, String> metadata) {
     }
 
-    private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options) {
+    private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options, String reason) {
         try {
             byte[] config = Files.readAllBytes(image.resolve(BUNDLE_CONFIG));
             containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
-                    Map.of("reason", "upload-failed", "version", 0));
+                    Map.of("reason", reason, "version", 0));
         } catch (IOException e) {
             throw HydraException.failed(e.getMessage());
         }
+    }
+
+    // ---- what recovery finishes (the caller holds the container's lock)
+
+    /**
+     * Finishes the commit of a staged stopping checkpoint that a crash interrupted: uploads the image (unless a
+     * version was committed from it already), records the event and settles the intent. Returns the version.
+     */
+    public long commitStaged(ContainerRecord r, Intent intent) throws IOException {
+        Path image = Path.of(intent.get(Intent.IMAGE)).resolve("image");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        intent.data().forEach((k, v) -> {
+            if (k.startsWith(META)) {
+                metadata.put(k.substring(META.length()), v);
+            }
+        });
+        String stagingId = metadata.get(STAGING_ID);
+        Optional<CheckpointVersion> already = repository.versions(r.id()).stream()
+                .filter(v -> v.complete() && stagingId != null && stagingId.equals(v.metadata().get(STAGING_ID)))
+                .findFirst();
+        long version;
+        if (already.isPresent()) {
+            version = already.get().version();
+        } else {
+            if (!Files.isDirectory(image)) {
+                throw new IOException("the staged image " + image + " is gone");
+            }
+            CommitResult committed = repository.checkpoint(r.id(), r.name(), image, metadata, ProgressListener.NONE);
+            version = committed.version();
+        }
+        store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r, "version", version,
+                "recovered", true, "leaveRunning", false)).settling(r.id()));
+        return version;
+    }
+
+    /** Restores a container from the staged image of its interrupted checkpoint; the intent settles with it. */
+    public ContainerRecord restoreStaged(ContainerRecord r, Intent intent) {
+        Path image = Path.of(intent.get(Intent.IMAGE)).resolve("image");
+        CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
+                Boolean.parseBoolean(intent.get("tcpEstablished")), Boolean.parseBoolean(intent.get("fileLocks")));
+        restoreLocal(r, image, options, "recovered-from-staged-image");
+        return containers.find(r.id());
     }
 
     // ---- listing and removal

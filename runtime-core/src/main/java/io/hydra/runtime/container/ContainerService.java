@@ -3,127 +3,100 @@ package io.hydra.runtime.container;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Stream;
-
-import org.jboss.logging.Logger;
 
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraConfig.OrphanPolicy;
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.runtime.state.Intent;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
+import io.hydra.runtime.supervision.ExitSupervisor;
 import io.hydra.spi.monitor.AttachSession;
-import io.hydra.spi.monitor.LaunchRequest;
+import io.hydra.spi.monitor.LogSink;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
-import io.hydra.spi.monitor.MonitorRecord;
 import io.hydra.spi.monitor.MonitorStrategy;
-import io.hydra.spi.monitor.ProcessIdentity;
 
 /**
- * The container lifecycle. Every change is written (record and events in one transaction) before it is
- * acknowledged; the monitors, not this process, keep the containers alive, so this class can be killed at any
- * point and {@link #recover()} finds every container again.
+ * The container lifecycle verbs. Every change is written (record and events in one transaction) before it is
+ * acknowledged, and a change that spans a runtime call writes an {@link Intent} first and settles it with its
+ * outcome, so the daemon can be killed at any point: the monitors keep the containers alive, and recovery settles
+ * what was under way against the runtime's own state.
  */
 public final class ContainerService {
-    private static final Logger LOG = Logger.getLogger(ContainerService.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    /** Where the daemon keeps things under its root. */
-    public record Layout(Path root) {
-        public Path containers() {
-            return root.resolve("containers");
-        }
-
-        public Path exits() {
-            return root.resolve("exits");
-        }
-
-        public Path runtimeState() {
-            return root.resolve("runc");
-        }
-
-        public Path sockets() {
-            return root.resolve("sockets");
-        }
-    }
-
-    /** A summary of a recovery pass, for the daemon.recovered event and the logs. */
-    public record Recovery(int adopted, int exitedWhileDown, int orphaned, int rolledBack) {
-    }
-
-    private final Layout layout;
-    private final String nodeId;
+    private final Containers containers;
     private final StateStore store;
     private final OciRuntime runtime;
-    private final MonitorStrategies monitors;
+    private final ContainerLocks locks;
+    private final ExitSupervisor supervisor;
     private final BundlePreparer bundles = new BundlePreparer();
-    private final OrphanPolicy orphanPolicy;
     private final int defaultStopTimeout;
-    private final ExecutorService background;
-    private final Map<String, Object> locks = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<ContainerRecord>> exits = new ConcurrentHashMap<>();
-    private final Map<String, MonitorHandle> handles = new ConcurrentHashMap<>();
     private final Object createLock = new Object();
+    private final ImageRestorer restorer;
 
-    public ContainerService(Layout layout, String nodeId, StateStore store, OciRuntime runtime,
-                            MonitorStrategies monitors, OrphanPolicy orphanPolicy, int defaultStopTimeout,
+    public ContainerService(Containers containers, OrphanPolicy orphanPolicy, int defaultStopTimeout,
                             ExecutorService background) {
-        this.layout = layout;
-        this.nodeId = nodeId;
-        this.store = store;
-        this.runtime = runtime;
-        this.monitors = monitors;
-        this.orphanPolicy = orphanPolicy;
+        this.containers = containers;
+        this.store = containers.store();
+        this.runtime = containers.runtime();
+        this.locks = containers.locks();
         this.defaultStopTimeout = defaultStopTimeout;
-        this.background = background;
+        this.supervisor = new ExitSupervisor(containers, orphanPolicy, background, this::relaunch);
+        this.restorer = new ImageRestorer(containers, supervisor, createLock);
+    }
+
+    public Containers containers() {
+        return containers;
+    }
+
+    public ExitSupervisor supervisor() {
+        return supervisor;
     }
 
     // ---- queries
 
     public ContainerRecord find(String nameOrId) {
-        if (nameOrId == null || nameOrId.isEmpty()) {
-            throw HydraException.invalid("no container name given");
-        }
-        return store.byName(nameOrId).or(() -> store.byId(nameOrId))
-                .filter(r -> r.status() != ContainerStatus.creating)
-                .orElseThrow(() -> HydraException.notFound("no such container: " + nameOrId));
+        return containers.find(nameOrId);
     }
 
     public List<ContainerRecord> list(boolean all) {
-        return store.all().stream()
-                .filter(r -> r.status() != ContainerStatus.creating)
-                .filter(r -> all || r.status() != ContainerStatus.exited && r.status() != ContainerStatus.created)
-                .sorted(Comparator.comparing(ContainerRecord::createdAt))
-                .toList();
+        return containers.list(all);
     }
 
     public boolean isMonitorChild(ContainerRecord r) {
-        MonitorHandle h = handles.get(r.id());
+        MonitorHandle h = containers.handle(r.id());
         return h != null && h.isChildOfThisDaemon();
+    }
+
+    /** Streams the container's output from its log, in the format its monitor wrote it. */
+    public void readLog(ContainerRecord r, boolean follow, BooleanSupplier stillRunning, LogSink sink)
+            throws IOException, InterruptedException {
+        containers.monitorOf(r).readLog(r.logFile(), follow, stillRunning, sink);
     }
 
     // ---- create, start, run
 
     public ContainerRecord create(CreateSpec spec) {
         ContainerNames.validate(spec.name());
+        MonitorStrategies monitors = containers.monitors();
         String monitorName = spec.monitor() == null || spec.monitor().isEmpty() ? monitors.defaultName() : spec.monitor();
         MonitorStrategy strategy = monitors.get(monitorName);
         boolean hasBundle = spec.bundle() != null && !spec.bundle().isEmpty();
@@ -131,67 +104,70 @@ public final class ContainerService {
         if (hasBundle == hasRootfs) {
             throw HydraException.invalid("give exactly one of --bundle DIR or --rootfs DIR");
         }
-        String id = newId();
+        String id = Containers.newId();
         BundlePreparer.PreparedBundle prepared = hasBundle
                 ? bundles.fromBundle(Path.of(spec.bundle()))
                 : bundles.fromRootfs(spec, "/hydra/" + id);
         if (hasBundle && !spec.args().isEmpty()) {
             throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");
         }
-        Path containerDir = layout.containers().resolve(id);
+        Path containerDir = containers.layout().containers().resolve(id);
         Path bundleDir = containerDir.resolve("bundle");
         ContainerRecord record = new ContainerRecord(id, spec.name(), ContainerStatus.creating, monitorName, null,
                 containerDir, bundleDir, prepared.userBundle(), prepared.command(), spec.interactive(), 0, null, null,
-                false, null, nodeId, Instant.now(), null, null, 0);
+                false, null, containers.nodeId(), Instant.now(), null, null, 0);
         synchronized (createLock) {
-            if (store.byName(spec.name()).isPresent()) {
-                throw HydraException.conflict("the name '" + spec.name() + "' is already in use by container "
-                        + store.byName(spec.name()).get().id());
-            }
-            // the intent is durable before anything exists, so a crash from here on is rolled back at recovery
+            requireFreeName(spec.name());
+            // the record (status creating) is durable before anything exists: a crash from here on is rolled back
             store.commit(Change.put(record));
         }
-        synchronized (lock(id)) {
+        return locks.with(id, () -> {
             MonitorHandle handle;
             try {
                 bundles.write(prepared, bundleDir);
-                handle = strategy.launch(launchRequest(record));
+                handle = strategy.launch(containers.launchRequest(record, Optional.empty(), List.of()));
             } catch (IOException | RuntimeException e) {
-                discard(record);
-                if (e instanceof MonitorException) {
-                    throw HydraException.failed("cannot create container " + spec.name() + ": " + e.getMessage());
-                }
-                if (e instanceof HydraException he) {
+                containers.discard(record);
+                if (e instanceof HydraException he && !(e instanceof MonitorException)) {
                     throw he;
                 }
                 throw HydraException.failed("cannot create container " + spec.name() + ": " + e.getMessage());
             }
             ContainerRecord created = record.launched(monitorName, handle.record());
-            store.commit(Change.put(created, event(EventType.CONTAINER_CREATED, created)));
-            watch(created, handle);
+            store.commit(Change.put(created, containers.event(EventType.CONTAINER_CREATED, created)));
+            supervisor.watch(created, handle);
             return created;
-        }
+        });
     }
 
-    private LaunchRequest launchRequest(ContainerRecord r) {
-        return new LaunchRequest(r.id(), r.name(), r.bundle(), runtime.ref(), r.containerDir(), layout.exits(),
-                r.logFile(), layout.sockets(), r.interactive(), Optional.empty(), List.of());
+    private void requireFreeName(String name) {
+        store.byName(name).ifPresent(other -> {
+            throw HydraException.conflict("the name '" + name + "' is already in use by container " + other.id());
+        });
     }
 
     public ContainerRecord start(String nameOrId) {
-        ContainerRecord r = find(nameOrId);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
+        ContainerRecord found = find(nameOrId);
+        return locks.with(found.id(), () -> {
+            ContainerRecord r = containers.current(found.id());
             if (r.status() != ContainerStatus.created) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + "; only a created"
                         + " container can be started (use restart for an exited one)");
             }
-            exits.computeIfAbsent(r.id(), k -> new CompletableFuture<>());
-            runtime.start(r.id());
+            containers.awaitingRun(r.id());
+            store.commit(Change.intent(Intent.of(r.id(), Intent.Kind.start, Map.of())));
+            CrashPoint.at("start.intent-written");
+            try {
+                runtime.start(r.id());
+            } catch (HydraException e) {
+                store.commit(Change.settled(r.id()));
+                throw e;
+            }
+            CrashPoint.at("start.runtime-started");
             ContainerRecord started = r.started(Instant.now());
-            store.commit(Change.put(started, event(EventType.CONTAINER_STARTED, started)));
+            store.commit(Change.put(started, containers.event(EventType.CONTAINER_STARTED, started)).settling(r.id()));
             return started;
-        }
+        });
     }
 
     public ContainerRecord run(CreateSpec spec) {
@@ -207,18 +183,18 @@ public final class ContainerService {
     // ---- signals and states
 
     public ContainerRecord kill(String nameOrId, String signal) {
-        ContainerRecord r = find(nameOrId);
+        ContainerRecord found = find(nameOrId);
         String sig = Signals.normalize(signal == null || signal.isEmpty() ? "KILL" : signal);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
+        locks.run(found.id(), () -> {
+            ContainerRecord r = containers.current(found.id());
             requireLive(r, "killed");
             runtime.kill(r.id(), sig);
             if (r.status() == ContainerStatus.paused && ("SIGKILL".equals(sig) || "SIGTERM".equals(sig))) {
                 // a frozen process cannot act on a signal until it is thawed
                 resumeQuietly(r);
             }
-        }
-        return current(r.id());
+        });
+        return containers.current(found.id());
     }
 
     public ContainerRecord stop(String nameOrId, int timeoutSeconds) {
@@ -227,12 +203,12 @@ public final class ContainerService {
             return r;
         }
         int timeout = timeoutSeconds < 0 ? defaultStopTimeout : timeoutSeconds;
-        CompletableFuture<ContainerRecord> exit = exitFuture(r.id());
+        CompletableFuture<ContainerRecord> exit = containers.exitFuture(r.id());
         try {
             kill(r.id(), "TERM");
         } catch (HydraException e) {
-            if (!current(r.id()).status().live()) {
-                return current(r.id());
+            if (!containers.current(r.id()).status().live()) {
+                return containers.current(r.id());
             }
             throw e;
         }
@@ -240,7 +216,7 @@ public final class ContainerService {
             try {
                 kill(r.id(), "KILL");
             } catch (HydraException e) {
-                if (current(r.id()).status().live()) {
+                if (containers.current(r.id()).status().live()) {
                     throw e;
                 }
             }
@@ -248,7 +224,7 @@ public final class ContainerService {
                 throw HydraException.failed("container " + r.name() + " did not exit after SIGKILL");
             }
         }
-        return current(r.id());
+        return containers.current(r.id());
     }
 
     public ContainerRecord pause(String nameOrId) {
@@ -263,88 +239,94 @@ public final class ContainerService {
 
     /** A runtime operation allowed in one status, leading to another, recorded with its event. */
     private ContainerRecord transition(String nameOrId, ContainerStatus from, ContainerStatus to,
-                                       java.util.function.Consumer<String> operation, String eventType) {
-        ContainerRecord r = find(nameOrId);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
+                                       Consumer<String> operation, String eventType) {
+        ContainerRecord found = find(nameOrId);
+        return locks.with(found.id(), () -> {
+            ContainerRecord r = containers.current(found.id());
             if (r.status() != from) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + ", not " + from);
             }
             operation.accept(r.id());
             ContainerRecord changed = r.withStatus(to);
-            store.commit(Change.put(changed, event(eventType, changed)));
+            store.commit(Change.put(changed, containers.event(eventType, changed)));
             return changed;
-        }
+        });
     }
 
     public ContainerRecord restart(String nameOrId, int timeoutSeconds) {
-        ContainerRecord r = stop(nameOrId, timeoutSeconds);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
+        ContainerRecord stopped = stop(nameOrId, timeoutSeconds);
+        return locks.with(stopped.id(), () -> {
+            ContainerRecord r = containers.current(stopped.id());
             if (r.status().live()) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + " again; not restarting");
             }
-            return relaunch(r, "restart");
-        }
+            return relaunch(r, Intent.Kind.restart, "restart");
+        });
     }
 
     /**
-     * Before a container runs again under the same id: the runtime's old state and what the old monitor left (its
-     * exit file would otherwise mark the new run as exited at once).
+     * Starts the container's bundle again under a new monitor: a restart, or an orphan's relaunch. The caller holds
+     * its lock. The intent comes first: recovery finishes a relaunch that a crash interrupted.
      */
-    private void clearRuntimeAndExitTraces(ContainerRecord r) throws IOException {
-        runtime.delete(r.id(), true);
-        Files.deleteIfExists(layout.exits().resolve(r.id()));
-        Files.deleteIfExists(r.containerDir().resolve("persist").resolve("oom"));
-        Files.deleteIfExists(r.containerDir().resolve("persist").resolve("exit"));
-    }
-
-    /** Starts the container's bundle again under a new monitor; the caller holds its lock. */
-    private ContainerRecord relaunch(ContainerRecord r, String reason) {
-        try {
-            clearRuntimeAndExitTraces(r);
-        } catch (IOException e) {
-            throw HydraException.failed("cannot clear the old exit status of " + r.name() + ": " + e.getMessage());
-        }
-        MonitorStrategy strategy = monitors.get(r.monitor());
+    public ContainerRecord relaunch(ContainerRecord r, Intent.Kind kind, String reason) {
+        store.commit(Change.intent(Intent.of(r.id(), kind, Map.of("reason", reason))));
+        CrashPoint.at("relaunch.intent-written");
         MonitorHandle handle;
         try {
-            handle = strategy.launch(launchRequest(r));
-        } catch (MonitorException e) {
+            // the old run's runtime state and recorded exit would otherwise end the new run at once
+            runtime.delete(r.id(), true);
+            containers.clearExitStatus(r.id(), r.containerDir());
+            handle = containers.monitorOf(r).launch(containers.launchRequest(r, Optional.empty(), List.of()));
+        } catch (RuntimeException e) {
+            store.commit(Change.settled(r.id()));
             throw HydraException.failed("cannot restart container " + r.name() + ": " + e.getMessage());
         }
-        exits.put(r.id(), new CompletableFuture<>());
-        runtime.start(r.id());
+        CrashPoint.at("relaunch.monitor-launched");
+        containers.newRun(r.id());
+        try {
+            runtime.start(r.id());
+        } catch (HydraException e) {
+            runtime.delete(r.id(), true);
+            store.commit(Change.settled(r.id()));
+            throw HydraException.failed("cannot restart container " + r.name() + ": " + e.getMessage());
+        }
+        CrashPoint.at("relaunch.runtime-started");
         ContainerRecord restarted = r.restarted(r.monitor(), handle.record(), Instant.now());
-        store.commit(Change.put(restarted, event(EventType.CONTAINER_STARTED, restarted, "reason", reason)));
-        watch(restarted, handle);
+        store.commit(Change.put(restarted, containers.event(EventType.CONTAINER_STARTED, restarted, "reason", reason))
+                .settling(r.id()));
+        supervisor.watch(restarted, handle);
         return restarted;
     }
 
     public String remove(String nameOrId, boolean force) {
-        ContainerRecord r = find(nameOrId);
-        synchronized (lock(r.id())) {
-            r = current(r.id());
+        ContainerRecord found = find(nameOrId);
+        return locks.with(found.id(), () -> {
+            ContainerRecord r = containers.current(found.id());
             if (r.status().live() && r.status() != ContainerStatus.created && !force) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status()
                         + ": stop it first or remove it with -f");
             }
+            if (store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint).isPresent()
+                    && r.status() == ContainerStatus.checkpointed && !force) {
+                throw HydraException.conflict("container " + r.name() + " has a checkpoint that is not committed"
+                        + " (its image is kept at " + store.intent(r.id()).get().get(Intent.IMAGE)
+                        + "): restore it, or remove it with -f to drop that image");
+            }
             runtime.delete(r.id(), true);
             if (r.status() == ContainerStatus.orphaned) {
                 // no monitor will report this exit: wait for the init process ourselves
-                awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().container(), Duration.ofSeconds(10));
+                ExitSupervisor.awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().container(),
+                        Duration.ofSeconds(10));
             }
-            store.commit(Change.delete(r.id(), event(EventType.CONTAINER_REMOVED, r)));
-            handles.remove(r.id());
-            deleteTree(r.containerDir());
-            quietDelete(layout.exits().resolve(r.id()));
-            CompletableFuture<ContainerRecord> f = exits.remove(r.id());
-            if (f != null) {
-                f.complete(r);
-            }
-            locks.remove(r.id());
+            Optional<Intent> kept = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
+            store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r)));
+            // removed with -f: the uncommitted checkpoint's image goes with it
+            kept.map(i -> i.get(Intent.IMAGE)).ifPresent(image -> Containers.deleteTree(Path.of(image)));
+            Containers.deleteTree(r.containerDir());
+            containers.clearExitStatus(r.id(), r.containerDir());
+            containers.removed(r);
             return r.id();
-        }
+        });
     }
 
     /** Connects to the stdio of a running container through its monitor. */
@@ -357,7 +339,7 @@ public final class ContainerService {
                     + "; only a created or running container can be attached");
         }
         try {
-            return monitors.get(r.monitor()).attach(r.monitorRecord(), listener);
+            return containers.monitorOf(r).attach(r.monitorRecord(), listener);
         } catch (MonitorException e) {
             throw HydraException.failed(e.getMessage());
         }
@@ -366,25 +348,24 @@ public final class ContainerService {
     // ---- checkpoint support (the dump and the repository live in CheckpointService)
 
     /** Runs {@code action} on the container's current record while holding its lock. */
-    public <T> T locked(String id, java.util.function.Function<ContainerRecord, T> action) {
-        synchronized (lock(id)) {
-            return action.apply(current(id));
-        }
+    public <T> T locked(String id, Function<ContainerRecord, T> action) {
+        return locks.with(id, () -> action.apply(containers.current(id)));
     }
 
     /**
-     * After a dump that stopped the container: it is {@code checkpointed}, not exited. Waits for its monitor to go
-     * and clears what the monitor left (the exit file would otherwise mark a later restore as exited). The caller
-     * holds the lock.
+     * After a dump that stopped the container: it is {@code checkpointed}, not exited, and {@code intent} (where
+     * its image is) is written in the same transaction. Waits for its monitor to go and clears what the monitor
+     * recorded (its exit would otherwise mark a later restore as exited). The caller holds the lock.
      */
-    public ContainerRecord markCheckpointed(ContainerRecord r, HydraEvent... events) {
+    public ContainerRecord markCheckpointed(ContainerRecord r, Intent intent, HydraEvent... events) {
         ContainerRecord checkpointed = r.withStatus(ContainerStatus.checkpointed);
-        store.commit(new Change(List.of(checkpointed), List.of(), List.of(events)));
-        handles.remove(r.id());
-        awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().monitor(), Duration.ofSeconds(10));
+        Change change = new Change(List.of(checkpointed), List.of(), List.of(events));
+        store.commit(intent == null ? change : change.with(intent));
+        containers.dropHandle(r.id());
+        ExitSupervisor.awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().monitor(), Duration.ofSeconds(10));
         runtime.delete(r.id(), true);
-        quietDelete(layout.exits().resolve(r.id()));
-        exitFuture(r.id()).complete(checkpointed);
+        containers.clearExitStatus(r.id(), r.containerDir());
+        containers.exitFuture(r.id()).complete(checkpointed);
         return checkpointed;
     }
 
@@ -392,87 +373,33 @@ public final class ContainerService {
     public ContainerRecord newRecordForRestore(String id, String name, String monitorName, List<String> command,
                                                boolean interactive) {
         ContainerNames.validate(name);
+        MonitorStrategies monitors = containers.monitors();
         String monitor = monitorName == null || monitorName.isEmpty() ? monitors.defaultName() : monitorName;
         monitors.get(monitor);
-        Path containerDir = layout.containers().resolve(id);
+        Path containerDir = containers.layout().containers().resolve(id);
         return new ContainerRecord(id, name, ContainerStatus.creating, monitor, null, containerDir,
-                containerDir.resolve("bundle"), null, command, interactive, 0, null, null, false, null, nodeId,
-                Instant.now(), null, null, 0);
+                containerDir.resolve("bundle"), null, command, interactive, 0, null, null, false, null,
+                containers.nodeId(), Instant.now(), null, null, 0);
     }
 
     public static String newContainerId() {
-        return newId();
+        return Containers.newId();
     }
 
     /**
-     * Brings a container back from a verified checkpoint image under a new monitor. {@code bundleConfig} is the
-     * config.json the checkpoint carried. A new record (status creating) is registered first, so a crash midway is
-     * rolled back like a half-made create. Returns the running container.
+     * Brings a container back from a verified checkpoint image under a new monitor; see
+     * {@link ImageRestorer#restore}. Returns the running container.
      */
     public ContainerRecord restoreFromImage(ContainerRecord target, byte[] bundleConfig, Path image,
                                             List<String> restoreOptions, Map<String, Object> eventData) {
-        boolean isNew = target.status() == ContainerStatus.creating;
-        if (isNew) {
-            synchronized (createLock) {
-                if (store.byName(target.name()).isPresent()) {
-                    throw HydraException.conflict("the name '" + target.name() + "' is already in use by container "
-                            + store.byName(target.name()).get().id());
-                }
-                if (store.byId(target.id()).isPresent()) {
-                    throw HydraException.conflict("container " + target.id() + " already exists on this node");
-                }
-                store.commit(Change.put(target));
-            }
-        }
-        synchronized (lock(target.id())) {
-            ContainerRecord r = current(target.id());
-            if (r.status().live()) {
-                throw HydraException.conflict("container " + r.name() + " is " + r.status()
-                        + ": stop it first, or restore it under another name with --as NEW");
-            }
-            try {
-                Files.createDirectories(r.bundle());
-                Path config = r.bundle().resolve("config.json");
-                Path staged = r.bundle().resolve("config.json.restore");
-                Files.write(staged, bundleConfig);
-                Files.move(staged, config, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                clearRuntimeAndExitTraces(r);
-            } catch (IOException | RuntimeException e) {
-                if (isNew) {
-                    discard(r);
-                }
-                throw HydraException.failed("cannot prepare the restore of " + r.name() + ": " + e.getMessage());
-            }
-            MonitorHandle handle;
-            try {
-                LaunchRequest request = new LaunchRequest(r.id(), r.name(), r.bundle(), runtime.ref(), r.containerDir(),
-                        layout.exits(), r.logFile(), layout.sockets(), r.interactive(), Optional.of(image),
-                        restoreOptions);
-                handle = monitors.get(r.monitor()).launch(request);
-            } catch (RuntimeException e) {
-                if (isNew) {
-                    discard(r);
-                }
-                throw HydraException.failed("cannot restore container " + r.name() + ": " + e.getMessage());
-            }
-            exits.put(r.id(), new CompletableFuture<>());
-            ContainerRecord restored = r.launched(r.monitor(), handle.record()).started(Instant.now());
-            Object[] extra = eventData.entrySet().stream()
-                    .flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue())).toArray();
-            store.commit(Change.put(restored, event(EventType.CONTAINER_RESTORED, restored, extra)));
-            watch(restored, handle);
-            return restored;
-        }
+        return restorer.restore(target, bundleConfig, image, restoreOptions, eventData);
     }
 
     // ---- waiting
 
-    /** Completes with the exited record; at once when it has exited already. */
+    /** Completes with the record once it stopped running: exited, checkpointed, or removed. */
     public CompletableFuture<ContainerRecord> exitFuture(String id) {
-        CompletableFuture<ContainerRecord> f = exits.computeIfAbsent(id, k -> new CompletableFuture<>());
-        store.byId(id).filter(r -> !r.status().live() && r.status() != ContainerStatus.creating).ifPresent(f::complete);
-        return f;
+        return containers.exitFuture(id);
     }
 
     private static Optional<ContainerRecord> awaitExit(CompletableFuture<ContainerRecord> f, Duration timeout) {
@@ -488,251 +415,10 @@ public final class ContainerService {
         }
     }
 
-    // ---- exits and monitors
-
-    /** An exit file appeared (or may have): record the exit once. */
-    public void onExitFile(String id) {
-        ContainerRecord r = store.byId(id).orElse(null);
-        if (r == null) {
-            // a container removed with -f still makes its monitor write an exit file
-            if (id.matches("[0-9a-f]{32}")) {
-                quietDelete(layout.exits().resolve(id));
-            }
-            return;
-        }
-        synchronized (lock(id)) {
-            // removed (rm -f) while this notification waited for the lock
-            store.byId(id).ifPresent(current -> recordExitIfAny(current, ""));
-        }
-    }
-
-    /** Caller holds the lock. Returns true when an exit was found (and recorded now or before). */
-    private boolean recordExitIfAny(ContainerRecord r, String reason) {
-        if (!r.status().live()) {
-            return r.status() == ContainerStatus.exited;
-        }
-        Optional<ExitStatus> status = ExitStatus.read(layout.exits().resolve(r.id()),
-                r.containerDir().resolve("persist"));
-        if (status.isEmpty()) {
-            return false;
-        }
-        ExitStatus s = status.get();
-        boolean oom = s.oomKilled() || s.code() == 137 && OomEvidence.oomKilled(layout.runtimeState().resolve(r.id()));
-        ContainerRecord exited = r.exited(s.code(), s.signal(), oom,
-                oom ? "oom-killed" : reason.isEmpty() ? null : reason, Instant.now());
-        HydraEvent exitEvent = event(EventType.CONTAINER_EXITED, exited);
-        if (oom) {
-            store.commit(Change.put(exited, event(EventType.CONTAINER_OOM, exited), exitEvent));
-        } else {
-            store.commit(Change.put(exited, exitEvent));
-        }
-        finishExit(exited);
-        return true;
-    }
-
-    private void finishExit(ContainerRecord exited) {
-        handles.remove(exited.id());
-        try {
-            runtime.delete(exited.id(), true);
-        } catch (HydraException e) {
-            LOG.warnf("runc delete of exited %s: %s", exited.name(), e.getMessage());
-        }
-        quietDelete(layout.exits().resolve(exited.id()));
-        exitFuture(exited.id()).complete(exited);
-    }
-
-    private void watch(ContainerRecord r, MonitorHandle handle) {
-        handles.put(r.id(), handle);
-        handle.monitorExit().thenRunAsync(() -> onMonitorGone(r.id(), handle), background);
-    }
-
-    private void onMonitorGone(String id, MonitorHandle gone) {
-        synchronized (lock(id)) {
-            ContainerRecord r = store.byId(id).orElse(null);
-            if (r == null || !r.status().live() || r.status() == ContainerStatus.orphaned
-                    || handles.get(id) != gone) {
-                return;
-            }
-            checkContainer(r);
-        }
-    }
-
-    /**
-     * Settles one live container from what is on the host: its exit file, its init process, its monitor. The
-     * caller holds its lock. Returns what it found, for recovery's count.
-     */
-    private String checkContainer(ContainerRecord r) {
-        if (recordExitIfAny(r, "")) {
-            return "exited";
-        }
-        MonitorRecord m = r.monitorRecord();
-        boolean containerAlive = m != null && m.container().isAlive();
-        boolean monitorAlive = m != null && m.monitor().isAlive();
-        if (r.status() == ContainerStatus.orphaned) {
-            if (!containerAlive) {
-                ContainerRecord exited = r.exited(null, null, false,
-                        "exited without a monitor: exit status unknown", Instant.now());
-                store.commit(Change.put(exited, event(EventType.CONTAINER_EXITED, exited)));
-                finishExit(exited);
-                return "exited";
-            }
-            return "orphaned";
-        }
-        if (monitorAlive) {
-            return "running";
-        }
-        // the monitor is gone; it may have written the exit file just before dying
-        if (recordExitIfAny(current(r.id()), "")) {
-            return "exited";
-        }
-        if (!containerAlive) {
-            ContainerRecord exited = r.exited(null, null, false,
-                    "container and monitor vanished without an exit status", Instant.now());
-            store.commit(Change.put(exited, event(EventType.CONTAINER_EXITED, exited)));
-            finishExit(exited);
-            return "exited";
-        }
-        return handleOrphan(r);
-    }
-
-    private String handleOrphan(ContainerRecord r) {
-        LOG.warnf("monitor of container %s (pid %d) died; the container runs on; policy %s", r.name(),
-                r.monitorRecord().monitor().pid(), orphanPolicy);
-        handles.remove(r.id());
-        ContainerRecord orphan = r.orphaned();
-        store.commit(Change.put(orphan, event(EventType.CONTAINER_ORPHANED, orphan, "policy", orphanPolicy.name())));
-        if (orphanPolicy == OrphanPolicy.keep) {
-            return "orphaned";
-        }
-        try {
-            runtime.kill(r.id(), "SIGKILL");
-        } catch (HydraException e) {
-            LOG.warnf("kill of orphan %s: %s", r.name(), e.getMessage());
-        }
-        awaitGone(r.monitorRecord().container(), Duration.ofSeconds(10));
-        relaunch(current(r.id()), "orphan-restart");
-        return "orphaned";
-    }
-
-    private static void awaitGone(ProcessIdentity process, Duration timeout) {
-        if (process == null) {
-            return;
-        }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (process.isAlive() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    // ---- recovery
-
-    /** Run once at start-up, before the API serves: re-adopt, record exits, roll back half-made containers. */
-    public Recovery recover() {
-        int adopted = 0;
-        int exited = 0;
-        int orphaned = 0;
-        int rolledBack = 0;
-        for (ContainerRecord r : store.all()) {
-            synchronized (lock(r.id())) {
-                if (r.status() == ContainerStatus.creating) {
-                    discard(r);
-                    rolledBack++;
-                    continue;
-                }
-                if (!r.status().live()) {
-                    continue;
-                }
-                if (r.status() != ContainerStatus.orphaned && r.monitorRecord() != null
-                        && r.monitorRecord().monitor().isAlive()) {
-                    MonitorHandle handle = monitors.get(r.monitor()).adopt(r.monitorRecord());
-                    watch(r, handle);
-                }
-                String outcome = checkContainer(r);
-                switch (outcome) {
-                    case "exited" -> exited++;
-                    case "orphaned" -> orphaned++;
-                    default -> adopted++;
-                }
-            }
-        }
-        cleanStrayExitFiles();
-        Recovery recovery = new Recovery(adopted, exited, orphaned, rolledBack);
-        store.commit(Change.events(HydraEvent.of(EventType.DAEMON_RECOVERED, nodeId, "", Map.of(
-                "adopted", adopted, "exitedWhileDown", exited, "orphaned", orphaned, "rolledBack", rolledBack))));
-        return recovery;
-    }
-
-    /** The periodic pass: catches what notifications missed (inotify overflow, a monitor that died unseen). */
-    public void reconcile() {
-        for (ContainerRecord r : store.all()) {
-            if (!r.status().live()) {
-                continue;
-            }
-            try {
-                synchronized (lock(r.id())) {
-                    ContainerRecord now = store.byId(r.id()).orElse(null);
-                    if (now != null && now.status().live()) {
-                        checkContainer(now);
-                    }
-                }
-            } catch (RuntimeException e) {
-                LOG.warnf("reconcile of %s: %s", r.name(), e.getMessage());
-            }
-        }
-    }
-
-    private void cleanStrayExitFiles() {
-        try (Stream<Path> files = Files.list(layout.exits())) {
-            files.filter(f -> store.byId(f.getFileName().toString()).isEmpty()).forEach(ContainerService::quietDelete);
-        } catch (IOException e) {
-            LOG.warnf("cannot list %s: %s", layout.exits(), e.getMessage());
-        }
-    }
-
-    /** Removes every trace of a container that never finished being created. */
-    private void discard(ContainerRecord r) {
-        try {
-            runtime.delete(r.id(), true);
-        } catch (HydraException e) {
-            LOG.warnf("runc delete while discarding %s: %s", r.name(), e.getMessage());
-        }
-        deleteTree(r.containerDir());
-        quietDelete(layout.exits().resolve(r.id()));
-        store.commit(Change.delete(r.id()));
-    }
-
     // ---- helpers
 
     public HydraEvent event(String type, ContainerRecord r, Object... extra) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("name", r.name());
-        data.put("status", r.status().name());
-        data.put("node", nodeId);
-        data.put("monitor", r.monitor());
-        if (r.pid() > 0) {
-            data.put("pid", r.pid());
-        }
-        if (r.status() == ContainerStatus.exited) {
-            if (r.exitCode() != null) {
-                data.put("exitCode", r.exitCode());
-            }
-            if (r.signal() != null) {
-                data.put("signal", r.signal());
-            }
-            data.put("oomKilled", r.oomKilled());
-            if (r.exitReason() != null) {
-                data.put("reason", r.exitReason());
-            }
-        }
-        for (int i = 0; i + 1 < extra.length; i += 2) {
-            data.put(String.valueOf(extra[i]), extra[i + 1]);
-        }
-        return HydraEvent.of(type, nodeId, r.id(), data);
+        return containers.event(type, r, extra);
     }
 
     private void requireLive(ContainerRecord r, String verb) {
@@ -746,41 +432,12 @@ public final class ContainerService {
             runtime.resume(r.id());
             store.commit(Change.put(r.withStatus(ContainerStatus.running)));
         } catch (HydraException e) {
-            LOG.debugf("resume after kill of %s: %s", r.name(), e.getMessage());
-        }
-    }
-
-    private ContainerRecord current(String id) {
-        return store.byId(id).orElseThrow(() -> HydraException.notFound("container " + id + " was removed"));
-    }
-
-    private Object lock(String id) {
-        return locks.computeIfAbsent(id, k -> new Object());
-    }
-
-    private static String newId() {
-        byte[] b = new byte[16];
-        RANDOM.nextBytes(b);
-        return HexFormat.of().formatHex(b);
-    }
-
-    private static void quietDelete(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            LOG.debugf("cannot delete %s: %s", p, e.getMessage());
+            // already thawed, or gone: the kill has been delivered either way
         }
     }
 
     /** Removes a directory tree, best effort (what cannot be removed is logged). */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(ContainerService::quietDelete);
-        } catch (IOException e) {
-            LOG.warnf("cannot delete %s: %s", dir, e.getMessage());
-        }
+        Containers.deleteTree(dir);
     }
 }

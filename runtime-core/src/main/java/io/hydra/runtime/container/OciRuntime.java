@@ -140,4 +140,23 @@ public final class OciRuntime {
         String text = last != null ? last.replace("\\\"", "\"").replace("\\\\", "\\") : stderr;
         return text.strip();
     }
+
+    /** {@code runc state}: empty when the runtime does not know the container. */
+    public java.util.Optional<RuntimeState> state(String id) {
+        String out;
+        try {
+            out = run("state", id);
+        } catch (HydraException e) {
+            if (e.getMessage().contains("does not exist")) {
+                return java.util.Optional.empty();
+            }
+            throw e;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode state = new com.fasterxml.jackson.databind.ObjectMapper().readTree(out);
+            return java.util.Optional.of(new RuntimeState(state.path("status").asText("unknown"), state.path("pid").asInt(0)));
+        } catch (IOException e) {
+            throw HydraException.failed("runc state " + id + " printed what is not JSON: " + e.getMessage());
+        }
+    }
 }

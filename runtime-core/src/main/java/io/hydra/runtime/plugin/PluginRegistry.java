@@ -1,7 +1,9 @@
 package io.hydra.runtime.plugin;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.TreeMap;
 
 import io.hydra.runtime.HydraException;
@@ -10,18 +12,30 @@ import io.hydra.spi.plugin.PluginFactory;
 
 /**
  * Every plugin on the class path, found through {@link ServiceLoader} and filed under its type and short name.
- * The core asks for a type and a name and never knows which classes answer.
+ * The core asks for a type and a name and never knows which classes answer. Two plugins of one type under one
+ * name are refused: which one ran would depend on the class path's order.
  */
 public final class PluginRegistry {
-    private final Map<Class<?>, Map<String, PluginFactory<?>>> factories = new java.util.HashMap<>();
+    private final Map<Class<?>, Map<String, PluginFactory<?>>> factories = new HashMap<>();
 
     public PluginRegistry() {
-        for (PluginFactory<?> factory : ServiceLoader.load(PluginFactory.class, PluginRegistry.class.getClassLoader())) {
-            factories.computeIfAbsent(factory.type(), t -> new TreeMap<>()).put(factory.name(), factory);
+        this(ServiceLoader.load(PluginFactory.class, PluginRegistry.class.getClassLoader()));
+    }
+
+    @SuppressWarnings("rawtypes")
+    PluginRegistry(Iterable<? extends PluginFactory> found) {
+        for (PluginFactory<?> factory : found) {
+            PluginFactory<?> earlier = factories.computeIfAbsent(factory.type(), t -> new TreeMap<>())
+                    .putIfAbsent(factory.name(), factory);
+            if (earlier != null) {
+                throw new IllegalStateException("two " + factory.type().getSimpleName() + " plugins are named '"
+                        + factory.name() + "': " + earlier.getClass().getName() + " and "
+                        + factory.getClass().getName() + "; remove one of them from the class path");
+            }
         }
     }
 
-    public java.util.Set<String> names(Class<?> type) {
+    public Set<String> names(Class<?> type) {
         return factories.getOrDefault(type, Map.of()).keySet();
     }
 

@@ -12,7 +12,7 @@ import io.hydra.spi.monitor.MonitorRecord;
  *
  * @param monitorRecord the live monitor, or null when the container has none (created-and-failed, exited, orphaned)
  * @param exitCode      null until exited, and when the exit status could not be learned
- * @param signal        the signal that killed it (from conmon's 128+N status), or null
+ * @param signal        the signal that killed it (as the monitor reported it), or null
  */
 public record ContainerRecord(String id, String name, ContainerStatus status, String monitor, MonitorRecord monitorRecord,
                               Path containerDir, Path bundle, String userBundle, List<String> command, boolean interactive,

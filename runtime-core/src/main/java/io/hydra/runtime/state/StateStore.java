@@ -56,6 +56,7 @@ public final class StateStore implements Outbox, AutoCloseable {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("CREATE TABLE IF NOT EXISTS containers (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
                         + " record TEXT NOT NULL)");
+                s.execute("CREATE TABLE IF NOT EXISTS intents (container_id TEXT PRIMARY KEY, intent TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS policies (container_id TEXT PRIMARY KEY, policy TEXT NOT NULL)");
                 s.execute("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " id TEXT NOT NULL UNIQUE, type TEXT NOT NULL, source TEXT NOT NULL, subject TEXT NOT NULL,"
@@ -70,8 +71,19 @@ public final class StateStore implements Outbox, AutoCloseable {
     }
 
     private final Map<String, CheckpointPolicy> policies = new ConcurrentHashMap<>();
+    private final Map<String, Intent> intents = new ConcurrentHashMap<>();
 
     private void load() throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT intent FROM intents")) {
+            while (rs.next()) {
+                try {
+                    Intent i = JSON.readValue(rs.getString(1), Intent.class);
+                    intents.put(i.containerId(), i);
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("unreadable intent: " + e.getMessage(), e);
+                }
+            }
+        }
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT policy FROM policies")) {
             while (rs.next()) {
                 try {
@@ -111,6 +123,15 @@ public final class StateStore implements Outbox, AutoCloseable {
         return List.copyOf(policies.values());
     }
 
+    /** Changes under way that a crash interrupted (or that run now). */
+    public Collection<Intent> intents() {
+        return List.copyOf(intents.values());
+    }
+
+    public Optional<Intent> intent(String containerId) {
+        return Optional.ofNullable(intents.get(containerId));
+    }
+
     public Optional<CheckpointPolicy> policy(String containerId) {
         return Optional.ofNullable(policies.get(containerId));
     }
@@ -143,8 +164,24 @@ public final class StateStore implements Outbox, AutoCloseable {
         }
     }
 
-    /** One atomic change: records to write, ids to delete, events to append to the outbox. */
-    public record Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events) {
+    /**
+     * One atomic change: records to write, ids to delete, events to append to the outbox, intents to write and
+     * intents to settle (by container id). Deleting a container settles its intent too.
+     */
+    public record Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events, List<Intent> intents,
+                         List<String> settle) {
+        public Change {
+            put = List.copyOf(put);
+            delete = List.copyOf(delete);
+            events = List.copyOf(events);
+            intents = List.copyOf(intents);
+            settle = List.copyOf(settle);
+        }
+
+        public Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events) {
+            this(put, delete, events, List.of(), List.of());
+        }
+
         public static Change put(ContainerRecord record, HydraEvent... events) {
             return new Change(List.of(record), List.of(), List.of(events));
         }
@@ -155,6 +192,29 @@ public final class StateStore implements Outbox, AutoCloseable {
 
         public static Change events(HydraEvent... events) {
             return new Change(List.of(), List.of(), List.of(events));
+        }
+
+        /** Settles the intent of {@code containerId} and changes nothing else. */
+        public static Change settled(String containerId) {
+            return new Change(List.of(), List.of(), List.of(), List.of(), List.of(containerId));
+        }
+
+        public static Change intent(Intent intent) {
+            return new Change(List.of(), List.of(), List.of(), List.of(intent), List.of());
+        }
+
+        /** This change also settles the intent of {@code containerId}. */
+        public Change settling(String containerId) {
+            List<String> s = new ArrayList<>(settle);
+            s.add(containerId);
+            return new Change(put, delete, events, intents, s);
+        }
+
+        /** This change also writes {@code intent}. */
+        public Change with(Intent intent) {
+            List<Intent> i = new ArrayList<>(intents);
+            i.add(intent);
+            return new Change(put, delete, events, i, settle);
         }
     }
 
@@ -167,6 +227,22 @@ public final class StateStore implements Outbox, AutoCloseable {
                     p.setString(1, r.id());
                     p.setString(2, r.name());
                     p.setString(3, JSON.writeValueAsString(r));
+                    p.executeUpdate();
+                }
+            }
+            List<String> settled = new ArrayList<>(change.settle());
+            settled.addAll(change.delete());
+            for (String id : settled) {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM intents WHERE container_id = ?")) {
+                    p.setString(1, id);
+                    p.executeUpdate();
+                }
+            }
+            for (Intent i : change.intents()) {
+                try (PreparedStatement p = db.prepareStatement("INSERT INTO intents (container_id, intent) VALUES (?, ?)"
+                        + " ON CONFLICT(container_id) DO UPDATE SET intent = excluded.intent")) {
+                    p.setString(1, i.containerId());
+                    p.setString(2, JSON.writeValueAsString(i));
                     p.executeUpdate();
                 }
             }
@@ -196,6 +272,11 @@ public final class StateStore implements Outbox, AutoCloseable {
         } catch (SQLException | JsonProcessingException e) {
             rollbackQuietly();
             throw new IllegalStateException("state write failed: " + e.getMessage(), e);
+        }
+        change.settle().forEach(intents::remove);
+        change.delete().forEach(intents::remove);
+        for (Intent i : change.intents()) {
+            intents.put(i.containerId(), i);
         }
         for (String id : change.delete()) {
             policies.remove(id);

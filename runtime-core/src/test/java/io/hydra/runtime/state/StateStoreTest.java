@@ -74,4 +74,28 @@ class StateStoreTest {
             assertEquals(List.of(9L, 10L), s.eventsAfter(0, 100).stream().map(HydraEvent::sequence).toList());
         }
     }
+
+    @Test
+    void anIntentIsWrittenWithItsChangeAndSettledWithItsOutcome() {
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            s.commit(StateStore.Change.put(record("a", "alpha")).with(Intent.of("a", Intent.Kind.checkpoint,
+                    Map.of(Intent.IMAGE, "/staging/a-1", Intent.PHASE, Intent.DUMPING))));
+            s.commit(StateStore.Change.intent(s.intent("a").orElseThrow().with(Intent.PHASE, Intent.DUMPED)));
+        }
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            Intent i = s.intent("a").orElseThrow();
+            assertEquals(Intent.Kind.checkpoint, i.kind());
+            assertEquals(Intent.DUMPED, i.get(Intent.PHASE));
+            assertEquals("/staging/a-1", i.get(Intent.IMAGE));
+            s.commit(StateStore.Change.put(record("a", "alpha"),
+                    HydraEvent.of("io.hydra.checkpoint.created", "node", "a", Map.of())).settling("a"));
+            assertTrue(s.intent("a").isEmpty());
+            s.commit(StateStore.Change.intent(Intent.of("a", Intent.Kind.start, Map.of())));
+            s.commit(StateStore.Change.delete("a"));
+            assertTrue(s.intents().isEmpty(), "removing a container settles its intent");
+        }
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            assertTrue(s.intents().isEmpty());
+        }
+    }
 }

@@ -1,8 +1,15 @@
 package io.hydra.spi.monitor;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
 /**
  * How a container is supervised: every container runs under its own monitor process so that the daemon can die
- * without the container noticing.
+ * without the container noticing. What the monitor writes (exit status, markers, the log's format) is known only
+ * to the strategy; the daemon asks through these methods.
  */
 public interface MonitorStrategy extends AutoCloseable {
     /** The short name this strategy is registered under. */
@@ -18,10 +25,36 @@ public interface MonitorStrategy extends AutoCloseable {
     MonitorHandle adopt(MonitorRecord record);
 
     /**
+     * Finds the live monitor of a container launched by {@code request} whose record the daemon never wrote (it
+     * died between the launch and its commit). {@code container} is the init process the runtime reports.
+     */
+    Optional<MonitorRecord> locate(LaunchRequest request, ProcessIdentity container);
+
+    /**
      * Connects to the stdio of a container this strategy launched. Output written before the call is not replayed
      * (it is in the container's log).
      */
     AttachSession attach(MonitorRecord record, AttachSession.Listener listener) throws MonitorException;
+
+    /** How the container ended, once its monitor has recorded that; empty while it runs (or nothing is written). */
+    Optional<ExitReport> exitStatus(String containerId, Path containerDir);
+
+    /** Forgets what the monitor recorded of an earlier run, before the same container runs again. */
+    void clearExitStatus(String containerId, Path containerDir) throws IOException;
+
+    /**
+     * Calls {@code listener} with a container's id whenever one launched by this strategy may have exited; the
+     * daemon then asks {@link #exitStatus}. Called once, before the daemon serves; a missed notification is caught
+     * by the daemon's periodic pass.
+     */
+    void watchExits(Consumer<String> listener) throws MonitorException;
+
+    /**
+     * Streams a container's output from its log file into {@code sink}, in the order it was written. With
+     * {@code follow}, keeps reading until {@code stillRunning} is false and the log is drained.
+     */
+    void readLog(Path logFile, boolean follow, BooleanSupplier stillRunning, LogSink sink)
+            throws IOException, InterruptedException;
 
     @Override
     default void close() {

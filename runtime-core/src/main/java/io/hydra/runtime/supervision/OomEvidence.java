@@ -1,4 +1,4 @@
-package io.hydra.runtime.container;
+package io.hydra.runtime.supervision;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * The kernel's own count of OOM kills in the container's memory cgroup. conmon's {@code oom} marker comes from an
- * eventfd and can land after the exit file; the cgroup's counter is already final when the exit is seen, as long as
+ * The kernel's own count of OOM kills in the container's memory cgroup. A monitor's OOM report may come from an
+ * eventfd and land after its exit status; the cgroup's counter is already final when the exit is seen, as long as
  * the runtime has not deleted the cgroup yet.
  */
 final class OomEvidence {

@@ -1,4 +1,4 @@
-package io.hydra.runtime.container;
+package io.hydra.conmon;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -7,23 +7,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.BooleanSupplier;
 
+import io.hydra.spi.monitor.LogSink;
+
 /**
  * Reads conmon's k8s-file log ({@code <time> <stdout|stderr> <P|F> <text>}) back into the bytes the container
  * wrote: an F line ends with a newline, a P line is a piece of a longer line.
  */
-public final class LogReader {
-    public interface Sink {
-        /** Returns false when the reader should stop (the client went away). */
-        boolean write(boolean stderr, byte[] data);
+final class K8sFileLog {
+    private K8sFileLog() {
     }
 
-    private LogReader() {
-    }
-
-    /**
-     * @param follow  keep reading until {@code stillRunning} is false and the file is drained
-     */
-    public static void read(Path file, boolean follow, BooleanSupplier stillRunning, Sink sink)
+    static void read(Path file, boolean follow, BooleanSupplier stillRunning, LogSink sink)
             throws IOException, InterruptedException {
         while (!Files.exists(file)) {
             if (!follow || !stillRunning.getAsBoolean()) {
@@ -32,13 +26,12 @@ public final class LogReader {
             Thread.sleep(50);
         }
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-            StringBuilder partial = new StringBuilder();
             long position = 0;
             while (true) {
                 boolean running = follow && stillRunning.getAsBoolean();
                 long length = in.length();
                 if (length < position) {
-                    position = 0; // truncated by a log reopen
+                    position = 0; // truncated: conmon reopens the log when it reaches --log-size-max
                 }
                 if (length > position) {
                     in.seek(position);
@@ -55,7 +48,7 @@ public final class LogReader {
                     position += end + 1;
                     String text = new String(chunk, 0, end + 1, StandardCharsets.UTF_8);
                     for (String line : text.split("\n")) {
-                        if (!emit(line, partial, sink)) {
+                        if (!emit(line, sink)) {
                             return;
                         }
                     }
@@ -69,7 +62,7 @@ public final class LogReader {
         }
     }
 
-    private static boolean emit(String line, StringBuilder partial, Sink sink) {
+    private static boolean emit(String line, LogSink sink) {
         String[] f = line.split(" ", 4);
         if (f.length < 3) {
             return true;

@@ -1,4 +1,4 @@
-package io.hydra.runtime.container;
+package io.hydra.conmon;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -9,23 +9,22 @@ import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.util.function.Consumer;
-
-import org.jboss.logging.Logger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * Watches the directory where every conmon writes {@code <containerId>} when its container exits (inotify through
- * WatchService) and hands the id on. The periodic reconcile pass covers anything inotify drops on overflow.
+ * Watches the directory where every conmon of one strategy writes {@code <containerId>} when its container exits
+ * (inotify through WatchService) and hands the id on. The daemon's periodic pass covers what inotify drops.
  */
-public final class ExitFileWatcher implements AutoCloseable {
-    private static final Logger LOG = Logger.getLogger(ExitFileWatcher.class);
+final class ExitDirWatcher implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ExitDirWatcher.class.getName());
 
     private final WatchService watchService;
-    private final Thread thread;
 
-    public ExitFileWatcher(Path exitDir, Consumer<String> onExitFile) throws IOException {
+    ExitDirWatcher(Path exitDir, Consumer<String> onExitFile) throws IOException {
         watchService = FileSystems.getDefault().newWatchService();
         exitDir.register(watchService, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
-        thread = new Thread(() -> {
+        Thread thread = new Thread(() -> {
             try {
                 while (true) {
                     WatchKey key = watchService.take();
@@ -39,9 +38,9 @@ public final class ExitFileWatcher implements AutoCloseable {
             } catch (InterruptedException | ClosedWatchServiceException e) {
                 // shutting down
             } catch (RuntimeException e) {
-                LOG.error("exit file watcher stopped", e);
+                LOG.log(Level.SEVERE, "exit file watcher stopped", e);
             }
-        }, "exit-file-watcher");
+        }, "exit-file-watcher-" + exitDir.getParent().getFileName());
         thread.setDaemon(true);
         thread.start();
     }
