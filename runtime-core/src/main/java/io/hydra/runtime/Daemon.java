@@ -40,6 +40,10 @@ import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointCapabilities;
 import io.hydra.spi.storage.BlobStore;
 import io.hydra.runtime.api.EventsApi;
+import io.hydra.runtime.config.PluginSettingsCheck;
+import io.hydra.spi.process.Deadlines;
+import io.hydra.spi.process.ProcessRunner;
+import io.hydra.spi.scheduler.Scheduler;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.container.ContainerService;
@@ -103,15 +107,21 @@ public class Daemon {
             createPrivateDirectory(dir);
         }
         store = new StateStore(root.resolve("state.db"));
-        OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState());
+        Deadlines deadlines = deadlines();
+        ProcessRunner processes = new ProcessRunner();
+        OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState(), processes,
+                deadlines.runtime());
 
         PluginRegistry plugins = new PluginRegistry();
-        CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId);
+        PluginSettingsCheck.verify(config.plugin(), Map.of("monitor", MonitorStrategy.class, "checkpoint",
+                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class), plugins);
+        CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId, deadlines,
+                processes);
         Map<String, MonitorStrategy> strategies = new TreeMap<>();
         for (String name : plugins.names(MonitorStrategy.class)) {
             strategies.put(name, plugins.create(MonitorStrategy.class, "monitor", name,
                     new PluginContext(nodeId, root.resolve("plugins").resolve("monitor").resolve(name),
-                            pluginSettings("monitor", name))));
+                            pluginSettings("monitor", name), deadlines, processes)));
         }
         try {
             monitors = new MonitorStrategies(strategies, config.monitor());
@@ -126,7 +136,8 @@ public class Daemon {
                 config.stopTimeout(), background);
 
         ContainerService.Recovery recovery = metrics.timeReconcile("recovery", containers::recover);
-        Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime);
+        Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime,
+                deadlines, processes);
         exitWatcher = new ExitFileWatcher(layout.exits(), id -> background.execute(() -> containers.onExitFile(id)));
         // exits that landed between the recovery pass and the watcher's start
         containers.reconcile();
@@ -215,7 +226,8 @@ public class Daemon {
      * third of a second), which would otherwise sit between the daemon's start and its recovery pass.
      */
     private CompletableFuture<CheckpointBackend> probeCheckpointBackend(PluginRegistry plugins, Path root,
-                                                                        String nodeId) {
+                                                                        String nodeId, Deadlines deadlines,
+                                                                        ProcessRunner processes) {
         if (!plugins.names(CheckpointBackend.class).contains(config.checkpoint().backend())) {
             throw new IllegalStateException("hydra.checkpoint: unknown checkpoint backend '"
                     + config.checkpoint().backend() + "': known backends are "
@@ -223,11 +235,12 @@ public class Daemon {
         }
         return CompletableFuture.supplyAsync(() -> plugins.create(CheckpointBackend.class, "checkpoint",
                 config.checkpoint().backend(), new PluginContext(nodeId, root.resolve("plugins").resolve("checkpoint"),
-                        pluginSettings("checkpoint", config.checkpoint().backend()))));
+                        pluginSettings("checkpoint", config.checkpoint().backend()), deadlines, processes)));
     }
 
     private Map<String, String> startCheckpoints(PluginRegistry plugins, CompletableFuture<CheckpointBackend> probe,
-                                                 Path root, String nodeId, OciRuntime runtime) throws IOException {
+                                                 Path root, String nodeId, OciRuntime runtime, Deadlines deadlines,
+                                                 ProcessRunner processes) throws IOException {
         Map<String, String> info = new TreeMap<>();
         info.put("backend", config.checkpoint().backend());
         info.put("storage", config.storage());
@@ -237,7 +250,8 @@ public class Daemon {
         }
         try {
             blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
-                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage())));
+                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage()),
+                            deadlines, processes));
             backend = probe.join();
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -342,6 +356,15 @@ public class Daemon {
 
     public boolean ready() {
         return ready;
+    }
+
+    /** The deadlines of external commands; a zero or negative one is refused naming its setting. */
+    private Deadlines deadlines() {
+        try {
+            return new Deadlines(config.runtime().timeout(), config.checkpoint().timeout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
     }
 
     private Map<String, String> pluginSettings(String type, String name) {
