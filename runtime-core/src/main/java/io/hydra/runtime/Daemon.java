@@ -101,20 +101,21 @@ public class Daemon {
         Path root = config.root().toAbsolutePath();
         String nodeId = config.nodeId().orElseGet(Daemon::hostname);
         ContainerService.Layout layout = new ContainerService.Layout(root);
+        // settings are checked before anything is written under the root
+        Deadlines deadlines = deadlines();
+        ProcessRunner processes = new ProcessRunner();
+        PluginRegistry plugins = new PluginRegistry();
+        PluginSettingsCheck.verify(config.plugin(), Map.of("monitor", MonitorStrategy.class, "checkpoint",
+                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class), plugins);
         createPrivateDirectory(root);
         lock = DaemonLock.acquire(root);
         for (Path dir : List.of(layout.containers(), layout.exits(), layout.runtimeState(), layout.sockets())) {
             createPrivateDirectory(dir);
         }
         store = new StateStore(root.resolve("state.db"));
-        Deadlines deadlines = deadlines();
-        ProcessRunner processes = new ProcessRunner();
         OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState(), processes,
                 deadlines.runtime());
 
-        PluginRegistry plugins = new PluginRegistry();
-        PluginSettingsCheck.verify(config.plugin(), Map.of("monitor", MonitorStrategy.class, "checkpoint",
-                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class), plugins);
         CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId, deadlines,
                 processes);
         Map<String, MonitorStrategy> strategies = new TreeMap<>();
