@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
  * session killed, not just the direct child: runc forks CRIU, and a hung CRIU must not outlive a killed runc.
  *
  * <p>Each command starts through {@code setsid}, so it leads a session of its own; everything it forks stays in that
- * session unless it calls setsid itself, and the kill walks /proc for every member. Thread-safe; one instance serves
- * the whole daemon.
+ * session unless it calls setsid itself, and the kill walks /proc for every member. A command that exits but leaves
+ * children in its session has them killed too. Thread-safe; one instance serves the whole daemon.
  */
 public final class ProcessRunner {
     private static final List<Path> SETSID = List.of(Path.of("/usr/bin/setsid"), Path.of("/bin/setsid"));
-    /** After the main process exits, how long its leftover children may keep the pipes open before they are killed. */
+    /** How long the readers may take to reach the end of the streams once the command is gone. */
     private static final Duration DRAIN_GRACE = Duration.ofSeconds(5);
     private static final Duration KILL_WAIT = Duration.ofSeconds(10);
 
@@ -74,8 +74,10 @@ public final class ProcessRunner {
                 err.finish(DRAIN_GRACE);
                 throw new DeadlineExceededException(spec, out.text(), err.text());
             }
-            if (!out.await(DRAIN_GRACE) || !err.await(DRAIN_GRACE)) {
-                // the command exited, but something it forked still holds its pipes: it goes with it
+            if (!sessionMembers(session).isEmpty()) {
+                // the command exited but left something it forked behind (a CRIU whose runc is gone): nothing of a
+                // finished call may linger. (Pid reuse would need the kernel to hand this pid to a new session
+                // leader within these milliseconds; pids are allocated in sequence, so it does not happen.)
                 killSession(session, process);
             }
             out.finish(DRAIN_GRACE);
@@ -96,6 +98,8 @@ public final class ProcessRunner {
      * skipped: they are dead already and their parent or init reaps them.
      */
     static void killSession(long session, Process leader) {
+        // an interrupt must not cut the kill short: it is noted and restored at the end
+        boolean interrupted = Thread.interrupted();
         leader.destroyForcibly();
         long deadline = System.nanoTime() + KILL_WAIT.toNanos();
         while (true) {
@@ -106,11 +110,19 @@ public final class ProcessRunner {
             for (long pid : members) {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
-            Thread.onSpinWait();
+            try {
+                // SIGKILL is delivered at once but the exit takes a moment: rescan shortly, not in a spin
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
         try {
             leader.waitFor(KILL_WAIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
@@ -182,11 +194,6 @@ public final class ProcessRunner {
             } catch (IOException closed) {
                 // the stream was closed under us after a kill: what was read is kept
             }
-        }
-
-        boolean await(Duration grace) throws InterruptedException {
-            thread.join(Math.max(1, grace.toMillis()));
-            return !thread.isAlive();
         }
 
         /** Waits a little for the end of the stream, then closes it so the thread ends whatever holds the pipe. */
