@@ -40,6 +40,10 @@ import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointCapabilities;
 import io.hydra.spi.storage.BlobStore;
 import io.hydra.runtime.api.EventsApi;
+import io.hydra.runtime.config.PluginSettingsCheck;
+import io.hydra.spi.process.Deadlines;
+import io.hydra.spi.process.ProcessRunner;
+import io.hydra.spi.scheduler.Scheduler;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.container.ContainerService;
@@ -66,7 +70,6 @@ import io.quarkus.runtime.StartupEvent;
 public class Daemon {
     private static final Logger LOG = Logger.getLogger(Daemon.class);
     /** How long recovery lets a dump that outlived its daemon run before it judges the staged image. */
-    private static final java.time.Duration STAGED_DUMP_DEADLINE = java.time.Duration.ofMinutes(10);
 
     private final HydraConfig config;
     private final MeterRegistry registry;
@@ -102,6 +105,12 @@ public class Daemon {
         Path root = config.root().toAbsolutePath();
         String nodeId = config.nodeId().orElseGet(Daemon::hostname);
         Layout layout = new Layout(root);
+        // settings are checked before anything is written under the root
+        Deadlines deadlines = deadlines();
+        ProcessRunner processes = new ProcessRunner();
+        PluginRegistry plugins = new PluginRegistry();
+        PluginSettingsCheck.verify(config.plugin(), Map.of("monitor", MonitorStrategy.class, "checkpoint",
+                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class), plugins);
         createPrivateDirectory(root);
         lock = DaemonLock.acquire(root);
         io.hydra.runtime.recovery.CrashPoint.arm(root);
@@ -109,15 +118,16 @@ public class Daemon {
             createPrivateDirectory(dir);
         }
         store = new StateStore(root.resolve("state.db"));
-        OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState());
+        OciRuntime runtime = new OciRuntime(config.runtime().path(), layout.runtimeState(), processes,
+                deadlines.runtime());
 
-        PluginRegistry plugins = new PluginRegistry();
-        CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId);
+        CompletableFuture<CheckpointBackend> backendProbe = probeCheckpointBackend(plugins, root, nodeId, deadlines,
+                processes);
         Map<String, MonitorStrategy> strategies = new TreeMap<>();
         for (String name : plugins.names(MonitorStrategy.class)) {
             strategies.put(name, plugins.create(MonitorStrategy.class, "monitor", name,
                     new PluginContext(nodeId, root.resolve("plugins").resolve("monitor").resolve(name),
-                            pluginSettings("monitor", name))));
+                            pluginSettings("monitor", name), deadlines, processes)));
         }
         try {
             monitors = new MonitorStrategies(strategies, config.monitor());
@@ -133,9 +143,10 @@ public class Daemon {
         recovery = new ContainerRecovery(containers);
 
         ContainerRecovery.Summary recovered = metrics.timeReconcile("recovery", recovery::recover);
-        Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime);
+        Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime,
+                deadlines, processes);
         // interrupted checkpoints need the repository: settled now, before the API serves
-        int checkpointsSettled = new CheckpointRecovery(shared, recovery, checkpoints, STAGED_DUMP_DEADLINE).settleAll();
+        int checkpointsSettled = new CheckpointRecovery(shared, recovery, checkpoints, deadlines.checkpoint()).settleAll();
         for (String name : monitors.names()) {
             monitors.get(name).watchExits(id -> background.execute(() -> containers.supervisor().onExitNotice(id)));
         }
@@ -231,7 +242,8 @@ public class Daemon {
      * third of a second), which would otherwise sit between the daemon's start and its recovery pass.
      */
     private CompletableFuture<CheckpointBackend> probeCheckpointBackend(PluginRegistry plugins, Path root,
-                                                                        String nodeId) {
+                                                                        String nodeId, Deadlines deadlines,
+                                                                        ProcessRunner processes) {
         if (!plugins.names(CheckpointBackend.class).contains(config.checkpoint().backend())) {
             throw new IllegalStateException("hydra.checkpoint: unknown checkpoint backend '"
                     + config.checkpoint().backend() + "': known backends are "
@@ -239,11 +251,12 @@ public class Daemon {
         }
         return CompletableFuture.supplyAsync(() -> plugins.create(CheckpointBackend.class, "checkpoint",
                 config.checkpoint().backend(), new PluginContext(nodeId, root.resolve("plugins").resolve("checkpoint"),
-                        pluginSettings("checkpoint", config.checkpoint().backend()))));
+                        pluginSettings("checkpoint", config.checkpoint().backend()), deadlines, processes)));
     }
 
     private Map<String, String> startCheckpoints(PluginRegistry plugins, CompletableFuture<CheckpointBackend> probe,
-                                                 Path root, String nodeId, OciRuntime runtime) throws IOException {
+                                                 Path root, String nodeId, OciRuntime runtime, Deadlines deadlines,
+                                                 ProcessRunner processes) throws IOException {
         Map<String, String> info = new TreeMap<>();
         info.put("backend", config.checkpoint().backend());
         info.put("storage", config.storage());
@@ -253,7 +266,8 @@ public class Daemon {
         }
         try {
             blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
-                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage())));
+                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage()),
+                            deadlines, processes));
             backend = probe.join();
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -354,6 +368,15 @@ public class Daemon {
 
     public boolean ready() {
         return ready;
+    }
+
+    /** The deadlines of external commands; a zero or negative one is refused naming its setting. */
+    private Deadlines deadlines() {
+        try {
+            return new Deadlines(config.runtime().timeout(), config.checkpoint().timeout());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(e.getMessage());
+        }
     }
 
     private Map<String, String> pluginSettings(String type, String name) {

@@ -12,6 +12,12 @@ import io.smallrye.config.WithParentName;
 /** The daemon's settings; each is also a {@code hydra daemon --flag} (see bin/hydra). */
 @ConfigMapping(prefix = "hydra")
 public interface HydraConfig {
+    /**
+     * A properties file of {@code hydra.*} settings ({@code hydra daemon --config FILE}), read by
+     * {@link io.hydra.runtime.config.ConfigFileSource}; flags and system properties override it.
+     */
+    Optional<Path> config();
+
     /** Durable state: the database, container directories, exit files. */
     @WithDefault("/var/lib/hydra")
     Path root();
@@ -108,6 +114,10 @@ public interface HydraConfig {
 
         /** Where images are staged between CRIU and the repository. */
         Optional<Path> workDir();
+
+        /** The deadline of one dump or one restore; past it runc and CRIU are killed and the container thawed. */
+        @WithDefault("10m")
+        Duration timeout();
     }
 
     interface Tls {
@@ -123,6 +133,10 @@ public interface HydraConfig {
         /** The OCI runtime binary (runc; crun cannot run containers on hybrid cgroup hosts). */
         @WithDefault("/usr/sbin/runc")
         Path path();
+
+        /** The deadline of one runtime call (start, kill, pause, state, ...); past it the call is killed. */
+        @WithDefault("60s")
+        Duration timeout();
     }
 
     /** The size a container's log may reach before its monitor truncates it ({@code hydra.log.max-size}; 0: none). */

@@ -1,33 +1,44 @@
 package io.hydra.runtime.container;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.hydra.runtime.HydraException;
 import io.hydra.spi.monitor.OciRuntimeRef;
+import io.hydra.spi.process.DeadlineExceededException;
+import io.hydra.spi.process.Deadlines;
+import io.hydra.spi.process.ProcessException;
+import io.hydra.spi.process.ProcessResult;
+import io.hydra.spi.process.ProcessRunner;
 
-/** The OCI runtime (runc) for the operations the daemon runs itself; create goes through the monitor. */
+/**
+ * The OCI runtime (runc) for the operations the daemon runs itself; create goes through the monitor. Every call goes
+ * through the {@link ProcessRunner} under {@code hydra.runtime.timeout}.
+ */
 public final class OciRuntime {
     private static final Pattern RUNC_MESSAGE = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final Path binary;
     private final Path stateRoot;
+    private final ProcessRunner processes;
+    private final Duration timeout;
 
-    public OciRuntime(Path binary, Path stateRoot) {
+    /** @param timeout the deadline of each runc call ({@code hydra.runtime.timeout}) */
+    public OciRuntime(Path binary, Path stateRoot, ProcessRunner processes, Duration timeout) {
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("OCI runtime not found or not executable at " + binary
                     + " (install runc or set hydra.runtime.path)");
         }
         this.binary = binary;
         this.stateRoot = stateRoot;
+        this.processes = processes;
+        this.timeout = timeout;
     }
 
     public OciRuntimeRef ref() {
@@ -77,6 +88,10 @@ public final class OciRuntime {
         return pids;
     }
 
+    /**
+     * An interactive exec streams for as long as the command lives, so it runs outside the runner: no deadline, its
+     * streams belong to the caller.
+     */
     public Process exec(String id, List<String> args, List<String> env) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root", stateRoot.toString(), "exec"));
         for (String e : env) {
@@ -90,44 +105,30 @@ public final class OciRuntime {
 
     public String version() {
         try {
-            Process p = new ProcessBuilder(binary.toString(), "--version").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            p.waitFor(10, TimeUnit.SECONDS);
-            return out.lines().findFirst().orElse("").replace("runc version ", "").trim();
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            ProcessResult r = processes.run(timeout, binary.toString(), "--version");
+            return (r.stdout() + r.stderr()).lines().findFirst().orElse("").replace("runc version ", "").trim();
+        } catch (ProcessException e) {
             return "unknown";
         }
     }
 
+    /** One runc call under {@code hydra.runtime.timeout}; a non-zero exit is an error carrying runc's message. */
     private String run(String... args) {
         List<String> cmd = new ArrayList<>(List.of(binary.toString(), "--root", stateRoot.toString()));
         cmd.addAll(List.of(args));
+        ProcessResult r;
         try {
-            Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-            byte[] stdout;
-            byte[] stderr;
-            try (InputStream out = p.getInputStream(); InputStream err = p.getErrorStream()) {
-                stdout = out.readAllBytes();
-                stderr = err.readAllBytes();
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw HydraException.failed("runc " + args[0] + " did not finish within 60 s");
-            }
-            if (p.exitValue() != 0) {
-                throw HydraException.failed("runc " + args[0] + " failed: " + message(new String(stderr, StandardCharsets.UTF_8)));
-            }
-            return new String(stdout, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw HydraException.failed("cannot run " + binary + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw HydraException.failed("interrupted while running runc " + args[0]);
+            r = processes.run(timeout, cmd);
+        } catch (DeadlineExceededException e) {
+            throw HydraException.failed("runc " + args[0] + " did not finish within " + Deadlines.format(timeout)
+                    + " (hydra.runtime.timeout) and was killed");
+        } catch (ProcessException e) {
+            throw HydraException.failed("runc " + args[0] + ": " + e.getMessage());
         }
+        if (!r.succeeded()) {
+            throw HydraException.failed("runc " + args[0] + " failed: " + message(r.stderr()));
+        }
+        return r.stdout();
     }
 
     /** runc logs {@code time=... level=error msg="..."}: the user needs only the message. */

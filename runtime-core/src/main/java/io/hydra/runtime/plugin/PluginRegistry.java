@@ -39,6 +39,12 @@ public final class PluginRegistry {
         return factories.getOrDefault(type, Map.of()).keySet();
     }
 
+    /** The setting keys the plugin {@code name} of {@code type} accepts, or empty when there is no such plugin. */
+    public java.util.Optional<java.util.Set<String>> settingKeys(Class<?> type, String name) {
+        return java.util.Optional.ofNullable(factories.getOrDefault(type, Map.of()).get(name))
+                .map(PluginFactory::settingKeys);
+    }
+
     /** Creates the plugin {@code name} of {@code type}; an unknown name is an error listing the known ones. */
     public <T> T create(Class<T> type, String kind, String name, PluginContext context) {
         PluginFactory<?> factory = factories.getOrDefault(type, Map.of()).get(name);

@@ -1,13 +1,10 @@
 package io.hydra.checkpoint.criu;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -17,17 +14,31 @@ import io.hydra.spi.checkpoint.CheckpointException;
 import io.hydra.spi.checkpoint.CheckpointOptions;
 import io.hydra.spi.checkpoint.CheckpointRequest;
 import io.hydra.spi.checkpoint.CheckpointResult;
+import io.hydra.spi.process.Deadlines;
+import io.hydra.spi.process.DeadlineExceededException;
+import io.hydra.spi.process.ProcessException;
+import io.hydra.spi.process.ProcessResult;
+import io.hydra.spi.process.ProcessRunner;
+import io.hydra.spi.process.ProcessSpec;
 
-/** Checkpoints through {@code runc checkpoint}, pointing runc at the CRIU binary found and probed at start-up. */
+/**
+ * Checkpoints through {@code runc checkpoint}, pointing runc at the CRIU binary found and probed at start-up. A dump
+ * that fails or passes its deadline leaves the container running: CRIU freezes it through the cgroup freezer, and
+ * a CRIU killed mid-dump cannot thaw it, so this backend does.
+ */
 final class CriuCheckpointBackend implements CheckpointBackend {
     private static final Pattern RUNC_MESSAGE = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
     private final CriuBinary criu;
-    private final long timeoutSeconds;
+    private final ProcessRunner processes;
+    private final Deadlines deadlines;
+    private final FreezerGuard freezer;
 
-    CriuCheckpointBackend(CriuBinary criu, long timeoutSeconds) {
+    CriuCheckpointBackend(CriuBinary criu, ProcessRunner processes, Deadlines deadlines) {
         this.criu = criu;
-        this.timeoutSeconds = timeoutSeconds;
+        this.processes = processes;
+        this.deadlines = deadlines;
+        this.freezer = new FreezerGuard(processes, deadlines.runtime());
     }
 
     @Override
@@ -61,31 +72,31 @@ final class CriuCheckpointBackend implements CheckpointBackend {
         }
         options.parentImage().ifPresent(parent -> cmd.addAll(List.of("--parent-path", parent.toString())));
         cmd.add(request.containerId());
-        long start = System.nanoTime();
         try {
             Files.createDirectories(request.imageDir());
             Files.createDirectories(request.workDir());
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new CheckpointException("checkpoint of " + request.containerId() + " did not finish within "
-                        + timeoutSeconds + " s");
-            }
-            Duration total = Duration.ofNanos(System.nanoTime() - start);
-            if (p.exitValue() != 0) {
-                throw new CheckpointException("checkpoint failed: " + explain(out, request.workDir().resolve("dump.log")));
-            }
-            DumpStatistics stats = DumpStatistics.read(request.workDir().resolve("stats-dump"))
-                    .orElse(new DumpStatistics(total, 0));
-            return new CheckpointResult(stats.frozen(), total, stats.pagesWritten());
         } catch (IOException e) {
-            throw new CheckpointException("checkpoint failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CheckpointException("interrupted during checkpoint");
+            throw new CheckpointException("checkpoint failed: cannot create " + request.imageDir() + ": "
+                    + e.getMessage(), e);
         }
+        ProcessResult result;
+        try {
+            result = processes.run(ProcessSpec.of(deadlines.checkpoint(), cmd));
+        } catch (DeadlineExceededException e) {
+            throw new CheckpointException("checkpoint of " + request.containerId() + " did not finish within "
+                    + Deadlines.format(e.deadline()) + " (hydra.checkpoint.timeout): runc and CRIU were killed; "
+                    + freezer.thawIfFrozen(request));
+        } catch (ProcessException e) {
+            String thawed = freezer.thawIfFrozen(request);
+            throw new CheckpointException("checkpoint failed: " + e.getMessage() + "; " + thawed, e);
+        }
+        if (!result.succeeded()) {
+            String why = explain(result.stderr() + result.stdout(), request.workDir().resolve("dump.log"));
+            throw new CheckpointException("checkpoint failed: " + why + "; " + freezer.thawIfFrozen(request));
+        }
+        DumpStatistics stats = DumpStatistics.read(request.workDir().resolve("stats-dump"))
+                .orElse(new DumpStatistics(result.elapsed(), 0));
+        return new CheckpointResult(stats.frozen(), result.elapsed(), stats.pagesWritten());
     }
 
     @Override

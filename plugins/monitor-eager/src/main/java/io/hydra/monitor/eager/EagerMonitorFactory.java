@@ -1,5 +1,7 @@
 package io.hydra.monitor.eager;
 
+import java.util.Set;
+
 import io.hydra.conmon.ConmonMonitorStrategy;
 import io.hydra.spi.monitor.MonitorStrategy;
 import io.hydra.spi.plugin.PluginContext;
@@ -18,6 +20,12 @@ public final class EagerMonitorFactory implements PluginFactory<MonitorStrategy>
     @Override
     public String name() {
         return "eager";
+    }
+
+    /** What ConmonMonitorStrategy reads from the context. */
+    @Override
+    public Set<String> settingKeys() {
+        return Set.of("conmon-path", "log-level", "create-timeout-ms");
     }
 
     @Override

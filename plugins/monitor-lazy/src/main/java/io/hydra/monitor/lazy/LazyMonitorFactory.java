@@ -1,5 +1,7 @@
 package io.hydra.monitor.lazy;
 
+import java.util.Set;
+
 import io.hydra.conmon.ConmonMonitorStrategy;
 import io.hydra.spi.monitor.MonitorStrategy;
 import io.hydra.spi.plugin.PluginContext;
@@ -18,6 +20,12 @@ public final class LazyMonitorFactory implements PluginFactory<MonitorStrategy> 
     @Override
     public String name() {
         return "lazy";
+    }
+
+    /** What ConmonMonitorStrategy reads from the context. */
+    @Override
+    public Set<String> settingKeys() {
+        return Set.of("conmon-path", "log-level", "create-timeout-ms");
     }
 
     @Override

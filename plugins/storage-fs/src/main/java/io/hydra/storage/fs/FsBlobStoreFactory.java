@@ -34,6 +34,11 @@ public final class FsBlobStoreFactory implements PluginFactory<BlobStore> {
     }
 
     @Override
+    public Set<String> settingKeys() {
+        return SETTINGS;
+    }
+
+    @Override
     public BlobStore create(PluginContext context) {
         for (String key : context.config().keySet()) {
             if (!SETTINGS.contains(key)) {

@@ -5,6 +5,7 @@ import io.hydra.spi.plugin.PluginException;
 import io.hydra.spi.plugin.PluginFactory;
 import io.hydra.spi.storage.BlobStore;
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * The {@code s3} blob store: objects in an S3 (or S3-compatible: MinIO, Ceph, S3Proxy) bucket, through minio-java.
@@ -34,6 +35,11 @@ public final class S3BlobStoreFactory implements PluginFactory<BlobStore> {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public Set<String> settingKeys() {
+        return S3Settings.KEYS;
     }
 
     @Override
