@@ -177,6 +177,35 @@ public final class BundlePreparer {
         }
     }
 
+    /** Whether a command can be run, in the terms of a shell's 127 (not found) and 126 (cannot be executed). */
+    public enum CommandLookup { FOUND, NOT_FOUND, NOT_EXECUTABLE }
+
+    /**
+     * Looks the command up as {@link #findCommand} does, and tells a missing command from one that exists but
+     * cannot be executed (no execute bit, a directory), as a shell would.
+     */
+    public static CommandLookup lookupCommand(Path rootfs, String command, String path, String cwd) {
+        if (findCommand(rootfs, command, path, cwd).isPresent()) {
+            return CommandLookup.FOUND;
+        }
+        List<String> candidates = new ArrayList<>();
+        if (command.contains("/")) {
+            candidates.add(command.startsWith("/") ? command : cwd + "/" + command);
+        } else {
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty()) {
+                    candidates.add(dir + "/" + command);
+                }
+            }
+        }
+        for (String candidate : candidates) {
+            if (resolveInRoot(rootfs, candidate).isPresent()) {
+                return CommandLookup.NOT_EXECUTABLE;
+            }
+        }
+        return CommandLookup.NOT_FOUND;
+    }
+
     /**
      * Finds the command as the container would: PATH lookup, and symlinks followed with the rootfs as "/", so an
      * absolute link never reaches the host's own files.
