@@ -119,23 +119,45 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         GrpcErrors.unary(observer, () -> proto(containers.find(req.getName())));
     }
 
+    /** Answers when the container ends, without holding a thread meanwhile. */
     @Override
     public void wait(Ref req, StreamObserver<WaitResponse> observer) {
-        GrpcErrors.unary(observer, () -> {
-            ContainerRecord r = containers.find(req.getName());
-            ContainerRecord ended = containers.exitFuture(r.id()).get();
-            if (ended.status() == ContainerStatus.checkpointed) {
-                // its processes are in a checkpoint, not ended: there is no exit code to report
-                return WaitResponse.newBuilder().setStatus(ContainerStatus.checkpointed.name()).setExitCode(-1).build();
+        ContainerRecord r;
+        try {
+            r = containers.find(req.getName());
+        } catch (HydraException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        ServerCallStreamObserver<WaitResponse> call = (ServerCallStreamObserver<WaitResponse>) observer;
+        java.util.concurrent.CompletableFuture<ContainerRecord> ended = containers.exitFuture(r.id());
+        // with a handler set, answering a call whose client went away is a no-op instead of an exception; what is
+        // left until the container ends is this small callback, not a thread
+        call.setOnCancelHandler(() -> { });
+        ended.whenComplete((record, failure) -> {
+            if (call.isCancelled()) {
+                return;
             }
-            if (ended.status() != ContainerStatus.exited) {
-                throw HydraException.notFound("container " + r.name() + " was removed before it exited");
+            if (failure != null) {
+                observer.onError(GrpcErrors.toStatus(failure));
+                return;
             }
-            return WaitResponse.newBuilder().setStatus(ContainerStatus.exited.name())
-                    .setExitCode(ended.exitCode() == null ? -1 : ended.exitCode())
-                    .setSignal(ended.signal() == null ? "" : ended.signal())
-                    .setOomKilled(ended.oomKilled()).build();
+            GrpcErrors.unary(observer, () -> waitResponse(r, record));
         });
+    }
+
+    private static WaitResponse waitResponse(ContainerRecord asked, ContainerRecord ended) {
+        if (ended.status() == ContainerStatus.checkpointed) {
+            // its processes are in a checkpoint, not ended: there is no exit code to report
+            return WaitResponse.newBuilder().setStatus(ContainerStatus.checkpointed.name()).setExitCode(-1).build();
+        }
+        if (ended.status() != ContainerStatus.exited) {
+            throw HydraException.notFound("container " + asked.name() + " was removed before it exited");
+        }
+        return WaitResponse.newBuilder().setStatus(ContainerStatus.exited.name())
+                .setExitCode(ended.exitCode() == null ? -1 : ended.exitCode())
+                .setSignal(ended.signal() == null ? "" : ended.signal())
+                .setOomKilled(ended.oomKilled()).build();
     }
 
     @Override
