@@ -191,12 +191,18 @@ class ServerStreamsTest {
                     () -> metric(metrics(), "hydra_streams_active") == 0, "no stream open");
             double threadsBefore = metric(metrics(), "jvm_threads_live_threads");
             List<CompletableFuture<Void>> ended = new ArrayList<>();
+            List<java.util.concurrent.atomic.AtomicInteger> eventsSeen = new ArrayList<>();
             for (int i = 0; i < streams; i++) {
                 CompletableFuture<Void> end = new CompletableFuture<>();
                 ended.add(end);
+                java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger();
+                if (i % 2 == 1) {
+                    eventsSeen.add(seen);
+                }
                 StreamObserver<Object> ignoring = new StreamObserver<>() {
                     @Override
                     public void onNext(Object value) {
+                        seen.incrementAndGet();
                     }
 
                     @Override
@@ -227,6 +233,18 @@ class ServerStreamsTest {
             assertTrue(threadsOpen - threadsBefore < 8, streams + " followers took " + (threadsOpen - threadsBefore)
                     + " threads (" + threadsBefore + " before)");
             assertTrue(ended.stream().noneMatch(CompletableFuture::isDone), "followers of a running container go on");
+            // and every idle follower is still served: a new event reaches each of them
+            List<Integer> before = eventsSeen.stream().map(java.util.concurrent.atomic.AtomicInteger::get).toList();
+            daemon.ok("pause", "quiet");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> {
+                for (int i = 0; i < before.size(); i++) {
+                    if (eventsSeen.get(i).get() <= before.get(i)) {
+                        return false;
+                    }
+                }
+                return true;
+            }, "the pause event to reach every events follower");
+            daemon.ok("resume", "quiet");
 
             // the clients go away without a word
             ch.shutdownNow();

@@ -59,6 +59,9 @@ public final class EventsApi extends EventsGrpc.EventsImplBase {
                 if (!call.isReady()) {
                     return StreamPoller.Next.BLOCKED;
                 }
+                if (req.getFollow() && store.lastSequence() <= cursor) {
+                    return StreamPoller.Next.IDLE; // nothing new: an idle follower costs no query
+                }
                 List<HydraEvent> batch = store.eventsAfter(cursor, PAGE);
                 for (HydraEvent e : batch) {
                     cursor = e.sequence();
