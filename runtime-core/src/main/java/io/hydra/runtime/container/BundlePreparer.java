@@ -47,13 +47,14 @@ public final class BundlePreparer {
         validateEnv(spec.env());
         PreparedBundle prepared = fromBundle(bundle);
         ObjectNode config = prepared.config();
+        String where = bundle.resolve("config.json") + ": ";
         if (spec.memoryBytes() > 0) {
-            ObjectNode linux = objectField(config, "linux", "config.json");
-            ObjectNode resources = objectField(linux, "resources", "config.json linux");
-            objectField(resources, "memory", "config.json linux.resources").put("limit", spec.memoryBytes());
+            ObjectNode linux = objectField(config, "linux", where);
+            ObjectNode resources = objectField(linux, "resources", where + "linux.");
+            objectField(resources, "memory", where + "linux.resources.").put("limit", spec.memoryBytes());
         }
         if (!spec.env().isEmpty()) {
-            ObjectNode process = objectField(config, "process", "config.json");
+            ObjectNode process = objectField(config, "process", where);
             List<String> env = new ArrayList<>();
             process.path("env").forEach(e -> env.add(e.asText()));
             for (String entry : spec.env()) {
@@ -66,13 +67,14 @@ public final class BundlePreparer {
         return prepared;
     }
 
-    private static ObjectNode objectField(ObjectNode parent, String name, String where) {
+    /** The object member {@code name} of {@code parent}, created when absent; {@code path} names the parent. */
+    private static ObjectNode objectField(ObjectNode parent, String name, String path) {
         JsonNode existing = parent.get(name);
         if (existing == null || existing.isNull()) {
             return parent.putObject(name);
         }
         if (!(existing instanceof ObjectNode o)) {
-            throw HydraException.invalid(where + ": " + name + " is not a JSON object");
+            throw HydraException.invalid(path + name + " is not a JSON object");
         }
         return o;
     }
