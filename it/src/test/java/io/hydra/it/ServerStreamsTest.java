@@ -259,6 +259,63 @@ class ServerStreamsTest {
         }
     }
 
+    @Test
+    void anExecNotReadIsNotBufferedForAndCancellingStopsItAsAnAttachIsClosed() throws Exception {
+        daemon.ok("run", "-d", "--name", "host", "-i", "--monitor", "eager", "--rootfs", rootfs.toString(), "--",
+                "sleep", "1000");
+        EventLoopGroup group = new EpollEventLoopGroup(1);
+        ManagedChannel ch = channel(group);
+        try {
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(10),
+                    () -> metric(metrics(), "hydra_streams_active") == 0, "no stream open");
+            double sentBefore = metric(metrics(), "hydra_streams_sent_bytes_total");
+            Iterator<io.hydra.api.v1.ExecOutput> exec = ContainersGrpc.newBlockingStub(ch).exec(
+                    io.hydra.api.v1.ExecRequest.newBuilder().setName("host").addAllArgs(List.of("yes", "exec-chatter"))
+                            .build());
+            long received = exec.next().getOutput().getData().size();
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30),
+                    () -> daemon.ok("top", "host").out().contains("yes exec-chatter"), "the exec to run");
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            do {
+                double ahead = metric(metrics(), "hydra_streams_sent_bytes_total") - sentBefore - received;
+                assertTrue(ahead < 8 << 20, "the daemon read " + (long) ahead + " bytes of an exec's output ahead of"
+                        + " its reader");
+                Thread.sleep(200);
+            } while (System.nanoTime() < deadline);
+            assertTrue(exec.next().getOutput().getData().toStringUtf8().contains("exec-chatter"), "the output flows");
+
+            StreamObserver<io.hydra.api.v1.AttachInput> attach = ContainersGrpc.newStub(ch).attach(
+                    new StreamObserver<>() {
+                        @Override
+                        public void onNext(LogChunk value) {
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                        }
+                    });
+            attach.onNext(io.hydra.api.v1.AttachInput.newBuilder().setName("host").build());
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> metric(metrics(), "hydra_streams_active") == 2,
+                    "the exec and the attach open");
+
+            // the client goes away: the exec's process is stopped, the attach session closed
+            ch.shutdownNow();
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30),
+                    () -> !daemon.ok("top", "host").out().contains("yes exec-chatter"), "the exec to be stopped");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> metric(metrics(), "hydra_streams_active") == 0,
+                    "both streams closed");
+            assertEquals("running", daemon.status("host"), "the container itself runs on");
+        } finally {
+            ch.shutdownNow();
+            group.shutdownGracefully();
+            daemon.ok("rm", "-f", "host");
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static <T> StreamObserver<T> cast(StreamObserver<Object> o) {
         return (StreamObserver<T>) (StreamObserver<?>) o;
