@@ -2,6 +2,7 @@ package io.hydra.runtime.api;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 
 import com.google.protobuf.ByteString;
@@ -34,11 +35,14 @@ import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.observability.DaemonMetrics;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.spi.monitor.ProcessIdentity;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.hydra.spi.monitor.ProcessIdentity;
 
-/** The Containers gRPC service: thin, it validates nothing itself and delegates to {@link ContainerService}. */
+/**
+ * The Containers gRPC service. Verbs delegate to {@link ContainerService}; server streams (logs, exec, attach) are
+ * flow-controlled and driven without a thread each (see {@link StreamPoller}).
+ */
 public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     private final ContainerService containers;
     private final OciRuntime runtime;
@@ -130,7 +134,7 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             return;
         }
         ServerCallStreamObserver<WaitResponse> call = (ServerCallStreamObserver<WaitResponse>) observer;
-        java.util.concurrent.CompletableFuture<ContainerRecord> ended = containers.exitFuture(r.id());
+        CompletableFuture<ContainerRecord> ended = containers.exitFuture(r.id());
         // with a handler set, answering a call whose client went away is a no-op instead of an exception; what is
         // left until the container ends is this small callback, not a thread
         call.setOnCancelHandler(() -> { });
