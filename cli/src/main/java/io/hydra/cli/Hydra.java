@@ -211,6 +211,24 @@ public final class Hydra {
             }
         }
 
+        /**
+         * The container's exit code; a container checkpointed (stopping) instead has none: say so and fail rather
+         * than pretend one.
+         */
+        int exitStatus(String container, WaitResponse r) {
+            if (isCheckpointed(r)) {
+                err().println("hydra: container " + container + " was checkpointed, not exited: it has no exit code"
+                        + " (hydra restore " + container + " brings it back)");
+                err().flush();
+                return FAILED;
+            }
+            return r.getExitCode();
+        }
+
+        static boolean isCheckpointed(WaitResponse r) {
+            return "checkpointed".equals(r.getStatus());
+        }
+
         /** Copies a log or output stream to our stdout and stderr. */
         void write(LogChunk chunk) {
             PrintWriter w = chunk.getStream() == LogChunk.Stream.STDERR ? err() : out();
@@ -232,16 +250,17 @@ public final class Hydra {
         @Option(names = "--monitor", description = "monitor strategy: eager or lazy (default: the daemon's)")
         String monitor;
 
-        @Option(names = {"-e", "--env"}, description = "KEY=VALUE for the process (with --rootfs)")
+        @Option(names = {"-e", "--env"}, description = "KEY=VALUE for the process (with --bundle: added to config.json's)")
         List<String> envVars = new ArrayList<>();
 
         @Option(names = {"-i", "--interactive"}, description = "keep stdin open")
         boolean interactive;
 
-        @Option(names = "--net", description = "with --rootfs: 'none' (own network namespace, default) or 'host'")
+        @Option(names = "--net", description = "with --rootfs: 'none' (own network namespace, default) or 'host';"
+                + " a --bundle's config.json says it itself")
         String net = "none";
 
-        @Option(names = {"-m", "--memory"}, description = "with --rootfs: memory limit, e.g. 64m, 1g")
+        @Option(names = {"-m", "--memory"}, description = "memory limit, e.g. 64m, 1g (with --bundle: replaces config.json's)")
         String memory;
 
         @Parameters(description = "command and arguments (with --rootfs)")
@@ -288,7 +307,7 @@ public final class Hydra {
                 Container created = c.containers().create(request(false));
                 Ref ref = Ref.newBuilder().setName(created.getId()).build();
                 attach(c, created.getId(), true, () -> c.containers().start(ref));
-                return c.containers().wait(ref).getExitCode();
+                return exitStatus(created.getName(), c.containers().wait(ref));
             }
             Container created = c.containers().create(request(true));
             if (detach) {
@@ -298,8 +317,7 @@ public final class Hydra {
             Iterator<LogChunk> logs = c.containers().logs(LogsRequest.newBuilder().setName(created.getId())
                     .setFollow(true).build());
             logs.forEachRemaining(this::write);
-            WaitResponse exit = c.containers().wait(Ref.newBuilder().setName(created.getId()).build());
-            return exit.getExitCode();
+            return exitStatus(created.getName(), c.containers().wait(Ref.newBuilder().setName(created.getId()).build()));
         }
     }
 
@@ -456,6 +474,9 @@ public final class Hydra {
         @Override
         int call(DaemonConnection c) {
             WaitResponse r = c.containers().wait(ref());
+            if (isCheckpointed(r)) {
+                return exitStatus(name, r);
+            }
             out().println(r.getExitCode());
             return r.getExitCode();
         }
@@ -470,11 +491,12 @@ public final class Hydra {
         @Override
         int call(DaemonConnection c) throws Exception {
             attach(c, name, !noStdin, null);
-            return c.containers().wait(ref()).getExitCode();
+            return exitStatus(name, c.containers().wait(ref()));
         }
     }
 
-    @Command(name = "exec", description = "Run a command in a running container; exit with its code.")
+    @Command(name = "exec", description = "Run a command in a running container; exit with its code (127: the"
+            + " command is not found in the container, 126: it cannot be executed).")
     static final class Exec extends NamedCommand {
         @Parameters(index = "1..*", paramLabel = "CMD", description = "command and arguments, after --")
         List<String> command = new ArrayList<>();

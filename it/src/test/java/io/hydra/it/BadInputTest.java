@@ -100,6 +100,19 @@ class BadInputTest {
     }
 
     @Test
+    void runFlagsABundleCannotTakeAreRefusedNotDropped() throws Exception {
+        Path bundle = Files.createDirectories(daemon.dir.resolve("bundle-flags"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\""
+                + rootfs + "\"},\"process\":{\"args\":[\"sleep\",\"1000\"],\"cwd\":\"/\",\"env\":[\"PATH=/bin\"]}}");
+        fails("--net host shapes a generated config (--rootfs); with --bundle", "run", "-d", "--name", "nb",
+                "--bundle", bundle.toString(), "--net", "host");
+        fails("memory limit 1048576 bytes is too small: at least 4 MiB", "run", "-d", "--name", "mb", "--bundle",
+                bundle.toString(), "-m", "1m");
+        fails("environment entry 'NO_EQUALS' is not KEY=VALUE", "run", "-d", "--name", "eb", "--bundle",
+                bundle.toString(), "-e", "NO_EQUALS");
+    }
+
+    @Test
     void unknownMonitorAndSignal() {
         fails("unknown monitor 'nope': known monitors are eager, lazy", "run", "-d", "--name", "m1", "--monitor",
                 "nope", "--rootfs", rootfs.toString(), "--", "true");

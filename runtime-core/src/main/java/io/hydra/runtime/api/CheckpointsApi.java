@@ -68,7 +68,10 @@ public final class CheckpointsApi extends CheckpointsGrpc.CheckpointsImplBase {
         });
     }
 
-    /** Runs a long operation off the gRPC thread, streaming its progress and then its summary. */
+    /**
+     * Runs a long operation off the gRPC thread, streaming its progress and then its summary. The thread is the
+     * operation's own (it works all along); a client that goes away does not stop a checkpoint or restore midway.
+     */
     private void stream(StreamObserver<CheckpointProgress> observer,
                         Function<ProgressListener, CheckpointService.Outcome> operation) {
         ServerCallStreamObserver<CheckpointProgress> call = (ServerCallStreamObserver<CheckpointProgress>) observer;
@@ -79,9 +82,11 @@ public final class CheckpointsApi extends CheckpointsGrpc.CheckpointsImplBase {
                 if (now - lastSent[0] < 100_000_000L && phase != ProgressListener.Phase.DONE) {
                     return;
                 }
-                lastSent[0] = now;
                 synchronized (call) {
-                    if (!call.isCancelled()) {
+                    // a later message supersedes this one: a client that cannot take it now just skips it, so a
+                    // slow reader of a long operation is never buffered for
+                    if (!call.isCancelled() && call.isReady()) {
+                        lastSent[0] = now;
                         call.onNext(CheckpointProgress.newBuilder().setPhase(phase.name().toLowerCase())
                                 .setDone(done).setTotal(total).build());
                     }

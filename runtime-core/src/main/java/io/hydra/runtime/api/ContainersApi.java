@@ -1,9 +1,9 @@
 package io.hydra.runtime.api;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
 
@@ -35,20 +35,29 @@ import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.observability.DaemonMetrics;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
-import io.hydra.spi.monitor.AttachSession;
+import io.hydra.spi.monitor.ProcessIdentity;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 
-/** The Containers gRPC service: thin, it validates nothing itself and delegates to {@link ContainerService}. */
+/**
+ * The Containers gRPC service. Verbs delegate to {@link ContainerService}; server streams (logs, exec, attach) are
+ * flow-controlled and driven without a thread each (see {@link StreamPoller}).
+ */
 public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     private final ContainerService containers;
     private final OciRuntime runtime;
     private final DaemonMetrics metrics;
-    private final ExecutorService streams;
+    private final StreamPoller poller = StreamPoller.shared();
 
+    /** @param streams unused: server streams are driven by the shared {@link StreamPoller}, not a thread each */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams) {
         this.containers = containers;
         this.runtime = runtime;
         this.metrics = metrics;
-        this.streams = streams;
+        Gauge.builder("hydra.streams.active", poller, StreamPoller::active)
+                .description("Server streams open now (logs, exec, events)").register(metrics.registry());
+        FunctionCounter.builder("hydra.streams.sent.bytes", poller, StreamPoller::sentBytes)
+                .description("Payload bytes handed to gRPC by server streams").register(metrics.registry());
     }
 
     private Container proto(ContainerRecord r) {
@@ -114,23 +123,45 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         GrpcErrors.unary(observer, () -> proto(containers.find(req.getName())));
     }
 
+    /** Answers when the container ends, without holding a thread meanwhile. */
     @Override
     public void wait(Ref req, StreamObserver<WaitResponse> observer) {
-        GrpcErrors.unary(observer, () -> {
-            ContainerRecord r = containers.find(req.getName());
-            ContainerRecord exited = containers.exitFuture(r.id()).get();
-            if (exited.status() == ContainerStatus.checkpointed) {
-                // it did not exit: its processes are in a checkpoint, to be restored
-                return WaitResponse.newBuilder().setExitCode(-1).setStatus(exited.status().name()).build();
+        ContainerRecord r;
+        try {
+            r = containers.find(req.getName());
+        } catch (HydraException e) {
+            observer.onError(GrpcErrors.toStatus(e));
+            return;
+        }
+        ServerCallStreamObserver<WaitResponse> call = (ServerCallStreamObserver<WaitResponse>) observer;
+        CompletableFuture<ContainerRecord> ended = containers.exitFuture(r.id());
+        // with a handler set, answering a call whose client went away is a no-op instead of an exception; what is
+        // left until the container ends is this small callback, not a thread
+        call.setOnCancelHandler(() -> { });
+        ended.whenComplete((record, failure) -> {
+            if (call.isCancelled()) {
+                return;
             }
-            if (exited.status() != ContainerStatus.exited) {
-                throw HydraException.notFound("container " + r.name() + " was removed before it exited");
+            if (failure != null) {
+                observer.onError(GrpcErrors.toStatus(failure));
+                return;
             }
-            return WaitResponse.newBuilder().setStatus(exited.status().name())
-                    .setExitCode(exited.exitCode() == null ? -1 : exited.exitCode())
-                    .setSignal(exited.signal() == null ? "" : exited.signal())
-                    .setOomKilled(exited.oomKilled()).build();
+            GrpcErrors.unary(observer, () -> waitResponse(r, record));
         });
+    }
+
+    private static WaitResponse waitResponse(ContainerRecord asked, ContainerRecord ended) {
+        if (ended.status() == ContainerStatus.checkpointed) {
+            // its processes are in a checkpoint, not ended: there is no exit code to report
+            return WaitResponse.newBuilder().setStatus(ContainerStatus.checkpointed.name()).setExitCode(-1).build();
+        }
+        if (ended.status() != ContainerStatus.exited) {
+            throw HydraException.notFound("container " + asked.name() + " was removed before it exited");
+        }
+        return WaitResponse.newBuilder().setStatus(ContainerStatus.exited.name())
+                .setExitCode(ended.exitCode() == null ? -1 : ended.exitCode())
+                .setSignal(ended.signal() == null ? "" : ended.signal())
+                .setOomKilled(ended.oomKilled()).build();
     }
 
     @Override
@@ -144,28 +175,8 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         }
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) observer;
         String id = r.id();
-        streams.execute(() -> {
-            try {
-                containers.readLog(r, req.getFollow(), () -> isLive(id), (stderr, data) -> {
-                    if (call.isCancelled()) {
-                        return false;
-                    }
-                    synchronized (call) {
-                        call.onNext(LogChunk.newBuilder()
-                                .setStream(stderr ? LogChunk.Stream.STDERR : LogChunk.Stream.STDOUT)
-                                .setData(ByteString.copyFrom(data)).build());
-                    }
-                    return true;
-                });
-                if (!call.isCancelled()) {
-                    call.onCompleted();
-                }
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                if (!call.isCancelled()) {
-                    call.onError(GrpcErrors.toStatus(HydraException.failed("cannot read logs: " + e.getMessage())));
-                }
-            }
-        });
+        poller.start(call, new LogStream(call, new K8sFileLogCursor(r.logFile()), req.getFollow(), () -> isLive(id),
+                poller));
     }
 
     private boolean isLive(String id) {
@@ -178,7 +189,9 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void exec(ExecRequest req, StreamObserver<ExecOutput> observer) {
+        ServerCallStreamObserver<ExecOutput> call = (ServerCallStreamObserver<ExecOutput>) observer;
         ContainerRecord r;
+        Process p;
         try {
             r = containers.find(req.getName());
             if (r.status() != ContainerStatus.running && r.status() != ContainerStatus.orphaned) {
@@ -187,120 +200,42 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             if (req.getArgsCount() == 0) {
                 throw HydraException.invalid("exec needs a command: hydra exec NAME -- CMD [ARG...]");
             }
+            for (String e : req.getEnvList()) {
+                if (!e.contains("=") || e.startsWith("=")) {
+                    throw HydraException.invalid("environment entry '" + e + "' is not KEY=VALUE");
+                }
+            }
+            if (r.monitorRecord() != null) {
+                Optional<ExecCommand.Refusal> refused = ExecCommand.check(r.monitorRecord().container(),
+                        r.bundle().resolve("config.json"), req.getArgsList(), req.getEnvList());
+                if (refused.isPresent()) {
+                    call.onNext(ExecOutput.newBuilder().setOutput(LogChunk.newBuilder()
+                            .setStream(LogChunk.Stream.STDERR)
+                            .setData(ByteString.copyFromUtf8(refused.get().message()))).build());
+                    call.onNext(ExecOutput.newBuilder().setExitCode(refused.get().exitCode()).build());
+                    call.onCompleted();
+                    return;
+                }
+            }
+            p = runtime.exec(r.id(), req.getArgsList(), req.getEnvList());
         } catch (HydraException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
+        } catch (IOException | RuntimeException e) {
+            observer.onError(GrpcErrors.toStatus(HydraException.failed("exec failed: " + e.getMessage())));
+            return;
         }
-        streams.execute(() -> {
-            try {
-                Process p = runtime.exec(r.id(), req.getArgsList(), req.getEnvList());
-                Thread err = new Thread(() -> pump(p.getErrorStream(), true, observer));
-                err.start();
-                pump(p.getInputStream(), false, observer);
-                err.join();
-                p.waitFor(1, TimeUnit.MINUTES);
-                observer.onNext(ExecOutput.newBuilder().setExitCode(p.exitValue()).build());
-                observer.onCompleted();
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                observer.onError(GrpcErrors.toStatus(HydraException.failed("exec failed: " + e.getMessage())));
-            }
-        });
-    }
-
-    private static void pump(InputStream in, boolean stderr, StreamObserver<ExecOutput> observer) {
-        byte[] buffer = new byte[8192];
-        try (in) {
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                ExecOutput out = ExecOutput.newBuilder().setOutput(LogChunk.newBuilder()
-                        .setStream(stderr ? LogChunk.Stream.STDERR : LogChunk.Stream.STDOUT)
-                        .setData(ByteString.copyFrom(buffer, 0, n))).build();
-                synchronized (observer) {
-                    observer.onNext(out);
-                }
-            }
-        } catch (IOException ignored) {
-            // the process ended
-        }
+        poller.start(call, new ExecStream(call, p, poller));
     }
 
     @Override
     public StreamObserver<AttachInput> attach(StreamObserver<LogChunk> observer) {
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) observer;
-        java.util.concurrent.atomic.AtomicReference<AttachSession> current = new java.util.concurrent.atomic.AtomicReference<>();
-        // the handler must be set before this method returns
-        call.setOnCancelHandler(() -> {
-            AttachSession s = current.get();
-            if (s != null) {
-                s.close();
-            }
-        });
-        return new StreamObserver<>() {
-            private AttachSession session;
-            private boolean finished;
-
-            private final AttachSession.Listener listener = new AttachSession.Listener() {
-                @Override
-                public void output(boolean stderr, byte[] data) {
-                    synchronized (call) {
-                        if (!finished && !call.isCancelled()) {
-                            call.onNext(LogChunk.newBuilder()
-                                    .setStream(stderr ? LogChunk.Stream.STDERR : LogChunk.Stream.STDOUT)
-                                    .setData(ByteString.copyFrom(data)).build());
-                        }
-                    }
-                }
-
-                @Override
-                public void closed() {
-                    synchronized (call) {
-                        if (!finished && !call.isCancelled()) {
-                            finished = true;
-                            call.onCompleted();
-                        }
-                    }
-                }
-            };
-
-            @Override
-            public void onNext(AttachInput in) {
-                try {
-                    if (session == null) {
-                        session = containers.attach(in.getName(), listener);
-                        current.set(session);
-                        // an empty first chunk tells the client it is attached (and may now start the container)
-                        listener.output(false, new byte[0]);
-                    }
-                    if (!in.getStdin().isEmpty()) {
-                        session.writeStdin(in.getStdin().toByteArray());
-                    }
-                    if (in.getCloseStdin()) {
-                        session.closeStdin();
-                    }
-                } catch (RuntimeException e) {
-                    synchronized (call) {
-                        if (!finished) {
-                            finished = true;
-                            call.onError(GrpcErrors.toStatus(e));
-                        }
-                    }
-                    if (session != null) {
-                        session.close();
-                    }
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                if (session != null) {
-                    session.close();
-                }
-            }
-
-            @Override
-            public void onCompleted() {
-                // the client has nothing more to send; its output keeps flowing until the container exits
-            }
-        };
+        AttachStream stream = new AttachStream(call, containers::attach, poller);
+        // both handlers must be set before this method returns
+        call.setOnCancelHandler(stream::cancelled);
+        call.setOnReadyHandler(stream::ready);
+        return stream;
     }
 
     @Override
@@ -326,7 +261,13 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
             if (!r.status().live()) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + ", not running");
             }
-            ContainerProbe.Stats s = ContainerProbe.stats(r.pid());
+            if (r.monitorRecord() == null) {
+                throw HydraException.conflict("container " + r.name() + " has no process this daemon knows");
+            }
+            ProcessIdentity init = r.monitorRecord().container();
+            ContainerProbe.Stats s = ContainerProbe.stats(init).orElseThrow(() -> HydraException.conflict(
+                    "container " + r.name() + "'s process " + init.pid() + " has exited (that pid is not the"
+                            + " container's any more)"));
             return StatsResponse.newBuilder().setMemoryUsageBytes(s.memoryUsage()).setMemoryLimitBytes(s.memoryLimit())
                     .setMemoryMaxUsageBytes(s.memoryMaxUsage()).setCpuUsageNanos(s.cpuNanos()).setPids(s.pids())
                     .build();

@@ -17,12 +17,12 @@ import io.hydra.runtime.state.StateStore;
 public final class EventsApi extends EventsGrpc.EventsImplBase {
     private final StateStore store;
     private final ContainerService containers;
-    private final ExecutorService streams;
+    private final StreamPoller poller = StreamPoller.shared();
 
+    /** @param streams unused: event streams are driven by the shared {@link StreamPoller}, not a thread each */
     public EventsApi(StateStore store, ContainerService containers, ExecutorService streams) {
         this.store = store;
         this.containers = containers;
-        this.streams = streams;
     }
 
     @Override
@@ -35,36 +35,57 @@ public final class EventsApi extends EventsGrpc.EventsImplBase {
             return;
         }
         ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) observer;
-        streams.execute(() -> {
-            long cursor = req.getAfterSequence();
-            try {
-                while (!call.isCancelled()) {
-                    List<HydraEvent> batch = store.eventsAfter(cursor, 500);
-                    for (HydraEvent e : batch) {
-                        cursor = e.sequence();
-                        if (matches(e, req.getTypesList(), subject)) {
-                            call.onNext(Protos.event(e));
-                        }
-                    }
-                    if (batch.size() == 500) {
-                        continue;
-                    }
-                    if (!req.getFollow()) {
-                        break;
-                    }
-                    store.awaitEventAfter(cursor, 1000);
+        poller.start(call, new EventStream(call, req, subject));
+    }
+
+    /** The outbox from a cursor, read a page at a time while the client can take more. */
+    private final class EventStream implements StreamPoller.Pump {
+        private static final int PAGE = 200;
+        private final ServerCallStreamObserver<Event> call;
+        private final EventsRequest req;
+        private final String subject;
+        private long cursor;
+
+        EventStream(ServerCallStreamObserver<Event> call, EventsRequest req, String subject) {
+            this.call = call;
+            this.req = req;
+            this.subject = subject;
+            this.cursor = req.getAfterSequence();
+        }
+
+        @Override
+        public StreamPoller.Next pump() {
+            for (int pages = 0; pages < 5; pages++) {
+                if (!call.isReady()) {
+                    return StreamPoller.Next.BLOCKED;
                 }
-                if (!call.isCancelled()) {
+                if (req.getFollow() && store.lastSequence() <= cursor) {
+                    return StreamPoller.Next.IDLE; // nothing new: an idle follower costs no query
+                }
+                List<HydraEvent> batch = store.eventsAfter(cursor, PAGE);
+                for (HydraEvent e : batch) {
+                    cursor = e.sequence();
+                    if (matches(e, req.getTypesList(), subject)) {
+                        Event event = Protos.event(e);
+                        call.onNext(event);
+                        poller.countSent(event.getSerializedSize());
+                    }
+                }
+                if (batch.size() < PAGE) {
+                    if (req.getFollow()) {
+                        return StreamPoller.Next.IDLE;
+                    }
                     call.onCompleted();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                if (!call.isCancelled()) {
-                    call.onError(GrpcErrors.toStatus(e));
+                    return StreamPoller.Next.DONE;
                 }
             }
-        });
+            return StreamPoller.Next.MORE;
+        }
+
+        @Override
+        public void close() {
+            // nothing held between pages
+        }
     }
 
     private static boolean matches(HydraEvent e, List<String> types, String subject) {

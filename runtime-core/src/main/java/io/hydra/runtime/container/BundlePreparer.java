@@ -33,6 +33,66 @@ public final class BundlePreparer {
     public record PreparedBundle(ObjectNode config, List<String> command, String userBundle) {
     }
 
+    /**
+     * A user's bundle with the run flags that also apply to it merged in ({@code --memory} becomes
+     * linux.resources.memory.limit, {@code -e} entries replace or extend process.env); a flag that only shapes a
+     * generated config is refused rather than silently dropped.
+     */
+    public PreparedBundle fromBundle(Path bundle, CreateSpec spec) {
+        if (spec.hostNetwork()) {
+            throw HydraException.invalid("--net host shapes a generated config (--rootfs); with --bundle, the"
+                    + " namespaces are config.json's own (remove the \"network\" entry of linux.namespaces)");
+        }
+        validateMemory(spec.memoryBytes());
+        validateEnv(spec.env());
+        PreparedBundle prepared = fromBundle(bundle);
+        ObjectNode config = prepared.config();
+        String where = bundle.resolve("config.json") + ": ";
+        if (spec.memoryBytes() > 0) {
+            ObjectNode linux = objectField(config, "linux", where);
+            ObjectNode resources = objectField(linux, "resources", where + "linux.");
+            objectField(resources, "memory", where + "linux.resources.").put("limit", spec.memoryBytes());
+        }
+        if (!spec.env().isEmpty()) {
+            ObjectNode process = objectField(config, "process", where);
+            List<String> env = new ArrayList<>();
+            process.path("env").forEach(e -> env.add(e.asText()));
+            for (String entry : spec.env()) {
+                String key = entry.substring(0, entry.indexOf('=') + 1);
+                env.removeIf(e -> e.startsWith(key));
+                env.add(entry);
+            }
+            process.set("env", array(env));
+        }
+        return prepared;
+    }
+
+    /** The object member {@code name} of {@code parent}, created when absent; {@code path} names the parent. */
+    private static ObjectNode objectField(ObjectNode parent, String name, String path) {
+        JsonNode existing = parent.get(name);
+        if (existing == null || existing.isNull()) {
+            return parent.putObject(name);
+        }
+        if (!(existing instanceof ObjectNode o)) {
+            throw HydraException.invalid(path + name + " is not a JSON object");
+        }
+        return o;
+    }
+
+    private static void validateMemory(long bytes) {
+        if (bytes < 0 || bytes > 0 && bytes < 4 << 20) {
+            throw HydraException.invalid("memory limit " + bytes + " bytes is too small: at least 4 MiB");
+        }
+    }
+
+    private static void validateEnv(List<String> env) {
+        for (String e : env) {
+            if (!e.contains("=") || e.startsWith("=")) {
+                throw HydraException.invalid("environment entry '" + e + "' is not KEY=VALUE");
+            }
+        }
+    }
+
     public PreparedBundle fromBundle(Path bundle) {
         if (!Files.isDirectory(bundle)) {
             throw HydraException.invalid("bundle " + bundle + " does not exist or is not a directory");
@@ -71,14 +131,8 @@ public final class BundlePreparer {
         if (!Files.isDirectory(root)) {
             throw HydraException.invalid("rootfs " + rootfs + " does not exist or is not a directory");
         }
-        if (spec.memoryBytes() < 0 || spec.memoryBytes() > 0 && spec.memoryBytes() < 4 << 20) {
-            throw HydraException.invalid("memory limit " + spec.memoryBytes() + " bytes is too small: at least 4 MiB");
-        }
-        for (String e : spec.env()) {
-            if (!e.contains("=") || e.startsWith("=")) {
-                throw HydraException.invalid("environment entry '" + e + "' is not KEY=VALUE");
-            }
-        }
+        validateMemory(spec.memoryBytes());
+        validateEnv(spec.env());
         ObjectNode config = DefaultSpec.generate(root, spec, cgroupsPath, hardNofileLimit());
         return validate(config, root, "--rootfs", null);
     }
@@ -123,6 +177,35 @@ public final class BundlePreparer {
                 StandardOpenOption.SYNC)) {
             JSON.writeValue(out, prepared.config());
         }
+    }
+
+    /** Whether a command can be run, in the terms of a shell's 127 (not found) and 126 (cannot be executed). */
+    public enum CommandLookup { FOUND, NOT_FOUND, NOT_EXECUTABLE }
+
+    /**
+     * Looks the command up as {@link #findCommand} does, and tells a missing command from one that exists but
+     * cannot be executed (no execute bit, a directory), as a shell would.
+     */
+    public static CommandLookup lookupCommand(Path rootfs, String command, String path, String cwd) {
+        if (findCommand(rootfs, command, path, cwd).isPresent()) {
+            return CommandLookup.FOUND;
+        }
+        List<String> candidates = new ArrayList<>();
+        if (command.contains("/")) {
+            candidates.add(command.startsWith("/") ? command : cwd + "/" + command);
+        } else {
+            for (String dir : path.split(":")) {
+                if (!dir.isEmpty()) {
+                    candidates.add(dir + "/" + command);
+                }
+            }
+        }
+        for (String candidate : candidates) {
+            if (resolveInRoot(rootfs, candidate).isPresent()) {
+                return CommandLookup.NOT_EXECUTABLE;
+            }
+        }
+        return CommandLookup.NOT_FOUND;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.hydra.spi.monitor.ProcessIdentity;
+
 /** Figures the kernel keeps about a container's processes and its cgroups (v1 controllers, or the v2 tree). */
 public final class ContainerProbe {
     public record ProcessInfo(int pid, int ppid, String state, long rssBytes, String command) {
@@ -38,7 +40,20 @@ public final class ContainerProbe {
         return out;
     }
 
-    public static Stats stats(int pid) {
+    /**
+     * The figures of the cgroup the very process {@code process} is in, or empty when that process is gone (its pid
+     * may belong to another process by now: its cgroup is not the container's). The identity is checked before and
+     * after the cgroup is looked up, so a pid recycled in between is caught too.
+     */
+    public static Optional<Stats> stats(ProcessIdentity process) {
+        if (!process.isAlive()) {
+            return Optional.empty();
+        }
+        Stats s = stats(process.pid());
+        return process.isAlive() ? Optional.of(s) : Optional.empty();
+    }
+
+    private static Stats stats(int pid) {
         return new Stats(
                 read(pid, "memory", "memory.usage_in_bytes", "memory.current"),
                 read(pid, "memory", "memory.limit_in_bytes", "memory.max"),

@@ -106,7 +106,7 @@ public final class ContainerService {
         }
         String id = Containers.newId();
         BundlePreparer.PreparedBundle prepared = hasBundle
-                ? bundles.fromBundle(Path.of(spec.bundle()))
+                ? bundles.fromBundle(Path.of(spec.bundle()), spec)
                 : bundles.fromRootfs(spec, "/hydra/" + id);
         if (hasBundle && !spec.args().isEmpty()) {
             throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");

@@ -43,6 +43,11 @@ public final class DaemonMetrics {
                 .description("Sequence number of the newest event in the outbox").register(registry);
     }
 
+    /** For services that register their own gauges (the API's stream poller). */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
     public <T> T time(String operation, Call<T> call) throws Exception {
         long start = System.nanoTime();
         String outcome = "error";

@@ -72,4 +72,61 @@ class BundlePreparerTest {
                 spec(rootfs, List.of("sh"), List.of("NOEQUALS")), "/hydra/x"));
         assertTrue(e.getMessage().contains("NOEQUALS"));
     }
+
+    private Path bundleWith(String linux) throws Exception {
+        Path bundle = Files.createDirectories(dir.resolve("bundle"));
+        rootfsWithSh();
+        Files.move(dir.resolve("rootfs"), bundle.resolve("rootfs"));
+        Files.writeString(bundle.resolve("config.json"), "{\"root\":{\"path\":\"rootfs\"},\"process\":{\"args\":[\"sh\"],"
+                + "\"env\":[\"PATH=/bin\",\"A=from-config\"]}" + linux + "}");
+        return bundle;
+    }
+
+    private static CreateSpec bundleSpec(Path bundle, List<String> env, boolean hostNetwork, long memory) {
+        return new CreateSpec("n", bundle.toString(), null, List.of(), env, null, false, hostNetwork, memory);
+    }
+
+    @Test
+    void mergesMemoryAndEnvironmentIntoABundle() throws Exception {
+        Path bundle = bundleWith(",\"linux\":{\"resources\":{\"memory\":{\"limit\":1}}}");
+        BundlePreparer.PreparedBundle b = new BundlePreparer().fromBundle(bundle,
+                bundleSpec(bundle, List.of("A=1", "B=2"), false, 64 << 20));
+        assertEquals(64 << 20, b.config().path("linux").path("resources").path("memory").path("limit").asLong());
+        assertEquals("[\"PATH=/bin\",\"A=1\",\"B=2\"]", b.config().path("process").path("env").toString());
+
+        Path bare = dir.resolve("bare");
+        Files.move(bundle, bare);
+        b = new BundlePreparer().fromBundle(bare, bundleSpec(bare, List.of(), false, 8 << 20));
+        assertEquals(8 << 20, b.config().path("linux").path("resources").path("memory").path("limit").asLong(),
+                "created where config.json has no linux.resources");
+    }
+
+    @Test
+    void refusesFlagsABundleCannotTake() throws Exception {
+        Path bundle = bundleWith(",\"linux\":{\"resources\":[]}");
+        BundlePreparer p = new BundlePreparer();
+        assertTrue(assertThrows(HydraException.class, () -> p.fromBundle(bundle, bundleSpec(bundle, List.of(), true, 0)))
+                .getMessage().contains("--net host"));
+        assertTrue(assertThrows(HydraException.class, () -> p.fromBundle(bundle, bundleSpec(bundle, List.of(), false,
+                1 << 20))).getMessage().contains("too small"));
+        assertTrue(assertThrows(HydraException.class, () -> p.fromBundle(bundle, bundleSpec(bundle, List.of(), false,
+                64 << 20))).getMessage().contains("linux.resources"), "a resources that is not an object is named");
+    }
+
+    @Test
+    void tellsAMissingCommandFromANonExecutableOne() throws Exception {
+        Path rootfs = rootfsWithSh();
+        Files.writeString(rootfs.resolve("bin/data"), "x");
+        assertEquals(BundlePreparer.CommandLookup.FOUND,
+                BundlePreparer.lookupCommand(rootfs, "sh", BundlePreparer.DEFAULT_PATH, "/"));
+        assertEquals(BundlePreparer.CommandLookup.NOT_FOUND,
+                BundlePreparer.lookupCommand(rootfs, "nope", BundlePreparer.DEFAULT_PATH, "/"));
+        assertEquals(BundlePreparer.CommandLookup.NOT_EXECUTABLE,
+                BundlePreparer.lookupCommand(rootfs, "data", BundlePreparer.DEFAULT_PATH, "/"));
+        assertEquals(BundlePreparer.CommandLookup.NOT_EXECUTABLE,
+                BundlePreparer.lookupCommand(rootfs, "/bin", BundlePreparer.DEFAULT_PATH, "/"));
+        assertEquals(BundlePreparer.CommandLookup.NOT_FOUND,
+                BundlePreparer.lookupCommand(rootfs, "/bin/escape", BundlePreparer.DEFAULT_PATH, "/"),
+                "a link out of the rootfs is not followed to the host");
+    }
 }
