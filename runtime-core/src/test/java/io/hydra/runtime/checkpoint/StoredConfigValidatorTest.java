@@ -139,7 +139,7 @@ class StoredConfigValidatorTest {
         refused(c -> linux(c).putObject("sysctl").put("kernel.core_pattern", "|/tmp/x"), "linux.sysctl");
         refused(c -> linux(c).put("rootfsPropagation", "shared"), "linux.rootfsPropagation");
         refused(c -> linux(c).putArray("maskedPaths").add("/proc/acpi"), "linux.maskedPaths", "/proc/asound");
-        refused(c -> linux(c).putArray("readonlyPaths"), "linux.readonlyPaths", "/proc/sys");
+        refused(c -> linux(c).putArray("readonlyPaths"), "linux.readonlyPaths", "/proc/bus");
         refused(c -> c.putObject("vm"), "vm", "not a field");
     }
 
