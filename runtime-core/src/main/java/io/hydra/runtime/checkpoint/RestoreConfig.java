@@ -49,6 +49,7 @@ public final class RestoreConfig {
     public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
                                     String recordedRoot, String what) {
         Optional<ObjectNode> own = localSource.flatMap(RestoreConfig::ownConfig);
+        String expectedRoot = recordedRoot == null || recordedRoot.isEmpty() ? null : recordedRoot;
         ObjectNode config;
         if (own.isPresent()) {
             config = own.get();
@@ -58,7 +59,7 @@ public final class RestoreConfig {
         } else {
             config = parse(storedConfig, what);
             try {
-                StoredConfigValidator.validate(config, recordedRoot, daemonRoot(target));
+                StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target));
             } catch (StoredConfigValidator.Refused e) {
                 throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not"
                         + " acceptable: " + e.getMessage());

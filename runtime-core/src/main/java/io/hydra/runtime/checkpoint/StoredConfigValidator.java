@@ -165,6 +165,11 @@ final class StoredConfigValidator {
             throw new Refused("process.noNewPrivileges", "must be true (the daemon's default): a setuid binary"
                     + " could otherwise gain privileges");
         }
+        JsonNode oomScoreAdj = process.get("oomScoreAdj");
+        if (oomScoreAdj != null && oomScoreAdj.asInt(0) < 0) {
+            throw new Refused("process.oomScoreAdj", oomScoreAdj.asInt() + " would shield the container from the OOM"
+                    + " killer at the host's expense; the daemon never sets a negative one");
+        }
         JsonNode apparmor = process.get("apparmorProfile");
         if (apparmor != null && "unconfined".equals(apparmor.asText())) {
             throw new Refused("process.apparmorProfile", "'unconfined' is a privileged setting");

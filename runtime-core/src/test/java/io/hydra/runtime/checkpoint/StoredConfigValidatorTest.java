@@ -136,6 +136,7 @@ class StoredConfigValidatorTest {
     void privilegedSettingsAreRefused() {
         refused(c -> process(c).put("noNewPrivileges", false), "process.noNewPrivileges");
         refused(c -> process(c).put("apparmorProfile", "unconfined"), "process.apparmorProfile");
+        refused(c -> process(c).put("oomScoreAdj", -1000), "process.oomScoreAdj");
         refused(c -> linux(c).putObject("sysctl").put("kernel.core_pattern", "|/tmp/x"), "linux.sysctl");
         refused(c -> linux(c).put("rootfsPropagation", "shared"), "linux.rootfsPropagation");
         refused(c -> linux(c).putArray("maskedPaths").add("/proc/acpi"), "linux.maskedPaths", "/proc/asound");
