@@ -74,6 +74,14 @@ class StorageTrustTest {
             daemon.ok("resume", "orig");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20), () -> Memhog.lastRound(daemon, "orig") > origAtPause,
                     "the original to count again");
+            // its own runc id and exit file: stopping the copy is seen as the copy's exit only
+            daemon.ok("stop", "-t", "1", "copy");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20), () -> daemon.status("copy").equals("exited"),
+                    "the copy's exit to be recorded");
+            assertEquals("running", daemon.status("orig"));
+            long origNow = Memhog.lastRound(daemon, "orig");
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20), () -> Memhog.lastRound(daemon, "orig") > origNow,
+                    "the original to go on counting after the copy stopped");
             daemon.ok("rm", "-f", "orig");
             daemon.ok("rm", "-f", "copy");
         }
