@@ -8,6 +8,8 @@
 #   half-zero 64 MiB of 4 KiB pages, every other one all zero
 # twice: with the JVM's default JIT (C2), and with the daemon's flags (bin/hydra: -XX:TieredStopAtLevel=1
 # -XX:+UseSerialGC, C1 only).
+# A second table per JIT mode: the cost of storage trust, the manifest MAC (HMAC-SHA256 over the manifest) and chunk
+# encryption (HMAC-SHA256 names, AES-256-GCM with a synthetic nonce), against the plain path (SHA-256 + LZ4).
 # Usage: bench/codec-throughput.sh      SECONDS_PER_RUN=1
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -32,6 +32,7 @@ import io.micrometer.core.instrument.Gauge;
 import java.util.function.Supplier;
 import io.hydra.runtime.api.CheckpointsApi;
 import io.hydra.runtime.api.ContainersApi;
+import io.hydra.runtime.checkpoint.CheckpointKeys;
 import io.hydra.runtime.checkpoint.CheckpointPolicies;
 import io.hydra.runtime.checkpoint.CheckpointService;
 import io.hydra.runtime.checkpoint.repo.CheckpointRepository;
@@ -264,6 +265,11 @@ public class Daemon {
             throw new IllegalStateException("hydra.storage: unknown storage '" + config.storage()
                     + "': known storages are " + String.join(", ", plugins.names(BlobStore.class)));
         }
+        // before the store is touched: a missing or bad key stops the daemon, it does not just turn checkpoints off
+        CheckpointKeys keys = CheckpointKeys.load(config.checkpoint().key(), config.checkpoint().unsigned(),
+                config.checkpoint().encryptionKey(), config.storage(), root);
+        info.put("signing", keys.signing());
+        info.put("encryption", keys.encryption());
         try {
             blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
                     new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage()),
@@ -276,10 +282,8 @@ public class Daemon {
             info.put("unavailable", cause.getMessage());
             return info;
         }
-        RepositorySettings settings = RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism());
-        if (config.checkpoint().key().isPresent()) {
-            settings = settings.withMacKey(Files.readAllBytes(config.checkpoint().key().get()));
-        }
+        RepositorySettings settings = keys.applyTo(
+                RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism()));
         CheckpointRepository repository = new CheckpointRepository(blobStore, settings);
         Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
         createPrivateDirectory(staging);

@@ -99,10 +99,18 @@ public interface HydraConfig {
         String backend();
 
         /**
-         * A file holding the key of the manifests' HMAC-SHA256; when set, restore refuses any manifest without a
-         * valid MAC.
+         * A file holding the key of the manifests' HMAC-SHA256 (at least 16 bytes); restore refuses any manifest
+         * without a valid MAC. Without it, a daemon on {@code fs} storage generates one under its root at first
+         * start; a shared store ({@code s3}) needs it, or {@link #unsigned()}.
          */
         Optional<Path> key();
+
+        /** Store manifests without a MAC (and read them without one); {@code hydra info} reports it. */
+        @WithDefault("false")
+        boolean unsigned();
+
+        /** A file holding exactly 32 bytes: chunks are then stored AES-256-GCM encrypted. */
+        Optional<Path> encryptionKey();
 
         /** Checkpoints taken at once, daemon-wide: many containers due together must not freeze the host. */
         @WithDefault("2")

@@ -219,6 +219,8 @@ public final class CheckpointService {
         metadata.put("fileLocks", Boolean.toString(options.fileLocks()));
         metadata.put("backend", backend.name());
         metadata.put(STAGING_ID, dir.getFileName().toString());
+        // a restore elsewhere refuses a stored config whose root differs from the one the container had
+        metadata.put("rootfs", RestoreConfig.rootPath(r.bundle().resolve("config.json")));
         try {
             metadata.put("command", JSON.writeValueAsString(r.command()));
         } catch (JsonProcessingException e) {
@@ -231,13 +233,11 @@ public final class CheckpointService {
     }
 
     private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options, String reason) {
-        try {
-            byte[] config = Files.readAllBytes(image.resolve(BUNDLE_CONFIG));
-            containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
-                    Map.of("reason", reason, "version", 0));
-        } catch (IOException e) {
-            throw HydraException.failed(e.getMessage());
-        }
+        // the container is this node's own: its bundle, not the copy in the image, is the config
+        byte[] config = RestoreConfig.forRestore(r, Optional.of(r), image.resolve(BUNDLE_CONFIG), null,
+                "the local image of " + r.name());
+        containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
+                Map.of("reason", reason, "version", 0));
     }
 
     // ---- what recovery finishes (the caller holds the container's lock)
@@ -378,7 +378,9 @@ public final class CheckpointService {
                 throw HydraException.failed("cannot fetch version " + chosen.version() + " of " + nameOrId + ": "
                         + e.getMessage());
             }
-            byte[] config = Files.readAllBytes(image.resolve(BUNDLE_CONFIG));
+            // never the stored bytes as they are: rebuilt from this node's record, or validated field by field
+            byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
+                    chosen.metadata().get("rootfs"), "version " + chosen.version() + " of " + nameOrId);
             CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
                     Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
                     Boolean.parseBoolean(chosen.metadata().get("fileLocks")));

@@ -54,9 +54,11 @@ final class CheckpointRestore {
     private final Semaphore budget;
     private final int maxRunBytes;
     private final AtomicLong fetched = new AtomicLong();
+    private final ChunkCodec codec;
 
     CheckpointRestore(BlobStore store, RepositorySettings settings, ExecutorService io) {
         this.store = store;
+        this.codec = ChunkCodec.of(settings);
         this.io = io;
         long inFlight = settings.maxInFlightBytes();
         this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, inFlight));
@@ -138,7 +140,7 @@ final class CheckpointRestore {
                     }
                     channel.force(true);
                 }
-                if (written != file.size() || !Sha256.hex(digest).equals(file.sha256())) {
+                if (written != file.size() || !codec.fileId(Sha256.hex(digest)).equals(file.sha256())) {
                     throw CheckpointCorruptException.ofFile(manifest.containerId(), manifest.version(), file.path(),
                             "does not match its recorded size and SHA-256 once reassembled (the manifest is"
                                     + " inconsistent)");
@@ -217,7 +219,7 @@ final class CheckpointRestore {
                         + (chunk.offset() + chunk.storedLength()), null);
             }
             try {
-                plains.add(ChunkCodec.decode(data, position, chunk));
+                plains.add(codec.plain(data, position, chunk));
             } catch (ChunkCodec.ChunkDefect defect) {
                 throw corrupt(manifest, path, chunk, defect.getMessage() + " (pack " + blob + " at offset "
                         + chunk.offset() + ")", null);

@@ -57,6 +57,7 @@ final class CheckpointUpload implements AutoCloseable {
     private final Map<String, CompletableFuture<ChunkRef>> inUpload = new ConcurrentHashMap<>();
     private final Set<String> packsReused = ConcurrentHashMap.newKeySet();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final ChunkCodec codec;
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicInteger newChunks = new AtomicInteger();
     private final List<Future<ChunkResult>> submitted = new ArrayList<>();
@@ -66,6 +67,7 @@ final class CheckpointUpload implements AutoCloseable {
     CheckpointUpload(BlobStore store, RepositorySettings settings, ChunkIndex index, ExecutorService hashers,
                      ExecutorService io) {
         this.index = index;
+        this.codec = ChunkCodec.of(settings);
         this.hashers = hashers;
         this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, settings.maxInFlightBytes()));
         this.packs = new PackWriter(store, settings.packTargetBytes(), io, budget);
@@ -85,7 +87,7 @@ final class CheckpointUpload implements AutoCloseable {
                     READ_BUFFER)) {
                 Chunker chunker = new Chunker(in, digest);
                 for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
-                    acquire(chunk.length + ChunkCodec.HEADER_BYTES);
+                    acquire(chunk.length + ChunkCodec.MAX_OVERHEAD_BYTES);
                     byte[] data = chunk;
                     Future<ChunkResult> future = hashers.submit(() -> store(data));
                     chunks.add(future);
@@ -97,7 +99,7 @@ final class CheckpointUpload implements AutoCloseable {
                 }
             }
             perFile.add(chunks);
-            fileHashes.add(Sha256.hex(digest));
+            fileHashes.add(codec.fileId(Sha256.hex(digest)));
             sizes.add(file.size());
         }
         List<ManifestFile> manifestFiles = new ArrayList<>(files.size());
@@ -119,12 +121,12 @@ final class CheckpointUpload implements AutoCloseable {
 
     /** Runs on the hashing pool. */
     private ChunkResult store(byte[] chunk) {
-        int permits = chunk.length + ChunkCodec.HEADER_BYTES;
+        int permits = chunk.length + ChunkCodec.MAX_OVERHEAD_BYTES;
         try {
             if (failure.get() != null) {
                 throw new CompletionException(failure.get());
             }
-            String sha256 = Sha256.hex(chunk);
+            String sha256 = codec.chunkId(chunk);
             Optional<ChunkRef> committed = index.find(sha256);
             if (committed.isPresent()) {
                 budget.release(permits);
@@ -142,7 +144,7 @@ final class CheckpointUpload implements AutoCloseable {
                 return new ChunkResult(ref, false);
             }
             try {
-                byte[] record = ChunkCodec.encode(chunk);
+                byte[] record = codec.record(chunk, sha256);
                 // The pack now holds the record's bytes; the rest of the chunk's permits are free.
                 budget.release(permits - record.length);
                 ChunkRef ref = packs.append(sha256, chunk.length, record);

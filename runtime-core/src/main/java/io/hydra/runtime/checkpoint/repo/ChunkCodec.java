@@ -2,6 +2,9 @@ package io.hydra.runtime.checkpoint.repo;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.Optional;
+
+import javax.crypto.AEADBadTagException;
 
 import net.jpountz.lz4.LZ4Compressor;
 import net.jpountz.lz4.LZ4Exception;
@@ -13,47 +16,108 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <pre>
  *   0  4  magic "HYCK"
  *   4  1  format (1)
- *   5  1  encoding: 0 raw, 1 LZ4 block
+ *   5  1  encoding: 0 raw, 1 LZ4 block; 2 and 3 the same sealed with AES-GCM (see {@link ChunkCipher})
  *   6  2  reserved, zero
  *   8  4  plain length (big-endian)
  *  12  4  payload length (big-endian)
  * </pre>
  * Compression is LZ4's fast compressor; when it does not make the chunk smaller (random data, already compressed
- * files) the plain bytes are stored, so nothing is paid twice.
+ * files) the plain bytes are stored, so nothing is paid twice. With an encryption key the payload is the nonce,
+ * the AES-GCM ciphertext of the raw or LZ4 bytes, and the tag; the header and the chunk's name are authenticated.
+ *
+ * <p>A chunk is named by the SHA-256 of its plain bytes, or, when encrypting, by a keyed hash of them
+ * ({@link #chunkId}): the name must not let a reader of the bucket confirm a guess of the content.
  *
  * <p>Decoding never trusts the header: the lengths the manifest gives (themselves bounded when the manifest is
  * validated) decide the buffer sizes, the header must agree with them, and LZ4 data goes through the safe (bounds
  * checking) decompressor into a buffer of exactly the manifest's plain length. The decoded bytes must hash to the
- * manifest's SHA-256.
+ * manifest's name. A codec with a key refuses records that are not sealed, and one without refuses sealed ones.
  */
 final class ChunkCodec {
     static final int HEADER_BYTES = 16;
-    static final int MAX_RECORD_BYTES = HEADER_BYTES + Chunker.MAX_CHUNK;
+    /** The most a record adds to its chunk's plain bytes: the header, and the nonce and tag when sealed. */
+    static final int MAX_OVERHEAD_BYTES = HEADER_BYTES + ChunkCipher.SEAL_BYTES;
+    static final int MAX_RECORD_BYTES = MAX_OVERHEAD_BYTES + Chunker.MAX_CHUNK;
     private static final int MAGIC = 0x4859434B; // "HYCK"
     private static final byte FORMAT = 1;
     private static final byte RAW = 0;
     private static final byte LZ4 = 1;
+    private static final byte SEALED = 2;
 
     private static final LZ4Compressor COMPRESSOR = LZ4Factory.fastestInstance().fastCompressor();
     // Pure Java with bounds checks: data read back from storage is untrusted input.
     private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4Factory.safeInstance().safeDecompressor();
 
-    private ChunkCodec() {
+    /** Chunks named by SHA-256, stored unencrypted. */
+    static final ChunkCodec PLAIN = new ChunkCodec(Optional.empty());
+
+    private final Optional<ChunkCipher> cipher;
+
+    private ChunkCodec(Optional<ChunkCipher> cipher) {
+        this.cipher = cipher;
     }
 
-    /** The stored record of a chunk: header and LZ4 payload, or header and the plain bytes when LZ4 does not help. */
+    /** The codec a repository's settings ask for: encrypting when they carry an encryption key. */
+    static ChunkCodec of(RepositorySettings settings) {
+        return settings.encryptionKey().map(key -> new ChunkCodec(Optional.of(new ChunkCipher(key)))).orElse(PLAIN);
+    }
+
+    boolean encrypting() {
+        return cipher.isPresent();
+    }
+
+    /** The name a manifest and the chunk index know the chunk by. */
+    String chunkId(byte[] plain) {
+        return cipher.map(c -> c.chunkId(plain)).orElseGet(() -> Sha256.hex(plain));
+    }
+
+    /** What the manifest records for a whole file whose plain SHA-256 is {@code sha256}. */
+    String fileId(String sha256) {
+        return cipher.map(c -> c.fileId(sha256)).orElse(sha256);
+    }
+
+    /** The plain codec's record; kept for callers that never encrypt. */
     static byte[] encode(byte[] plain) {
+        return PLAIN.record(plain, null);
+    }
+
+    /** The plain codec's decoding; kept for callers that never encrypt. */
+    static byte[] decode(byte[] data, int offset, ChunkRef expected) throws ChunkDefect {
+        return PLAIN.plain(data, offset, expected);
+    }
+
+    /**
+     * The stored record of a chunk: header and LZ4 payload, or header and the plain bytes when LZ4 does not help;
+     * sealed when encrypting. {@code chunkId} is {@link #chunkId}'s answer (only needed when encrypting).
+     */
+    byte[] record(byte[] plain, String chunkId) {
         int max = COMPRESSOR.maxCompressedLength(plain.length);
-        byte[] record = new byte[HEADER_BYTES + max];
-        int compressed = COMPRESSOR.compress(plain, 0, plain.length, record, HEADER_BYTES, max);
-        if (compressed >= plain.length) {
-            record = new byte[HEADER_BYTES + plain.length];
-            System.arraycopy(plain, 0, record, HEADER_BYTES, plain.length);
-            writeHeader(record, RAW, plain.length, plain.length);
-            return record;
+        if (cipher.isEmpty()) {
+            byte[] record = new byte[HEADER_BYTES + max];
+            int compressed = COMPRESSOR.compress(plain, 0, plain.length, record, HEADER_BYTES, max);
+            if (compressed >= plain.length) {
+                record = new byte[HEADER_BYTES + plain.length];
+                System.arraycopy(plain, 0, record, HEADER_BYTES, plain.length);
+                writeHeader(record, RAW, plain.length, plain.length);
+                return record;
+            }
+            writeHeader(record, LZ4, plain.length, compressed);
+            return Arrays.copyOf(record, HEADER_BYTES + compressed);
         }
-        writeHeader(record, LZ4, plain.length, compressed);
-        return Arrays.copyOf(record, HEADER_BYTES + compressed);
+        byte[] inner = new byte[max];
+        int compressed = COMPRESSOR.compress(plain, 0, plain.length, inner, 0, max);
+        boolean lz4 = compressed < plain.length;
+        if (!lz4) {
+            inner = plain;
+            compressed = plain.length;
+        }
+        byte[] header = new byte[HEADER_BYTES];
+        writeHeader(header, (byte) (SEALED | (lz4 ? LZ4 : RAW)), plain.length, compressed + ChunkCipher.SEAL_BYTES);
+        byte[] sealed = cipher.get().seal(inner, compressed, chunkId == null ? chunkId(plain) : chunkId, header);
+        byte[] record = new byte[HEADER_BYTES + sealed.length];
+        System.arraycopy(header, 0, record, 0, HEADER_BYTES);
+        System.arraycopy(sealed, 0, record, HEADER_BYTES, sealed.length);
+        return record;
     }
 
     private static void writeHeader(byte[] record, byte encoding, int plainLength, int payloadLength) {
@@ -65,7 +129,7 @@ final class ChunkCodec {
      * Decodes the record at {@code data[offset..offset+expected.storedLength())} and checks it against the manifest's
      * entry; throws {@link ChunkDefect} saying what is wrong.
      */
-    static byte[] decode(byte[] data, int offset, ChunkRef expected) throws ChunkDefect {
+    byte[] plain(byte[] data, int offset, ChunkRef expected) throws ChunkDefect {
         int storedLength = expected.storedLength();
         if (storedLength < HEADER_BYTES) {
             throw new ChunkDefect("is shorter than its header (" + storedLength + " bytes)");
@@ -87,22 +151,45 @@ final class ChunkCodec {
             throw new ChunkDefect("header says " + payloadLength + " payload bytes, the manifest "
                     + (storedLength - HEADER_BYTES));
         }
+        if (encoding < 0 || encoding > (SEALED | LZ4)) {
+            throw new ChunkDefect("has unknown encoding " + encoding);
+        }
+        boolean sealed = (encoding & SEALED) != 0;
+        byte inner = (byte) (encoding & LZ4);
         if (plainLength != expected.plainLength()) {
-            throw new ChunkDefect((encoding == LZ4 ? "LZ4 frame lies about its length: " : "raw record lies about its"
+            throw new ChunkDefect((inner == LZ4 ? "LZ4 frame lies about its length: " : "raw record lies about its"
                     + " length: ") + "header says " + Integer.toUnsignedString(plainLength)
                     + " plain bytes, the manifest " + expected.plainLength());
         }
-        byte[] plain;
-        if (encoding == RAW) {
-            if (payloadLength != plainLength) {
-                throw new ChunkDefect("raw record holds " + payloadLength + " bytes for " + plainLength + " plain bytes");
+        byte[] payload = data;
+        int payloadOffset = offset + HEADER_BYTES;
+        int innerLength = payloadLength;
+        if (sealed != cipher.isPresent()) {
+            throw new ChunkDefect(sealed ? "is encrypted, and this daemon has no hydra.checkpoint.encryption-key"
+                    : "is not encrypted, but hydra.checkpoint.encryption-key is set: every chunk must be");
+        }
+        if (sealed) {
+            try {
+                payload = cipher.get().open(data, payloadOffset, payloadLength, expected.sha256(),
+                        Arrays.copyOfRange(data, offset, offset + HEADER_BYTES));
+            } catch (AEADBadTagException e) {
+                throw new ChunkDefect("does not decrypt (AES-GCM authentication failed): it was changed, or"
+                        + " written under another encryption key");
             }
-            plain = Arrays.copyOfRange(data, offset + HEADER_BYTES, offset + HEADER_BYTES + payloadLength);
-        } else if (encoding == LZ4) {
+            payloadOffset = 0;
+            innerLength = payload.length;
+        }
+        byte[] plain;
+        if (inner == RAW) {
+            if (innerLength != plainLength) {
+                throw new ChunkDefect("raw record holds " + innerLength + " bytes for " + plainLength + " plain bytes");
+            }
+            plain = Arrays.copyOfRange(payload, payloadOffset, payloadOffset + innerLength);
+        } else {
             plain = new byte[expected.plainLength()];
             int decoded;
             try {
-                decoded = DECOMPRESSOR.decompress(data, offset + HEADER_BYTES, payloadLength, plain, 0, plain.length);
+                decoded = DECOMPRESSOR.decompress(payload, payloadOffset, innerLength, plain, 0, plain.length);
             } catch (LZ4Exception e) {
                 throw new ChunkDefect("LZ4 frame lies about its length or is malformed: it does not decode into the"
                         + " manifest's " + plain.length + " bytes");
@@ -111,11 +198,10 @@ final class ChunkCodec {
                 throw new ChunkDefect("LZ4 frame lies about its length: it decodes to " + decoded
                         + " bytes, the manifest says " + plain.length);
             }
-        } else {
-            throw new ChunkDefect("has unknown encoding " + encoding);
         }
-        if (!Sha256.hex(plain).equals(expected.sha256())) {
-            throw new ChunkDefect("is corrupt (SHA-256 mismatch)");
+        if (!chunkId(plain).equals(expected.sha256())) {
+            throw new ChunkDefect(cipher.isPresent() ? "is corrupt (its keyed hash does not match its name)"
+                    : "is corrupt (SHA-256 mismatch)");
         }
         return plain;
     }

@@ -266,9 +266,10 @@ final class ManifestCodec {
         }
         pack = packs.computeIfAbsent(pack, p -> p);
         long offset = longField(node, "offset", where + ".offset", 0, MAX_PACK_OFFSET);
-        // A record is its header plus at most the plain bytes: raw when LZ4 does not help.
+        // A record is its header plus at most the plain bytes (raw when LZ4 does not help), plus nonce and tag
+        // when encrypted.
         int storedLength = (int) longField(node, "storedLength", where + ".storedLength",
-                ChunkCodec.HEADER_BYTES + 1, ChunkCodec.HEADER_BYTES + (long) plainLength);
+                ChunkCodec.HEADER_BYTES + 1, ChunkCodec.MAX_OVERHEAD_BYTES + (long) plainLength);
         return new ChunkRef(sha256, plainLength, pack, offset, storedLength);
     }
 

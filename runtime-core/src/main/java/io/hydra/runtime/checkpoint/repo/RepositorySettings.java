@@ -19,9 +19,11 @@ import java.util.Optional;
  *                         uploaded (add the unused part of the open pack's buffer, under {@code packTargetBytes});
  *                         on restore, fetched and decoded chunks not yet written. At least
  *                         {@code packTargetBytes + 4 * 256 KiB}, so a pack can always be filled
+ * @param encryptionKey    when present (exactly 32 bytes), chunks are stored AES-256-GCM encrypted and named by a
+ *                         keyed hash (see {@link ChunkCipher}); a repository with a key refuses unencrypted chunks
  */
 public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
-                                 long maxInFlightBytes) {
+                                 long maxInFlightBytes, Optional<byte[]> encryptionKey) {
     public static final int MIN_MAC_KEY_BYTES = 16;
     public static final long MIN_PACK_TARGET_BYTES = 64 * 1024;
     public static final long DEFAULT_PACK_TARGET_BYTES = 16L * 1024 * 1024;
@@ -34,8 +36,14 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
             throw new IllegalArgumentException("the manifest MAC key has " + macKey.get().length
                     + " bytes; at least " + MIN_MAC_KEY_BYTES + " are required");
         }
-        // A copy, so the caller cannot change the key under a running repository.
+        Objects.requireNonNull(encryptionKey, "encryptionKey");
+        if (encryptionKey.isPresent() && encryptionKey.get().length != ChunkCipher.KEY_BYTES) {
+            throw new IllegalArgumentException("the chunk encryption key has " + encryptionKey.get().length
+                    + " bytes; AES-256 needs exactly " + ChunkCipher.KEY_BYTES);
+        }
+        // Copies, so the caller cannot change a key under a running repository.
         macKey = macKey.map(byte[]::clone);
+        encryptionKey = encryptionKey.map(byte[]::clone);
         if (parallelism < 1 || parallelism > 256) {
             throw new IllegalArgumentException("parallelism " + parallelism + " is out of range 1..256");
         }
@@ -53,7 +61,13 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
         }
     }
 
-    /** Defaults: no MAC, 2 threads, 16 MiB packs, 1 h grace, 64 MiB in flight. */
+    /** Without encryption. */
+    public RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
+                              long maxInFlightBytes) {
+        this(macKey, parallelism, packTargetBytes, gcGrace, maxInFlightBytes, Optional.empty());
+    }
+
+    /** Defaults: no MAC, no encryption, 2 threads, 16 MiB packs, 1 h grace, 64 MiB in flight. */
     public static RepositorySettings defaults() {
         return new RepositorySettings(Optional.empty(), 2, DEFAULT_PACK_TARGET_BYTES, Duration.ofHours(1),
                 DEFAULT_MAX_IN_FLIGHT_BYTES);
@@ -68,26 +82,36 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
         return macKey.map(byte[]::clone);
     }
 
+    @Override
+    public Optional<byte[]> encryptionKey() {
+        return encryptionKey.map(byte[]::clone);
+    }
+
+    public RepositorySettings withEncryptionKey(byte[] key) {
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, maxInFlightBytes,
+                Optional.of(key));
+    }
+
     public RepositorySettings withMacKey(byte[] key) {
-        return new RepositorySettings(Optional.of(key), parallelism, packTargetBytes, gcGrace, maxInFlightBytes);
+        return new RepositorySettings(Optional.of(key), parallelism, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey);
     }
 
     public RepositorySettings withParallelism(int threads) {
-        return new RepositorySettings(macKey, threads, packTargetBytes, gcGrace, maxInFlightBytes);
+        return new RepositorySettings(macKey, threads, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey);
     }
 
     /** Also raises maxInFlightBytes when it would fall below what a pack of the new size needs. */
     public RepositorySettings withPackTargetBytes(long bytes) {
         return new RepositorySettings(macKey, parallelism, bytes, gcGrace,
-                Math.max(maxInFlightBytes, minInFlightBytes(bytes)));
+                Math.max(maxInFlightBytes, minInFlightBytes(bytes)), encryptionKey);
     }
 
     public RepositorySettings withGcGrace(Duration grace) {
-        return new RepositorySettings(macKey, parallelism, packTargetBytes, grace, maxInFlightBytes);
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, grace, maxInFlightBytes, encryptionKey);
     }
 
     public RepositorySettings withMaxInFlightBytes(long bytes) {
-        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, bytes);
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, bytes, encryptionKey);
     }
 
     /** Never prints the key. */
@@ -95,6 +119,6 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
     public String toString() {
         return "RepositorySettings[macKey=" + (macKey.isPresent() ? "set" : "none") + ", parallelism=" + parallelism
                 + ", packTargetBytes=" + packTargetBytes + ", gcGrace=" + gcGrace + ", maxInFlightBytes="
-                + maxInFlightBytes + "]";
+                + maxInFlightBytes + ", encryption=" + (encryptionKey.isPresent() ? "aes-256-gcm" : "none") + "]";
     }
 }

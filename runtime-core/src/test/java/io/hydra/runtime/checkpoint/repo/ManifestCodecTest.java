@@ -49,6 +49,18 @@ class ManifestCodecTest {
     }
 
     @Test
+    void anEncryptedRecordMayHoldNonceAndTagBeyondThePlainBytesButNoMore() throws Exception {
+        ManifestCodec codec = new ManifestCodec(Optional.empty());
+        String original = json(codec);
+        int sealed = ChunkCodec.HEADER_BYTES + ChunkCipher.SEAL_BYTES + 100;
+        String withSeal = original.replace("\"storedLength\":116", "\"storedLength\":" + sealed);
+        assertEquals(sealed, codec.decode(withSeal.getBytes(StandardCharsets.UTF_8), "web", 4, true).files().get(1)
+                .chunks().get(0).storedLength());
+        String beyond = original.replace("\"storedLength\":116", "\"storedLength\":" + (sealed + 1));
+        assertTrue(refusal(codec, beyond).contains("storedLength is " + (sealed + 1)), refusal(codec, beyond));
+    }
+
+    @Test
     void roundTrip() throws Exception {
         ManifestCodec codec = new ManifestCodec(Optional.empty());
         Manifest decoded = codec.decode(codec.encode(sample()), "web", 4, true);

@@ -1,0 +1,142 @@
+package io.hydra.runtime.checkpoint;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import io.hydra.runtime.HydraException;
+import io.hydra.runtime.state.ContainerRecord;
+
+/**
+ * The OCI config a restore hands to runc. The config.json a checkpoint carries is never installed as it was read:
+ * <ul>
+ *   <li>when the container, or the source of {@code --as}, is known on this node, its config is rebuilt from the
+ *       bundle the daemon itself wrote at create (storage is ignored);</li>
+ *   <li>otherwise (a container of another node, or one removed here) the stored config is validated field by field
+ *       by {@link StoredConfigValidator}, and the tree that was validated, not the stored bytes, is written;</li>
+ *   <li>in both cases what is per container is the daemon's: a copy gets the cgroup of its own id, so pausing or
+ *       limiting one never touches the other.</li>
+ * </ul>
+ */
+public final class RestoreConfig {
+    /** A config.json is a few KiB; anything this large is not one. */
+    static final int MAX_CONFIG_BYTES = 1 << 20;
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()).build();
+
+    private RestoreConfig() {
+    }
+
+    /**
+     * @param target       the container being restored (the local one, a new record for {@code --as}, or a record
+     *                     made for a container of another node)
+     * @param localSource  the container the version belongs to, when it is known on this node
+     * @param storedConfig the config.json as the checkpoint carried it
+     * @param recordedRoot the root path the version's metadata recorded, or null when it recorded none
+     * @param what         "version N of NAME", for messages
+     */
+    public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
+                                    String recordedRoot, String what) {
+        Optional<ObjectNode> own = localSource.flatMap(RestoreConfig::ownConfig);
+        String expectedRoot = recordedRoot == null || recordedRoot.isEmpty() ? null : recordedRoot;
+        ObjectNode config;
+        if (own.isPresent()) {
+            config = own.get();
+            if (localSource.get().id().equals(target.id())) {
+                return write(config);
+            }
+        } else {
+            config = parse(storedConfig, what);
+            try {
+                StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target));
+            } catch (StoredConfigValidator.Refused e) {
+                throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not"
+                        + " acceptable: " + e.getMessage());
+            }
+        }
+        JsonNode linux = config.get("linux");
+        if (!(linux instanceof ObjectNode linuxObject)) {
+            throw HydraException.failed("refusing to restore " + what + ": its config.json has no linux section");
+        }
+        linuxObject.put("cgroupsPath", cgroupsPath(target.id()));
+        return write(config);
+    }
+
+    /** The cgroup the daemon gives a container: the one {@code --rootfs} containers get at create. */
+    static String cgroupsPath(String containerId) {
+        return "/hydra/" + containerId;
+    }
+
+    /** The root path a container's own config names, recorded with each version; empty when it cannot be read. */
+    public static String rootPath(Path configFile) {
+        try {
+            JsonNode path = JSON.readTree(configFile.toFile()).path("root").path("path");
+            return path.isTextual() ? path.asText() : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** The config.json the daemon wrote into the container's bundle at create, when it is there. */
+    static Optional<ObjectNode> ownConfig(ContainerRecord r) {
+        Path file = r.bundle().resolve("config.json");
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try {
+            return JSON.readTree(file.toFile()) instanceof ObjectNode o ? Optional.of(o) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static ObjectNode parse(Path storedConfig, String what) {
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(storedConfig, LinkOption.NOFOLLOW_LINKS)) {
+            bytes = in.readNBytes(MAX_CONFIG_BYTES + 1);
+        } catch (IOException e) {
+            throw HydraException.failed("refusing to restore " + what + ": it carries no readable config.json ("
+                    + e.getMessage() + ")");
+        }
+        if (bytes.length > MAX_CONFIG_BYTES) {
+            throw HydraException.failed("refusing to restore " + what + ": its stored config.json is larger than "
+                    + MAX_CONFIG_BYTES + " bytes");
+        }
+        try {
+            if (JSON.readTree(bytes) instanceof ObjectNode o) {
+                return o;
+            }
+            throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not a JSON"
+                    + " object");
+        } catch (JsonProcessingException e) {
+            throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not valid JSON: "
+                    + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw HydraException.failed("refusing to restore " + what + ": " + e.getMessage());
+        }
+    }
+
+    /** Records live under {@code <root>/containers/<id>}. */
+    private static Path daemonRoot(ContainerRecord target) {
+        return target.containerDir().toAbsolutePath().normalize().getParent().getParent();
+    }
+
+    private static byte[] write(ObjectNode config) {
+        try {
+            return JSON.writeValueAsBytes(config);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write config JSON", e);
+        }
+    }
+}
