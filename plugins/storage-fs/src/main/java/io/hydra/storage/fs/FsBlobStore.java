@@ -3,8 +3,12 @@ package io.hydra.storage.fs;
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobNames;
 import io.hydra.spi.storage.BlobStore;
+import io.hydra.spi.storage.BoundedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -15,12 +19,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -111,6 +117,33 @@ public final class FsBlobStore implements BlobStore {
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(blobName);
         }
+    }
+
+    /** Opens the file once and starts reading at the offset: nothing before the range is read. */
+    @Override
+    public InputStream get(String blobName, long offset, long length) throws IOException {
+        Path file = resolve(blobName);
+        BlobStore.checkRange(offset, length);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(blobName);
+        }
+        SeekableByteChannel channel;
+        try {
+            channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(blobName);
+        }
+        try {
+            if (length > 0 && offset >= channel.size()) {
+                throw new EOFException("blob " + blobName + " has " + channel.size() + " bytes; a read from offset "
+                        + offset + " is past its end");
+            }
+            channel.position(offset);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new BoundedInputStream(Channels.newInputStream(channel), length);
     }
 
     @Override
