@@ -250,7 +250,10 @@ public class Daemon {
         if (config.checkpoint().key().isPresent()) {
             settings = settings.withMacKey(Files.readAllBytes(config.checkpoint().key().get()));
         }
-        CheckpointRepository repository = new CheckpointRepository(blobStore, settings);
+        // The chunk index is a cache of the store on disk, so the heap does not grow with the bucket.
+        Path chunkIndex = root.resolve("checkpoint-index");
+        createPrivateDirectory(chunkIndex);
+        CheckpointRepository repository = new CheckpointRepository(blobStore, settings, chunkIndex.resolve("chunks.db"));
         Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
         createPrivateDirectory(staging);
         // a daemon killed mid-checkpoint leaves its staged image behind; nothing in the repository refers to it
