@@ -2,6 +2,7 @@ package io.hydra.runtime.checkpoint.repo;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -101,29 +102,35 @@ public final class CheckpointRepository implements AutoCloseable {
      * A repository whose chunk index lives in a private temporary directory, rebuilt from the store on first use and
      * deleted on close (tests, tools). The daemon passes a file under its root instead, so restarts reuse it.
      */
-    public CheckpointRepository(BlobStore store, RepositorySettings settings) throws IOException {
+    public CheckpointRepository(BlobStore store, RepositorySettings settings) {
         this(store, settings, null, Clock.systemUTC());
     }
 
-    /** @param indexFile the SQLite file of the chunk index (a cache of the store; created if missing) */
-    public CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile) throws IOException {
+    /**
+     * @param indexFile the SQLite file of the chunk index (a cache of the store; created if missing)
+     * @throws UncheckedIOException the index file cannot be created
+     */
+    public CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile) {
         this(store, settings, Objects.requireNonNull(indexFile, "indexFile"), Clock.systemUTC());
     }
 
-    CheckpointRepository(BlobStore store, RepositorySettings settings, Clock clock) throws IOException {
+    CheckpointRepository(BlobStore store, RepositorySettings settings, Clock clock) {
         this(store, settings, null, clock);
     }
 
-    CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile, Clock clock)
-            throws IOException {
+    CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.codec = new ManifestCodec(settings.macKey());
         this.reader = new ManifestReader(store);
-        this.privateIndexDir = indexFile == null ? Files.createTempDirectory("hydra-chunk-index-") : null;
-        this.index = ChunkIndex.open(indexFile != null ? indexFile : privateIndexDir.resolve("chunks.db"),
-                indexIdentity(store, settings));
+        try {
+            this.privateIndexDir = indexFile == null ? Files.createTempDirectory("hydra-chunk-index-") : null;
+            this.index = ChunkIndex.open(indexFile != null ? indexFile : privateIndexDir.resolve("chunks.db"),
+                    indexIdentity(store, settings));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         this.sync = new IndexSync(store, codec, reader, index);
         this.names = new NameIndex(store);
         this.hashers = Executors.newFixedThreadPool(settings.parallelism(), threads("hydra-checkpoint-hash"));
