@@ -13,6 +13,9 @@ import io.hydra.spi.storage.BlobStore;
  * is every manifest once; afterwards only what other processes committed meanwhile.
  */
 final class IndexSync {
+    /** Manifests recorded per index transaction while catching up. */
+    private static final int MANIFESTS_PER_COMMIT = 100;
+
     private final BlobStore store;
     private final ManifestCodec codec;
     private final ManifestReader reader;
@@ -38,20 +41,33 @@ final class IndexSync {
             }
         }
         List<String> failed = new ArrayList<>();
-        for (BlobInfo info : index.reconcile(listed)) {
-            ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
+        List<BlobInfo> toRead = index.reconcile(listed);
+        for (int from = 0; from < toRead.size(); from += MANIFESTS_PER_COMMIT) {
+            index.beginBulk();
             try {
-                ManifestCodec.Read read = codec.read(reader.read(parsed.containerId(), parsed.version()),
-                        parsed.containerId(), parsed.version());
-                index.add(info.name(), info.length(), info.modified(), read.manifest(), read.authentic());
-            } catch (CheckpointNotFoundException e) {
-                // Deleted since the listing: it references nothing any more.
-            } catch (CheckpointCorruptException e) {
-                index.addUnreadable(info.name(), info.length(), info.modified(), e.getMessage());
-            } catch (IOException e) {
-                failed.add(info.name() + ": " + e.getMessage());
+                for (BlobInfo info : toRead.subList(from, Math.min(toRead.size(), from + MANIFESTS_PER_COMMIT))) {
+                    readInto(info, failed);
+                }
+            } finally {
+                index.endBulk();
             }
         }
         return failed;
+    }
+
+    /** One manifest at a time: it is garbage once its rows are in the index. */
+    private void readInto(BlobInfo info, List<String> failed) {
+        ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
+        try {
+            ManifestCodec.Read read = codec.read(reader.read(parsed.containerId(), parsed.version()),
+                    parsed.containerId(), parsed.version());
+            index.add(info.name(), info.length(), info.modified(), read.manifest(), read.authentic());
+        } catch (CheckpointNotFoundException e) {
+            // Deleted since the listing: it references nothing any more.
+        } catch (CheckpointCorruptException e) {
+            index.addUnreadable(info.name(), info.length(), info.modified(), e.getMessage());
+        } catch (IOException e) {
+            failed.add(info.name() + ": " + e.getMessage());
+        }
     }
 }
