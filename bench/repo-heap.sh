@@ -41,10 +41,17 @@ if [ ! -f "$STORE.done" ]; then
   touch "$STORE.done"
 fi
 
-for build in old new; do
-  src="$WORK/old"; [ "$build" = new ] && src="$HERE"
-  rm -rf "$STORE.$build" && cp -a "$STORE" "$STORE.$build"
-  printf '%s ' "$build"
-  java $JAVA_OPTS -cp "$(classpath "$src")" "$BENCH" measure "$STORE.$build" "$CONTAINERS" "$IMAGE_MIB" "$NEW_KIB"
-  rm -rf "$STORE.$build"
+ROUNDS=${ROUNDS:-3}
+for round in $(seq "$ROUNDS"); do
+  for build in old new; do
+    src="$WORK/old"; [ "$build" = new ] && src="$HERE"
+    rm -rf "$STORE.$build" "$WORK/index-$build" && cp -a "$STORE" "$STORE.$build" && mkdir -p "$WORK/index-$build"
+    # Twice on the same copy: a daemon on a fresh root, then the same daemon restarted (the new index stays on disk).
+    for start in fresh-root restart; do
+      printf 'round=%s build=%s start=%s ' "$round" "$build" "$start"
+      java $JAVA_OPTS -DindexFile="$WORK/index-$build/chunks.db" -cp "$(classpath "$src")" "$BENCH" measure \
+        "$STORE.$build" "$CONTAINERS" "$IMAGE_MIB" "$NEW_KIB"
+    done
+    rm -rf "$STORE.$build" "$WORK/index-$build"
+  done
 done

@@ -68,7 +68,7 @@ public class RepoHeapBench {
         long before = liveHeap();
         Counting counting = new Counting(new FsBlobStore(storeDir));
         long t0 = System.nanoTime();
-        try (CheckpointRepository repository = new CheckpointRepository(counting, RepositorySettings.defaults())) {
+        try (CheckpointRepository repository = open(counting)) {
             repository.checkpoint("c0", "name0", image, Map.of("bench", "repo-heap"), ProgressListener.NONE);
             long afterCheckpoint = liveHeap();
             long checkpointGets = counting.gets.get();
@@ -82,6 +82,20 @@ public class RepoHeapBench {
                     throw new IllegalStateException("container c" + c + " has no complete version");
                 }
             }
+            // Restore by name on a node that never ran the container: the new design asks the name markers, the old
+            // one (CheckpointService.containerIdFor) read every version of every container in the store.
+            counting.gets.set(0);
+            long tName = System.nanoTime();
+            String found = nameLookup(repository, counting, "name" + (containers - 1));
+            double nameSeconds = (System.nanoTime() - tName) / 1e9;
+            long nameGets = counting.gets.get();
+            if (!found.equals("c" + (containers - 1))) {
+                throw new IllegalStateException("name lookup found " + found);
+            }
+            // Once more: a store written before name markers existed has them now (the new design writes them back).
+            counting.gets.set(0);
+            nameLookup(repository, counting, "name" + (containers - 1));
+            long secondNameGets = counting.gets.get();
             long t1 = System.nanoTime();
             repository.collectGarbage();
             double gcSeconds = (System.nanoTime() - t1) / 1e9;
@@ -94,9 +108,50 @@ public class RepoHeapBench {
             }
             System.out.printf("versions_listed=%d live_heap_before_mib=%.1f live_after_first_checkpoint_mib=%.1f"
                             + " live_after_gc_mib=%.1f peak_tenured_mib=%.1f first_checkpoint_s=%.2f"
-                            + " first_checkpoint_gets=%d gc_s=%.2f%n",
+                            + " first_checkpoint_gets=%d gc_s=%.2f name_lookup_s=%.3f name_lookup_gets=%d"
+                            + " second_name_lookup_gets=%d%n",
                     listed, mib(before), mib(afterCheckpoint), mib(afterGc), mib(peakOld), checkpointSeconds,
-                    checkpointGets, gcSeconds);
+                    checkpointGets, gcSeconds, nameSeconds, nameGets, secondNameGets);
+        }
+    }
+
+    /** With -DindexFile=F and the new design, the index lives in F (a daemon's root), so a rerun is a restart. */
+    static CheckpointRepository open(BlobStore store) throws Exception {
+        String indexFile = System.getProperty("indexFile");
+        if (indexFile != null) {
+            try {
+                return CheckpointRepository.class.getConstructor(BlobStore.class, RepositorySettings.class, Path.class)
+                        .newInstance(store, RepositorySettings.defaults(), Path.of(indexFile));
+            } catch (NoSuchMethodException oldDesign) {
+                // The old design keeps its index on the heap only.
+            }
+        }
+        return new CheckpointRepository(store, RepositorySettings.defaults());
+    }
+
+    static String nameLookup(CheckpointRepository repository, BlobStore store, String name) throws Exception {
+        try {
+            java.lang.reflect.Method byName = CheckpointRepository.class.getMethod("containerIdForName", String.class);
+            return ((Optional<?>) byName.invoke(repository, name)).orElseThrow().toString();
+        } catch (NoSuchMethodException oldDesign) {
+            List<String> ids = new java.util.ArrayList<>();
+            for (BlobInfo blob : store.list("manifests/")) {
+                String[] parts = blob.name().split("/");
+                if (parts.length >= 3 && !ids.contains(parts[1])) {
+                    ids.add(parts[1]);
+                }
+            }
+            String found = null;
+            java.time.Instant newest = java.time.Instant.MIN;
+            for (String id : ids) {
+                for (CheckpointVersion v : repository.versions(id)) {
+                    if (v.containerName().equals(name) && v.createdAt().isAfter(newest)) {
+                        found = id;
+                        newest = v.createdAt();
+                    }
+                }
+            }
+            return found;
         }
     }
 

@@ -54,6 +54,7 @@ final class ChunkIndex implements AutoCloseable {
     private final Connection db;
     /** Depth of {@link #beginBulk} calls; a transaction is open while it is above zero. */
     private int bulk;
+    private PreparedStatement findStatement;
 
     private ChunkIndex(Path file, Connection db) {
         this.file = file;
@@ -99,7 +100,8 @@ final class ChunkIndex implements AutoCloseable {
                         + " plain INTEGER NOT NULL)");
                 s.execute("CREATE INDEX IF NOT EXISTS places_sha ON places(sha)");
                 s.execute("CREATE INDEX IF NOT EXISTS places_manifest ON places(manifest)");
-                s.execute("CREATE INDEX IF NOT EXISTS places_pack ON places(pack)");
+                // No index on places(pack): forgetting packs is rare (they vanished), and every index slows the
+                // rebuild, which inserts a row per chunk of every manifest.
                 s.execute("CREATE TABLE IF NOT EXISTS manifest_packs(manifest INTEGER NOT NULL, pack INTEGER NOT NULL,"
                         + " PRIMARY KEY(manifest, pack)) WITHOUT ROWID");
                 s.execute("CREATE INDEX IF NOT EXISTS manifest_packs_pack ON manifest_packs(pack)");
@@ -133,8 +135,13 @@ final class ChunkIndex implements AutoCloseable {
 
     /** The first known place of a chunk with this SHA-256 (lowercase hex), if an authentic manifest records one. */
     synchronized Optional<ChunkRef> find(String sha256) {
-        try (PreparedStatement q = db.prepareStatement("SELECT k.name, p.offset, p.stored, p.plain FROM places p"
-                + " JOIN packs k ON k.id = p.pack WHERE p.sha = ? LIMIT 1")) {
+        try {
+            if (findStatement == null) {
+                // Prepared once: uploads look up every chunk.
+                findStatement = db.prepareStatement("SELECT k.name, p.offset, p.stored, p.plain FROM places p"
+                        + " JOIN packs k ON k.id = p.pack WHERE p.sha = ? LIMIT 1");
+            }
+            PreparedStatement q = findStatement;
             q.setBytes(1, HEX.parseHex(sha256));
             try (ResultSet r = q.executeQuery()) {
                 if (!r.next()) {
@@ -496,6 +503,9 @@ final class ChunkIndex implements AutoCloseable {
     @Override
     public synchronized void close() {
         try {
+            if (findStatement != null) {
+                findStatement.close();
+            }
             db.close();
         } catch (SQLException e) {
             // Nothing to flush that matters: it is a cache.
