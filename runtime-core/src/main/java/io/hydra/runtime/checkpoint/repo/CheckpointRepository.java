@@ -77,8 +77,6 @@ import io.hydra.spi.storage.BlobStore;
  */
 public final class CheckpointRepository implements AutoCloseable {
     private static final int MAX_VERSION_ATTEMPTS = 1000;
-    /** Unreadable manifests named in garbage collection's refusal. */
-    private static final int UNREADABLE_SHOWN = 20;
 
     private final BlobStore store;
     private final RepositorySettings settings;
@@ -258,7 +256,11 @@ public final class CheckpointRepository implements AutoCloseable {
                 synchronized (highestCommitted) {
                     highestCommitted.merge(containerId, next, Math::max);
                 }
-                index.add(name, json.length, modifiedOf(name), manifest, true);
+                try {
+                    index.add(name, json.length, modifiedOf(name), manifest, true);
+                } catch (RuntimeException e) {
+                    // The version is committed whatever the cache says; the next sync records it from the store.
+                }
                 return new Committed(manifest, json.length);
             }
         }
@@ -420,44 +422,12 @@ public final class CheckpointRepository implements AutoCloseable {
     public GcReport collectGarbage() throws IOException {
         gcLock.writeLock().lock();
         try {
-            List<String> failed = sync.sync();
+            GcReport report = new GarbageCollection(store, clock.instant().minus(settings.gcGrace()), index, sync,
+                    names).run();
             synchronized (this) {
-                indexLoaded = true;
+                indexLoaded = true; // the sync inside was the freshest view of the store
             }
-            List<String> unreadable = new ArrayList<>(failed);
-            unreadable.addAll(index.unreadable(UNREADABLE_SHOWN));
-            if (!unreadable.isEmpty()) {
-                throw new IOException("garbage collection refused: manifest(s) cannot be read, so the packs they"
-                        + " reference are unknown; repair or delete them: " + String.join("; ", unreadable));
-            }
-            Instant cutoff = clock.instant().minus(settings.gcGrace());
-            List<String> removed = new ArrayList<>();
-            long removedBytes = 0;
-            int kept = 0;
-            int young = 0;
-            for (BlobInfo pack : store.list(PackWriter.PREFIX)) {
-                String id = pack.name().substring(PackWriter.PREFIX.length());
-                if (index.packReferenced(id)) {
-                    kept++;
-                } else if (pack.modified().isAfter(cutoff)) {
-                    young++;
-                } else {
-                    store.delete(pack.name());
-                    index.packDeleted(id);
-                    removed.add(id);
-                    removedBytes += pack.length();
-                }
-            }
-            for (BlobInfo marker : names.all()) {
-                String containerId = NameIndex.containerIdOf(marker.name());
-                // Young markers may belong to an upload in another process that has not committed yet.
-                if (containerId != null && marker.modified().isBefore(cutoff)
-                        && !index.anyManifest(ManifestNames.prefix(containerId))) {
-                    store.delete(marker.name());
-                    names.forget(marker.name());
-                }
-            }
-            return new GcReport(removed, removedBytes, kept, young);
+            return report;
         } finally {
             gcLock.writeLock().unlock();
         }
@@ -475,34 +445,7 @@ public final class CheckpointRepository implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
-        Optional<CheckpointVersion> best = newestCarrying(containerName, names.candidates(containerName));
-        if (best.isEmpty()) {
-            Set<String> ids = new java.util.TreeSet<>();
-            for (BlobInfo info : store.list(ManifestNames.ROOT)) {
-                ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
-                if (parsed != null) {
-                    ids.add(parsed.containerId());
-                }
-            }
-            best = newestCarrying(containerName, ids);
-            if (best.isPresent()) {
-                names.record(containerName, best.get().containerId());
-            }
-        }
-        return best.map(CheckpointVersion::containerId);
-    }
-
-    private Optional<CheckpointVersion> newestCarrying(String containerName, Iterable<String> containerIds)
-            throws IOException {
-        CheckpointVersion best = null;
-        for (String id : containerIds) {
-            Optional<CheckpointVersion> latest = latest(id);
-            if (latest.isPresent() && latest.get().containerName().equals(containerName)
-                    && (best == null || latest.get().createdAt().isAfter(best.createdAt()))) {
-                best = latest.get();
-            }
-        }
-        return Optional.ofNullable(best);
+        return names.containerIdFor(containerName, this::latest);
     }
 
     /** Whether the store holds any manifest of this container id (readable or not); false for an invalid id. */

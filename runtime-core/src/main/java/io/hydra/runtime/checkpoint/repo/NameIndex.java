@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
@@ -50,6 +52,49 @@ final class NameIndex {
         byte[] body = containerId.getBytes(StandardCharsets.US_ASCII);
         store.put(name, new ByteArrayInputStream(body), body.length, true);
         known.add(name);
+    }
+
+    /** The newest verified version of a container, if any (the repository's {@code latest}). */
+    @FunctionalInterface
+    interface Latest {
+        Optional<CheckpointVersion> of(String containerId) throws IOException;
+    }
+
+    /**
+     * The container id whose checkpoints carry this name: the markers give candidates, and a candidate counts only
+     * when its own newest verified version carries the name; among several, the newest such version wins. A store
+     * written before markers existed is searched by every container's newest manifest, and the marker found missing
+     * is written back, so that search happens once.
+     */
+    Optional<String> containerIdFor(String containerName, Latest latest) throws IOException {
+        Optional<CheckpointVersion> best = newestCarrying(containerName, candidates(containerName), latest);
+        if (best.isEmpty()) {
+            Set<String> ids = new TreeSet<>();
+            for (BlobInfo info : store.list(ManifestNames.ROOT)) {
+                ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
+                if (parsed != null) {
+                    ids.add(parsed.containerId());
+                }
+            }
+            best = newestCarrying(containerName, ids, latest);
+            if (best.isPresent()) {
+                record(containerName, best.get().containerId());
+            }
+        }
+        return best.map(CheckpointVersion::containerId);
+    }
+
+    private static Optional<CheckpointVersion> newestCarrying(String containerName, Iterable<String> containerIds,
+                                                              Latest latest) throws IOException {
+        CheckpointVersion best = null;
+        for (String id : containerIds) {
+            Optional<CheckpointVersion> newest = latest.of(id);
+            if (newest.isPresent() && newest.get().containerName().equals(containerName)
+                    && (best == null || newest.get().createdAt().isAfter(best.createdAt()))) {
+                best = newest.get();
+            }
+        }
+        return Optional.ofNullable(best);
     }
 
     /** Container ids whose markers claim this name, in name order; unverified. */
