@@ -36,14 +36,16 @@ import io.hydra.spi.storage.BlobInfo;
  * chunk.
  *
  * <p>Only committed manifests count, so a new version never depends on a pack an unfinished upload wrote and may
- * still abandon. Deleting a version forgets its chunk places; a chunk other versions still use keeps theirs.
+ * still abandon. A place is kept once however many manifests share it, and counts while any recorded manifest
+ * references its pack: garbage collection deletes only packs no manifest references, so the bytes are there, and a
+ * deleted version's places go with the last reference to their pack.
  *
  * <p>Thread-safe: one connection, every method synchronized (lookups take microseconds; uploads look up once per
  * chunk).
  */
 final class ChunkIndex implements AutoCloseable {
     /** Bump when the schema or what is recorded changes: an older file is rebuilt, never misread. */
-    static final String FORMAT = "1";
+    static final String FORMAT = "2";
 
     private static final int AUTHENTIC = 0;
     private static final int NOT_AUTHENTIC = 1;
@@ -95,13 +97,12 @@ final class ChunkIndex implements AutoCloseable {
                 s.execute("CREATE TABLE IF NOT EXISTS manifests(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
                         + " length INTEGER NOT NULL, modified INTEGER NOT NULL, state INTEGER NOT NULL, problem TEXT)");
                 s.execute("CREATE TABLE IF NOT EXISTS packs(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)");
-                s.execute("CREATE TABLE IF NOT EXISTS places(manifest INTEGER NOT NULL, sha BLOB NOT NULL,"
-                        + " pack INTEGER NOT NULL, offset INTEGER NOT NULL, stored INTEGER NOT NULL,"
-                        + " plain INTEGER NOT NULL)");
-                s.execute("CREATE INDEX IF NOT EXISTS places_sha ON places(sha)");
-                s.execute("CREATE INDEX IF NOT EXISTS places_manifest ON places(manifest)");
-                // No index on places(pack): forgetting packs is rare (they vanished), and every index slows the
-                // rebuild, which inserts a row per chunk of every manifest.
+                // One row per distinct place, however many manifests share it: versions of a container mostly
+                // share their chunks, so this stays near the number of distinct chunks in the store.
+                s.execute("CREATE TABLE IF NOT EXISTS places(sha BLOB NOT NULL, pack INTEGER NOT NULL,"
+                        + " offset INTEGER NOT NULL, stored INTEGER NOT NULL, plain INTEGER NOT NULL,"
+                        + " PRIMARY KEY(sha, pack, offset)) WITHOUT ROWID");
+                s.execute("CREATE INDEX IF NOT EXISTS places_pack ON places(pack)");
                 s.execute("CREATE TABLE IF NOT EXISTS manifest_packs(manifest INTEGER NOT NULL, pack INTEGER NOT NULL,"
                         + " PRIMARY KEY(manifest, pack)) WITHOUT ROWID");
                 s.execute("CREATE INDEX IF NOT EXISTS manifest_packs_pack ON manifest_packs(pack)");
@@ -133,13 +134,18 @@ final class ChunkIndex implements AutoCloseable {
         return file;
     }
 
-    /** The first known place of a chunk with this SHA-256 (lowercase hex), if an authentic manifest records one. */
+    /**
+     * A known place of a chunk with this SHA-256 (lowercase hex): recorded from an authentic manifest, in a pack
+     * that some recorded manifest still references. A place outlives the manifest it came from while its pack is
+     * referenced, because garbage collection keeps such packs whole, so its bytes are still there.
+     */
     synchronized Optional<ChunkRef> find(String sha256) {
         try {
             if (findStatement == null) {
                 // Prepared once: uploads look up every chunk.
                 findStatement = db.prepareStatement("SELECT k.name, p.offset, p.stored, p.plain FROM places p"
-                        + " JOIN packs k ON k.id = p.pack WHERE p.sha = ? LIMIT 1");
+                        + " JOIN packs k ON k.id = p.pack WHERE p.sha = ? AND EXISTS (SELECT 1 FROM manifest_packs m"
+                        + " WHERE m.pack = p.pack) LIMIT 1");
             }
             PreparedStatement q = findStatement;
             q.setBytes(1, HEX.parseHex(sha256));
@@ -165,8 +171,8 @@ final class ChunkIndex implements AutoCloseable {
             long id = insertManifest(manifestName, blobLength, modified, authentic ? AUTHENTIC : NOT_AUTHENTIC, null);
             Map<String, Long> packIds = new HashMap<>();
             Set<String> seen = new HashSet<>();
-            try (PreparedStatement place = db.prepareStatement("INSERT INTO places(manifest, sha, pack, offset,"
-                    + " stored, plain) VALUES (?, ?, ?, ?, ?, ?)");
+            try (PreparedStatement place = db.prepareStatement("INSERT OR IGNORE INTO places(sha, pack, offset,"
+                    + " stored, plain) VALUES (?, ?, ?, ?, ?)");
                  PreparedStatement uses = db.prepareStatement("INSERT OR IGNORE INTO manifest_packs(manifest, pack)"
                          + " VALUES (?, ?)")) {
                 int batched = 0;
@@ -183,12 +189,11 @@ final class ChunkIndex implements AutoCloseable {
                         if (!authentic || !seen.add(chunk.sha256() + '@' + chunk.pack() + '@' + chunk.offset())) {
                             continue;
                         }
-                        place.setLong(1, id);
-                        place.setBytes(2, HEX.parseHex(chunk.sha256()));
-                        place.setLong(3, pack);
-                        place.setLong(4, chunk.offset());
-                        place.setInt(5, chunk.storedLength());
-                        place.setInt(6, chunk.plainLength());
+                        place.setBytes(1, HEX.parseHex(chunk.sha256()));
+                        place.setLong(2, pack);
+                        place.setLong(3, chunk.offset());
+                        place.setInt(4, chunk.storedLength());
+                        place.setInt(5, chunk.plainLength());
                         place.addBatch();
                         if (++batched % 1000 == 0) {
                             place.executeBatch();
@@ -229,8 +234,12 @@ final class ChunkIndex implements AutoCloseable {
     /** A pack garbage collection deleted: no manifest referenced it. */
     synchronized void packDeleted(String pack) {
         inTransaction(() -> {
-            try (PreparedStatement delete = db.prepareStatement("DELETE FROM packs WHERE name = ? AND NOT EXISTS"
+            try (PreparedStatement places = db.prepareStatement("DELETE FROM places WHERE pack IN"
+                    + " (SELECT id FROM packs WHERE name = ?)");
+                 PreparedStatement delete = db.prepareStatement("DELETE FROM packs WHERE name = ? AND NOT EXISTS"
                     + " (SELECT 1 FROM manifest_packs m WHERE m.pack = packs.id)")) {
+                places.setString(1, pack);
+                places.executeUpdate();
                 delete.setString(1, pack);
                 delete.executeUpdate();
             }
@@ -389,8 +398,9 @@ final class ChunkIndex implements AutoCloseable {
         if (id == null) {
             return;
         }
-        for (String sql : List.of("DELETE FROM places WHERE manifest = ?", "DELETE FROM manifest_packs WHERE"
-                + " manifest = ?", "DELETE FROM manifests WHERE id = ?")) {
+        // Its places stay: they stop counting once no manifest references their pack (see find).
+        for (String sql : List.of("DELETE FROM manifest_packs WHERE manifest = ?",
+                "DELETE FROM manifests WHERE id = ?")) {
             try (PreparedStatement delete = db.prepareStatement(sql)) {
                 delete.setLong(1, id);
                 delete.executeUpdate();
