@@ -59,6 +59,24 @@ public interface BlobStore extends AutoCloseable {
     /** Every blob whose name starts with {@code prefix}, sorted by name. */
     List<BlobInfo> list(String prefix) throws IOException;
 
+    /** Receives blobs one at a time from {@link #forEach}. */
+    @FunctionalInterface
+    interface BlobVisitor {
+        void visit(BlobInfo blob) throws IOException;
+    }
+
+    /**
+     * Every blob whose name starts with {@code prefix}, handed over one at a time in no particular order, so a caller
+     * walking a large store never holds its whole listing. A blob put or deleted meanwhile may or may not be seen;
+     * the visitor may delete the blob it was handed. Stores that can page through a listing (every store shipped
+     * does) must override this; the default lists everything first.
+     */
+    default void forEach(String prefix, BlobVisitor visitor) throws IOException {
+        for (BlobInfo blob : list(prefix)) {
+            visitor.visit(blob);
+        }
+    }
+
     /** Removes the blob; quiet when it does not exist. */
     void delete(String blobName) throws IOException;
 

@@ -169,14 +169,23 @@ public final class FsBlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
+        List<BlobInfo> blobs = new ArrayList<>();
+        forEach(prefix, blobs::add);
+        blobs.sort(Comparator.comparing(BlobInfo::name));
+        return blobs;
+    }
+
+    /** Walks the directory tree and hands each file over as it is found. */
+    @Override
+    public void forEach(String prefix, BlobVisitor visitor) throws IOException {
         String validPrefix = BlobNames.validatePrefix(prefix);
+        Objects.requireNonNull(visitor, "visitor");
         // walk only the deepest directory the prefix names completely: "a/b/c" starts at "a/b"
         int slash = validPrefix.lastIndexOf('/');
         Path start = slash < 0 ? root : root.resolve(validPrefix.substring(0, slash));
         if (!Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of();
+            return;
         }
-        List<BlobInfo> blobs = new ArrayList<>();
         Files.walkFileTree(start, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -185,11 +194,11 @@ public final class FsBlobStore implements BlobStore {
             }
 
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
                     String name = blobName(file);
                     if (name.startsWith(validPrefix) && isValidName(name)) {
-                        blobs.add(new BlobInfo(name, attrs.size(), attrs.lastModifiedTime().toInstant()));
+                        visitor.visit(new BlobInfo(name, attrs.size(), attrs.lastModifiedTime().toInstant()));
                     }
                 }
                 return FileVisitResult.CONTINUE;
@@ -203,8 +212,6 @@ public final class FsBlobStore implements BlobStore {
                 throw e;
             }
         });
-        blobs.sort(Comparator.comparing(BlobInfo::name));
-        return blobs;
     }
 
     @Override

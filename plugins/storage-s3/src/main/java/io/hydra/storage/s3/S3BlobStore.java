@@ -181,8 +181,18 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
-        String keyPrefix = settings.prefix() + BlobNames.validatePrefix(prefix);
         List<BlobInfo> blobs = new ArrayList<>();
+        forEach(prefix, blobs::add);
+        // S3 sorts keys by UTF-8 bytes; valid names are ASCII, where that is String order too, but say it here
+        blobs.sort(Comparator.comparing(BlobInfo::name));
+        return blobs;
+    }
+
+    /** Pages through the listing (a thousand keys a request) and hands each key over as its page arrives. */
+    @Override
+    public void forEach(String prefix, BlobVisitor visitor) throws IOException {
+        String keyPrefix = settings.prefix() + BlobNames.validatePrefix(prefix);
+        Objects.requireNonNull(visitor, "visitor");
         try {
             Iterator<Result<Item>> results = clients.sync.listObjects(ListObjectsArgs.builder()
                     .bucket(settings.bucket()).prefix(keyPrefix).recursive(true).build()).iterator();
@@ -192,15 +202,29 @@ public final class S3BlobStore implements BlobStore {
                 String name = item.objectName().substring(settings.prefix().length());
                 // objects put there by other tools may have names this store could not address: skip them
                 if (!item.isDir() && isValidName(name)) {
-                    blobs.add(new BlobInfo(name, item.size(), item.lastModified().toInstant()));
+                    BlobInfo blob = new BlobInfo(name, item.size(), item.lastModified().toInstant());
+                    try {
+                        visitor.visit(blob);
+                    } catch (IOException e) {
+                        throw new VisitorFailed(e);
+                    }
                 }
             }
+        } catch (VisitorFailed e) {
+            throw e.failure; // the caller's own error, not a listing error
         } catch (MinioException | IOException e) {
             throw errors.translate("LIST of prefix '" + prefix + "' (keys '" + keyPrefix + "')", e);
         }
-        // S3 sorts keys by UTF-8 bytes; valid names are ASCII, where that is String order too, but say it here
-        blobs.sort(Comparator.comparing(BlobInfo::name));
-        return blobs;
+    }
+
+    /** Carries a visitor's IOException past the listing's own error handling. */
+    private static final class VisitorFailed extends RuntimeException {
+        final IOException failure;
+
+        VisitorFailed(IOException failure) {
+            super(failure);
+            this.failure = failure;
+        }
     }
 
     @Override

@@ -27,7 +27,7 @@ import io.hydra.spi.storage.BlobInfo;
  * manifest references (what garbage collection must keep): an SQLite file under the daemon's root, so the heap holds
  * none of it whatever the store holds.
  *
- * <p>The store is the truth and this file only a cache of it: {@link #reconcile} compares it with a listing of the
+ * <p>The store is the truth and this file only a cache of it: {@link #startListing} compares it with a listing of the
  * store's manifests (name, length, modification time) and says which to read again; a file that is missing, damaged,
  * of another format, or built for another store or MAC key is emptied and rebuilt from the store. A chunk place is
  * only recorded from an authentic manifest, so a new version never points at a location a forged manifest made up;
@@ -57,6 +57,8 @@ final class ChunkIndex implements AutoCloseable {
     /** Depth of {@link #beginBulk} calls; a transaction is open while it is above zero. */
     private int bulk;
     private PreparedStatement findStatement;
+    /** Open between {@link #startListing} and {@link #endListing}. */
+    private PreparedStatement listedInsert;
 
     private ChunkIndex(Path file, Connection db) {
         this.file = file;
@@ -292,56 +294,86 @@ final class ChunkIndex implements AutoCloseable {
     }
 
     /**
-     * Brings the recorded manifests in line with a listing of the store's manifests: forgets those no longer
-     * listed, and forgets and returns those listed but not recorded, or recorded with another length or
-     * modification time (replaced behind this index's back): the caller reads and {@linkplain #add adds} them.
-     * Modification times compare at whole seconds (S3 lists milliseconds but answers a HEAD in seconds).
+     * Starts bringing the recorded manifests in line with a listing of the store's manifests, which is handed over
+     * with {@link #listed} one blob at a time (kept in a temporary table, not on the heap). Then
+     * {@link #dropUnlisted} forgets what the store no longer holds as recorded, {@link #toRead} pages through what
+     * must be read, and {@link #endListing} frees the table. Modification times compare at whole seconds (S3 lists
+     * milliseconds but answers a HEAD in seconds).
      */
-    synchronized List<BlobInfo> reconcile(List<BlobInfo> listed) {
-        List<BlobInfo> toRead = new ArrayList<>();
+    synchronized void startListing() {
         inTransaction(() -> {
             try (Statement s = db.createStatement()) {
                 s.execute("CREATE TEMP TABLE IF NOT EXISTS listed(name TEXT PRIMARY KEY, length INTEGER NOT NULL,"
                         + " modified INTEGER NOT NULL) WITHOUT ROWID");
                 s.execute("DELETE FROM listed");
             }
-            try (PreparedStatement insert = db.prepareStatement("INSERT OR REPLACE INTO listed(name, length,"
-                    + " modified) VALUES (?, ?, ?)")) {
-                int batched = 0;
-                for (BlobInfo info : listed) {
-                    insert.setString(1, info.name());
-                    insert.setLong(2, info.length());
-                    insert.setLong(3, info.modified().getEpochSecond());
-                    insert.addBatch();
-                    if (++batched % 1000 == 0) {
-                        insert.executeBatch();
-                    }
-                }
-                insert.executeBatch();
+        }, "start reconciling with the store");
+    }
+
+    /** One listed manifest; call inside {@link #beginBulk}, or each row is its own transaction. */
+    synchronized void listed(BlobInfo info) {
+        try {
+            if (listedInsert == null) {
+                listedInsert = db.prepareStatement("INSERT OR REPLACE INTO listed(name, length, modified)"
+                        + " VALUES (?, ?, ?)");
             }
-            List<String> stale = new ArrayList<>();
-            try (Statement s = db.createStatement();
-                 ResultSet r = s.executeQuery("SELECT m.name FROM manifests m LEFT JOIN listed l ON l.name = m.name"
-                         + " WHERE l.name IS NULL OR l.length != m.length OR l.modified != m.modified")) {
+            listedInsert.setString(1, info.name());
+            listedInsert.setLong(2, info.length());
+            listedInsert.setLong(3, info.modified().getEpochSecond());
+            listedInsert.executeUpdate();
+        } catch (SQLException e) {
+            throw failure("record the listing", e);
+        }
+    }
+
+    /**
+     * Forgets recorded manifests that are not listed, or listed with another length or modification time (replaced
+     * behind this index's back); those are then read again.
+     */
+    synchronized void dropUnlisted() {
+        String stale = "SELECT m.id FROM manifests m LEFT JOIN listed l ON l.name = m.name WHERE l.name IS NULL"
+                + " OR l.length != m.length OR l.modified != m.modified";
+        inTransaction(() -> {
+            try (Statement s = db.createStatement()) {
+                s.executeUpdate("DELETE FROM manifest_packs WHERE manifest IN (" + stale + ")");
+                s.executeUpdate("DELETE FROM manifests WHERE id IN (" + stale + ")");
+            }
+        }, "forget manifests the store no longer holds");
+    }
+
+    /** Up to {@code limit} listed manifests not recorded, in name order after {@code after} (a page cursor). */
+    synchronized List<BlobInfo> toRead(String after, int limit) {
+        List<BlobInfo> page = new ArrayList<>();
+        try (PreparedStatement q = db.prepareStatement("SELECT l.name, l.length, l.modified FROM listed l"
+                + " LEFT JOIN manifests m ON m.name = l.name WHERE m.name IS NULL AND l.name > ? ORDER BY l.name"
+                + " LIMIT ?")) {
+            q.setString(1, after);
+            q.setInt(2, limit);
+            try (ResultSet r = q.executeQuery()) {
                 while (r.next()) {
-                    stale.add(r.getString(1));
+                    page.add(new BlobInfo(r.getString(1), r.getLong(2), Instant.ofEpochSecond(r.getLong(3))));
                 }
             }
-            for (String name : stale) {
-                removeRows(name);
+        } catch (SQLException e) {
+            throw failure("page through the listing", e);
+        }
+        return page;
+    }
+
+    synchronized void endListing() {
+        if (listedInsert != null) {
+            try {
+                listedInsert.close();
+            } catch (SQLException e) {
+                // Closing a statement of a cache.
             }
-            try (Statement s = db.createStatement();
-                 ResultSet r = s.executeQuery("SELECT l.name, l.length, l.modified FROM listed l"
-                         + " LEFT JOIN manifests m ON m.name = l.name WHERE m.name IS NULL ORDER BY l.name")) {
-                while (r.next()) {
-                    toRead.add(new BlobInfo(r.getString(1), r.getLong(2), Instant.ofEpochSecond(r.getLong(3))));
-                }
-            }
+            listedInsert = null;
+        }
+        inTransaction(() -> {
             try (Statement s = db.createStatement()) {
                 s.execute("DELETE FROM listed");
             }
-        }, "reconcile with the store");
-        return toRead;
+        }, "end reconciling with the store");
     }
 
     /** Chunk places recorded (for tests and diagnostics). */

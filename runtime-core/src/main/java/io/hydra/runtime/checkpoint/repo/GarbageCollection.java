@@ -5,7 +5,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
 /**
@@ -40,30 +39,31 @@ final class GarbageCollection {
                     + " reference are unknown; repair or delete them: " + String.join("; ", unreadable));
         }
         List<String> removed = new ArrayList<>();
-        long removedBytes = 0;
-        int kept = 0;
-        int young = 0;
-        for (BlobInfo pack : store.list(PackWriter.PREFIX)) {
+        long[] removedBytes = {0};
+        int[] kept = {0};
+        int[] young = {0};
+        store.forEach(PackWriter.PREFIX, pack -> {
             String id = pack.name().substring(PackWriter.PREFIX.length());
             if (index.packReferenced(id)) {
-                kept++;
+                kept[0]++;
             } else if (pack.modified().isAfter(cutoff)) {
-                young++;
+                young[0]++;
             } else {
                 store.delete(pack.name());
                 index.packDeleted(id);
                 removed.add(id);
-                removedBytes += pack.length();
+                removedBytes[0] += pack.length();
             }
-        }
-        for (BlobInfo marker : names.all()) {
+        });
+        names.forEachMarker(marker -> {
             String containerId = NameIndex.containerIdOf(marker.name());
             if (containerId != null && marker.modified().isBefore(cutoff)
                     && !index.anyManifest(ManifestNames.prefix(containerId))) {
                 store.delete(marker.name());
                 names.forget(marker.name());
             }
-        }
-        return new GcReport(removed, removedBytes, kept, young);
+        });
+        removed.sort(null);
+        return new GcReport(removed, removedBytes[0], kept[0], young[0]);
     }
 }

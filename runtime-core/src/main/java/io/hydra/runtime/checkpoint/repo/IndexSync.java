@@ -8,8 +8,9 @@ import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
 /**
- * Brings the on-disk {@link ChunkIndex} up to date with the store: lists the manifests (names, lengths, times only),
- * and reads, one at a time, just those the index does not hold yet or holds in another version. On a fresh root that
+ * Brings the on-disk {@link ChunkIndex} up to date with the store: lists the manifests (names, lengths, times only,
+ * streamed into the index file), and reads, one at a time, just those the index does not hold yet or holds in
+ * another version. On a fresh root that
  * is every manifest once; afterwards only what other processes committed meanwhile.
  */
 final class IndexSync {
@@ -34,23 +35,35 @@ final class IndexSync {
      * unreadable ({@link ChunkIndex#unreadable}).
      */
     List<String> sync() throws IOException {
-        List<BlobInfo> listed = new ArrayList<>();
-        for (BlobInfo info : store.list(ManifestNames.ROOT)) {
-            if (ManifestNames.parse(info.name()) != null) {
-                listed.add(info);
-            }
+        index.beginBulk();
+        try {
+            index.startListing();
+            store.forEach(ManifestNames.ROOT, info -> {
+                if (ManifestNames.parse(info.name()) != null) {
+                    index.listed(info);
+                }
+            });
+            index.dropUnlisted();
+        } finally {
+            index.endBulk();
         }
         List<String> failed = new ArrayList<>();
-        List<BlobInfo> toRead = index.reconcile(listed);
-        for (int from = 0; from < toRead.size(); from += MANIFESTS_PER_COMMIT) {
-            index.beginBulk();
-            try {
-                for (BlobInfo info : toRead.subList(from, Math.min(toRead.size(), from + MANIFESTS_PER_COMMIT))) {
-                    readInto(info, failed);
+        try {
+            String after = "";
+            for (List<BlobInfo> page = index.toRead(after, MANIFESTS_PER_COMMIT); !page.isEmpty();
+                 page = index.toRead(after, MANIFESTS_PER_COMMIT)) {
+                index.beginBulk();
+                try {
+                    for (BlobInfo info : page) {
+                        readInto(info, failed);
+                    }
+                } finally {
+                    index.endBulk();
                 }
-            } finally {
-                index.endBulk();
+                after = page.get(page.size() - 1).name();
             }
+        } finally {
+            index.endListing();
         }
         return failed;
     }

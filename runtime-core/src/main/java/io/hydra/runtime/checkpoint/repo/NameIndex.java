@@ -69,13 +69,14 @@ final class NameIndex {
     Optional<String> containerIdFor(String containerName, Latest latest) throws IOException {
         Optional<CheckpointVersion> best = newestCarrying(containerName, candidates(containerName), latest);
         if (best.isEmpty()) {
+            // One id per container, not one entry per manifest.
             Set<String> ids = new TreeSet<>();
-            for (BlobInfo info : store.list(ManifestNames.ROOT)) {
+            store.forEach(ManifestNames.ROOT, info -> {
                 ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
                 if (parsed != null) {
                     ids.add(parsed.containerId());
                 }
-            }
+            });
             best = newestCarrying(containerName, ids, latest);
             if (best.isPresent()) {
                 record(containerName, best.get().containerId());
@@ -110,9 +111,9 @@ final class NameIndex {
         return ids;
     }
 
-    /** Every marker (for garbage collection of markers whose container has no version left). */
-    List<BlobInfo> all() throws IOException {
-        return store.list(ROOT);
+    /** Every marker, one at a time (for garbage collection of markers whose container has no version left). */
+    void forEachMarker(BlobStore.BlobVisitor visitor) throws IOException {
+        store.forEach(ROOT, visitor);
     }
 
     /** The container id a marker blob name stands for, or null for a name this class does not write. */

@@ -305,6 +305,40 @@ public abstract class BlobStoreContract {
         assertThrows(IllegalArgumentException.class, () -> store.get("../x", 0, 1));
     }
 
+    @Test
+    void forEachHandsOverWhatListReturnsAndLetsTheVisitorDeleteIt() throws Exception {
+        BlobStore store = store();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String name = "packs/" + (i % 3) + "/p" + i;
+            store.put(name, bytes("x" + i), ("x" + i).length(), false);
+            expected.add(name);
+        }
+        store.put("other/o", bytes("o"), 1, false);
+        expected.sort(null);
+        List<String> seen = new ArrayList<>();
+        store.forEach("packs/", blob -> {
+            seen.add(blob.name());
+            assertEquals(("x" + blob.name().substring(blob.name().lastIndexOf('p') + 1)).length(), blob.length());
+        });
+        seen.sort(null);
+        assertEquals(expected, seen);
+        assertEquals(expected, names(store.list("packs/")));
+
+        store.forEach("packs/1/", blob -> store.delete(blob.name()));
+        assertEquals(List.of(), store.list("packs/1/"));
+        assertEquals(20, store.list("packs/").size());
+
+        IOException mine = new IOException("the visitor's own failure");
+        IOException thrown = assertThrows(IOException.class, () -> store.forEach("packs/", blob -> {
+            throw mine;
+        }));
+        assertTrue(thrown == mine, "the visitor's exception comes back as it was: " + thrown);
+        store.forEach("no/such/prefix/", blob -> {
+            throw new AssertionError("nothing to visit: " + blob);
+        });
+    }
+
     protected static InputStream bytes(String text) {
         return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
     }
