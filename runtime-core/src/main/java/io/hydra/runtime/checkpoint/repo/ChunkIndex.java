@@ -132,10 +132,6 @@ final class ChunkIndex implements AutoCloseable {
         }
     }
 
-    Path file() {
-        return file;
-    }
-
     /**
      * A known place of a chunk with this SHA-256 (lowercase hex): recorded from an authentic manifest, in a pack
      * that some recorded manifest still references. A place outlives the manifest it came from while its pack is
@@ -374,16 +370,6 @@ final class ChunkIndex implements AutoCloseable {
                 s.execute("DELETE FROM listed");
             }
         }, "end reconciling with the store");
-    }
-
-    /** Chunk places recorded (for tests and diagnostics). */
-    synchronized long places() {
-        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM places")) {
-            r.next();
-            return r.getLong(1);
-        } catch (SQLException e) {
-            throw failure("count chunk places", e);
-        }
     }
 
     private long insertManifest(String name, long length, Instant modified, int state, String problem)

@@ -98,13 +98,27 @@ class ChunkIndexTest {
         }
     }
 
+    private long count(String table) throws SQLException {
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + indexFile);
+             Statement s = db.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
     @Test
-    void aRestartedDaemonReusesItsIndexAndReadsOnlyManifestsItDoesNotKnow() throws IOException {
+    void aRestartedDaemonReusesItsIndexAndReadsOnlyManifestsItDoesNotKnow() throws IOException, SQLException {
         Path image = image("image", 1);
         CheckpointRepository first = daemon(RepositorySettings.defaults());
-        for (int i = 0; i < 3; i++) {
+        checkpoint(first, "web", image);
+        long placesOfOneVersion = count("places");
+        assertTrue(placesOfOneVersion > 0);
+        for (int i = 0; i < 2; i++) {
             checkpoint(first, "web", image);
         }
+        assertEquals(placesOfOneVersion, count("places"), "versions sharing chunks share their index rows");
+        assertEquals(3, count("manifests"));
         restart(first);
         checkpoint(otherProcess(RepositorySettings.defaults()), "db", image("db-image", 2));
 
