@@ -6,13 +6,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import io.hydra.spi.monitor.AttachSession;
 import io.hydra.spi.monitor.ExitReport;
 import io.hydra.spi.monitor.LaunchRequest;
-import io.hydra.spi.monitor.LogSink;
+import io.hydra.spi.monitor.LogCursor;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
 import io.hydra.spi.monitor.MonitorRecord;
@@ -95,9 +94,8 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
     }
 
     @Override
-    public void readLog(Path logFile, boolean follow, BooleanSupplier stillRunning, LogSink sink)
-            throws IOException, InterruptedException {
-        K8sFileLog.read(logFile, follow, stillRunning, sink);
+    public LogCursor openLog(Path logFile) {
+        return new K8sFileLogCursor(logFile);
     }
 
     @Override
