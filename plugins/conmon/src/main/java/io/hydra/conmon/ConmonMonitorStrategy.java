@@ -39,7 +39,7 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
         this.launcher = new ConmonLauncher(
                 Path.of(context.setting("conmon-path", "/usr/bin/conmon")),
                 context.setting("log-level", "warning"),
-                Long.parseLong(context.setting("create-timeout-ms", "60000")));
+                context.deadlines(), context.processes());
         this.exitFiles = new ExitFiles(context.stateDir().resolve("exits"));
     }
 
