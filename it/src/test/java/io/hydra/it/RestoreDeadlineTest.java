@@ -9,7 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A restore through conmon that hangs: the runtime is a wrapper around the real runc that, while a marker file
@@ -20,8 +21,10 @@ import org.junit.jupiter.api.Test;
 class RestoreDeadlineTest {
     private static final String COUNTER = "i=0; while true; do i=$((i+1)); echo \"round $i\"; sleep 0.2; done";
 
-    @Test
-    void aHungRestoreFailsAtTheCheckpointDeadlineAndLeavesNothingBehind() throws Exception {
+    /** Under both monitors: a detached conmon is found from its pid file, a lazy one is our child to reap. */
+    @ParameterizedTest
+    @ValueSource(strings = {"eager", "lazy"})
+    void aHungRestoreFailsAtTheCheckpointDeadlineAndLeavesNothingBehind(String monitor) throws Exception {
         Path work = Files.createTempDirectory(Path.of("/tmp"), "hydra-restore-hang-");
         Path hang = work.resolve("hang");
         Path hungPid = work.resolve("hung.pid");
@@ -42,7 +45,7 @@ class RestoreDeadlineTest {
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("restore-hang", "hydra.runtime.path=" + wrapper,
                 "hydra.checkpoint.timeout=5s").start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
-            daemon.ok("run", "-d", "--name", "busy", "--rootfs", rootfs.toString(), "--", "sh", "-c", COUNTER);
+            daemon.ok("run", "-d", "--name", "busy", "--monitor", monitor, "--rootfs", rootfs.toString(), "--", "sh", "-c", COUNTER);
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> Memhog.lastRound(daemon, "busy") >= 3,
                     "counting");
             String id = daemon.inspect("busy").get("id").asText();
@@ -71,10 +74,11 @@ class RestoreDeadlineTest {
             Files.delete(hang);
             daemon.ok("restore", "busy");
             assertEquals("running", daemon.status("busy"));
+            assertEquals(monitor, daemon.inspect("busy").get("monitor").asText());
             long before = Memhog.lastRound(daemon, "busy");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> Memhog.lastRound(daemon, "busy") > before + 3,
                     "the restored container to count on from its checkpoint");
-            System.out.printf("hung restore failed after %d ms (deadline 5 s)%n", tookMs);
+            System.out.printf("%s: hung restore failed after %d ms (deadline 5 s)%n", monitor, tookMs);
         } finally {
             HydraDaemonProcess.sh("rm", "-rf", work.toString());
         }
