@@ -17,7 +17,7 @@ import io.hydra.api.v1.EventsGrpc;
 import io.hydra.api.v1.SystemGrpc;
 
 /** One gRPC channel to the daemon: {@code unix:///path} or {@code tcp://host:port} with mutual TLS. */
-final class DaemonConnection implements AutoCloseable {
+public final class DaemonConnection implements AutoCloseable {
     /** Netty warns about socket options a Unix socket ignores; the user can do nothing about it. Held: JUL keeps
      * loggers weakly, and a collected logger forgets its level. */
     private static final java.util.logging.Logger NETTY = java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty");
@@ -60,23 +60,23 @@ final class DaemonConnection implements AutoCloseable {
         }
     }
 
-    ContainersGrpc.ContainersBlockingStub containers() {
+    public ContainersGrpc.ContainersBlockingStub containers() {
         return ContainersGrpc.newBlockingStub(channel);
     }
 
-    ContainersGrpc.ContainersStub containersAsync() {
+    public ContainersGrpc.ContainersStub containersAsync() {
         return ContainersGrpc.newStub(channel);
     }
 
-    CheckpointsGrpc.CheckpointsBlockingStub checkpoints() {
+    public CheckpointsGrpc.CheckpointsBlockingStub checkpoints() {
         return CheckpointsGrpc.newBlockingStub(channel);
     }
 
-    EventsGrpc.EventsBlockingStub events() {
+    public EventsGrpc.EventsBlockingStub events() {
         return EventsGrpc.newBlockingStub(channel);
     }
 
-    SystemGrpc.SystemBlockingStub system() {
+    public SystemGrpc.SystemBlockingStub system() {
         return SystemGrpc.newBlockingStub(channel);
     }
 

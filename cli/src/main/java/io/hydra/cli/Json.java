@@ -10,13 +10,13 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.hydra.api.v1.Container;
 
 /** The JSON shapes scripts rely on (DESIGN.md): field names here are a contract. */
-final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+public final class Json {
+    public static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private Json() {
     }
 
-    static Map<String, Object> container(Container c, boolean full) {
+    public static Map<String, Object> container(Container c, boolean full) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", c.getId());
         m.put("name", c.getName());
@@ -42,7 +42,7 @@ final class Json {
         return m;
     }
 
-    static String write(Object value) {
+    public static String write(Object value) {
         try {
             return MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {

@@ -1,0 +1,53 @@
+package io.hydra.cli;
+
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Callable;
+
+import io.hydra.api.v1.LogChunk;
+import picocli.CommandLine;
+import picocli.CommandLine.ParentCommand;
+
+/** A subcommand that talks to the daemon: one connection for the length of the command. */
+public abstract class DaemonCommand implements Callable<Integer> {
+    @ParentCommand
+    Hydra hydra;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    protected PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    protected PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    /** Our stdin, as the caller of {@link Hydra#execute} gave it. */
+    protected InputStream stdin() {
+        return hydra.in;
+    }
+
+    /** A bad argument found only once the command runs: picocli reports it as a usage error (exit 2). */
+    protected CommandLine.ParameterException usageError(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        try (DaemonConnection c = hydra.connect()) {
+            return call(c);
+        }
+    }
+
+    protected abstract int call(DaemonConnection c) throws Exception;
+
+    /** Copies a log or output stream to our stdout and stderr. */
+    protected void write(LogChunk chunk) {
+        PrintWriter w = chunk.getStream() == LogChunk.Stream.STDERR ? err() : out();
+        w.print(chunk.getData().toString(StandardCharsets.UTF_8));
+        w.flush();
+    }
+}

@@ -1,0 +1,40 @@
+package io.hydra.cli.containers;
+
+import java.util.List;
+
+import io.hydra.api.v1.Container;
+import io.hydra.api.v1.ListRequest;
+import io.hydra.cli.DaemonCommand;
+import io.hydra.cli.DaemonConnection;
+import io.hydra.cli.Json;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "ps", description = "List containers.")
+public final class Ps extends DaemonCommand {
+    private static final String ROW = "%-12s  %-20s  %-10s  %-8s  %-7s  %-5s  %s%n";
+
+    @Option(names = {"-a", "--all"}, description = "include created and exited containers")
+    boolean all;
+
+    @Option(names = "--format", description = "table or json")
+    String format = "table";
+
+    @Override
+    protected int call(DaemonConnection c) {
+        List<Container> list = c.containers().list(ListRequest.newBuilder().setAll(all).build()).getContainersList();
+        if (format.equals("json")) {
+            out().println(Json.write(list.stream().map(x -> Json.container(x, false)).toList()));
+            return 0;
+        }
+        if (!format.equals("table")) {
+            throw usageError("--format must be table or json");
+        }
+        out().printf(ROW, "ID", "NAME", "STATUS", "PID", "MONITOR", "EXIT", "CREATED");
+        for (Container x : list) {
+            out().printf(ROW, x.getId().substring(0, 12), x.getName(), x.getStatus(), x.getPid() > 0 ? x.getPid() : "-",
+                    x.getMonitor(), x.getHasExitCode() ? x.getExitCode() : "-", x.getCreatedAt());
+        }
+        return 0;
+    }
+}
