@@ -3,8 +3,8 @@
 # Records what the built CLI of WORKTREE prints, and exits with, for every verb's --help, no arguments, bad input and
 # an unreachable daemon, so a refactoring of the CLI can be checked by diffing two snapshots (before and after).
 # Needs no daemon: the socket it names does not exist. Build first: mvn -B -q -pl cli -am package -DskipTests
-# The directory is written as {DIR}, as in cli/src/test/resources/io/hydra/cli/usage-before-split.txt (the snapshot
-# of the CLI before its split into one class per verb, which UsageSnapshotTest replays): the two can be diffed.
+# The directory is written as {DIR}, as in cli/src/test/resources/io/hydra/cli/usage-snapshot.txt (the recorded
+# snapshot UsageSnapshotTest replays): the two can be diffed. Re-record it when a help text changes on purpose.
 set -u
 wt=$1; outf=$2
 # where no daemon listens; the output names it {DIR}, so snapshots from different runs compare

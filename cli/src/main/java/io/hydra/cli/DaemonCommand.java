@@ -17,6 +17,10 @@ public abstract class DaemonCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Every verb answers --help (DESIGN.md's CLI contract); picocli prints the verb's usage and exits 0. */
+    @CommandLine.Option(names = "--help", usageHelp = true, description = "Show this verb's usage and exit.")
+    boolean helpRequested;
+
     protected PrintWriter out() {
         return spec.commandLine().getOut();
     }

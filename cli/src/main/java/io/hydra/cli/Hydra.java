@@ -44,7 +44,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "hydra", mixinStandardHelpOptions = true, version = "hydra 0.1.0",
         description = "Containers that outlive their daemon.",
-        subcommands = {Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
+        subcommands = {CommandLine.HelpCommand.class, Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
                 Restart.class, Rm.class, Ps.class, Inspect.class, Logs.class, Wait.class, Attach.class, Exec.class,
                 Top.class, Stats.class, Checkpoint.class, Checkpoints.class, Restore.class, RmCheckpoint.class,
                 PolicyCommand.class, Events.class, Info.class, Version.class})

@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Everything the CLI says without a daemon (every verb's help, usage errors, bad input refused after parsing, an
- * unreachable or misnamed host) and the exit status of each, against a snapshot recorded from the CLI before it was
- * split into one class per verb (cli/scripts/usage-snapshot.sh, run on that build). The cases are the snapshot's
+ * unreachable or misnamed host) and the exit status of each, against a recorded snapshot (cli/scripts/usage-snapshot.sh;
+ * first recorded before the CLI was split into one class per verb, re-recorded when --help and `help VERB` were added
+ * to every verb, which is the only difference). The cases are the snapshot's
  * {@code === hydra ARGS} headers; {@code {DIR}} stands for a directory where no daemon listens.
  */
 class UsageSnapshotTest {
@@ -61,7 +62,7 @@ class UsageSnapshotTest {
     }
 
     private static String snapshot() throws IOException {
-        try (InputStream in = UsageSnapshotTest.class.getResourceAsStream("usage-before-split.txt")) {
+        try (InputStream in = UsageSnapshotTest.class.getResourceAsStream("usage-snapshot.txt")) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
