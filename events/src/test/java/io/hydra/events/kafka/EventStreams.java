@@ -15,9 +15,17 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
+import io.hydra.events.cloudevents.CloudEventDecoder;
 import io.hydra.events.cloudevents.CloudEventEncoder;
+import io.hydra.events.cloudevents.NotAHydraEventException;
 
 /** Events to publish, and reading and checking what arrived, for the publisher tests. */
 final class EventStreams {
@@ -60,6 +68,40 @@ final class EventStreams {
         }
         if (!missing.isEmpty()) {
             fail(missing.size() + " of " + expected.size() + " events never arrived on " + topic);
+        }
+        return received;
+    }
+
+    /**
+     * Reads every partition of the topic from its start to its current end, without a consumer group (so in well
+     * under a second), and returns the Hydra events in offset order per partition.
+     */
+    static List<HydraEvent> readToEnd(String bootstrapServers, String topic, Duration timeout) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<HydraEvent> received = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    fail("read " + received.size() + " events of " + topic + " within " + timeout.toSeconds()
+                            + " s, not all " + end.values().stream().mapToLong(Long::longValue).sum());
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        received.add(CloudEventDecoder.decode(record.headers(), record.value()));
+                    } catch (NotAHydraEventException e) {
+                        fail("a record of " + topic + " is not a Hydra event: " + e.getMessage());
+                    }
+                }
+            }
         }
         return received;
     }
