@@ -73,32 +73,35 @@ final class EventStreams {
     }
 
     /**
-     * Reads every partition of the topic from its start to its current end, without a consumer group (so in well
-     * under a second), and returns the Hydra events in offset order per partition.
+     * Reads every partition of these topics from its start to its current end with one consumer and no consumer
+     * group (so quickly), and returns each topic's Hydra events in offset order per partition.
      */
-    static List<HydraEvent> readToEnd(String bootstrapServers, String topic, Duration timeout) {
+    static Map<String, List<HydraEvent>> readToEnd(String bootstrapServers, List<String> topics, Duration timeout) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        List<HydraEvent> received = new ArrayList<>();
+        Map<String, List<HydraEvent>> received = new HashMap<>();
         long deadline = System.nanoTime() + timeout.toNanos();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic, timeout).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                received.put(topic, new ArrayList<>());
+                consumer.partitionsFor(topic, timeout)
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
             while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
                 if (System.nanoTime() > deadline) {
-                    fail("read " + received.size() + " events of " + topic + " within " + timeout.toSeconds()
-                            + " s, not all " + end.values().stream().mapToLong(Long::longValue).sum());
+                    fail("could not read " + topics + " to their end within " + timeout.toSeconds() + " s");
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     try {
-                        received.add(CloudEventDecoder.decode(record.headers(), record.value()));
+                        received.get(record.topic()).add(CloudEventDecoder.decode(record.headers(), record.value()));
                     } catch (NotAHydraEventException e) {
-                        fail("a record of " + topic + " is not a Hydra event: " + e.getMessage());
+                        fail("a record of " + record.topic() + " is not a Hydra event: " + e.getMessage());
                     }
                 }
             }
