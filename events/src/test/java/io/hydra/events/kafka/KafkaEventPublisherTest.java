@@ -51,8 +51,11 @@ class KafkaEventPublisherTest {
         published.addAll(outbox.append(HydraEvent.of(EventType.DAEMON_STARTED, "node-1", "", Map.of())));
 
         try (KafkaEventPublisher publisher = KafkaEventPublisher.start(outbox, settings(broker, topic, mode))) {
-            await(Duration.ofSeconds(30), () -> publisher.backlog() == 0, () -> "backlog drains, it is "
-                    + publisher.backlog() + ", last error " + publisher.lastError());
+            // The publisher marks the outbox first and then counts: wait for both, not just the backlog.
+            await(Duration.ofSeconds(30), () -> publisher.backlog() == 0
+                    && publisher.publishedCount() == published.size(), () -> "backlog drains, it is "
+                    + publisher.backlog() + ", published " + publisher.publishedCount() + ", last error "
+                    + publisher.lastError());
             assertEquals(published.size(), publisher.publishedCount());
             assertTrue(publisher.connected());
             assertEquals(java.util.Optional.empty(), publisher.lastError());
