@@ -21,8 +21,16 @@ final class ProducerProperties {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** The bound on one event's delivery, retries included: after it, the attempt fails and we back off. */
     static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
-    /** Kafka allows at most 5 in-flight requests with idempotence and still keeps order. */
-    private static final int MAX_IN_FLIGHT_WITH_ORDER = 5;
+    /**
+     * One produce request at a time per broker. Kafka says an idempotent producer keeps order with up to 5, but that
+     * rests on the broker knowing the producer: a partition leader with no state for a producer id (a new producer,
+     * which we create after every failure, or a leader just elected) takes whatever sequence comes first. When the
+     * first request of a new producer fails retriably (NOT_LEADER_OR_FOLLOWER on a new topic or after a leader
+     * change), the requests behind it are stored, the retried first one is refused as out of order until it expires,
+     * and our re-send then puts a container's first events after its later ones. With one in flight nothing is
+     * sent behind a request whose fate is unknown.
+     */
+    private static final int MAX_IN_FLIGHT_WITH_ORDER = 1;
     /** Set from the settings record and the serializers we pass in; an extra property must not set them. */
     private static final Set<String> OWNED = Set.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
             ProducerConfig.CLIENT_ID_CONFIG, ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG,
@@ -53,10 +61,11 @@ final class ProducerProperties {
         requireGuarantee(config, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true", Set.of("true"),
                 "retries must neither duplicate nor reorder a container's events");
         int inFlight = integer(config, ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION);
-        if (inFlight < 1 || inFlight > MAX_IN_FLIGHT_WITH_ORDER) {
+        if (inFlight != MAX_IN_FLIGHT_WITH_ORDER) {
             throw new IllegalArgumentException("producer property '"
-                    + ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "' must be 1 to 5 (idempotent producers "
-                    + "keep order only up to 5), got " + inFlight);
+                    + ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION + "' must be " + MAX_IN_FLIGHT_WITH_ORDER
+                    + " (a request sent behind a failed first request of a new producer can be stored before it, "
+                    + "reordering a container's events), got " + inFlight);
         }
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);

@@ -15,9 +15,17 @@ import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
+import io.hydra.events.cloudevents.CloudEventDecoder;
 import io.hydra.events.cloudevents.CloudEventEncoder;
+import io.hydra.events.cloudevents.NotAHydraEventException;
 
 /** Events to publish, and reading and checking what arrived, for the publisher tests. */
 final class EventStreams {
@@ -60,6 +68,43 @@ final class EventStreams {
         }
         if (!missing.isEmpty()) {
             fail(missing.size() + " of " + expected.size() + " events never arrived on " + topic);
+        }
+        return received;
+    }
+
+    /**
+     * Reads every partition of these topics from its start to its current end with one consumer and no consumer
+     * group (so quickly), and returns each topic's Hydra events in offset order per partition.
+     */
+    static Map<String, List<HydraEvent>> readToEnd(String bootstrapServers, List<String> topics, Duration timeout) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        Map<String, List<HydraEvent>> received = new HashMap<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : topics) {
+                received.put(topic, new ArrayList<>());
+                consumer.partitionsFor(topic, timeout)
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    fail("could not read " + topics + " to their end within " + timeout.toSeconds() + " s");
+                }
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    try {
+                        received.get(record.topic()).add(CloudEventDecoder.decode(record.headers(), record.value()));
+                    } catch (NotAHydraEventException e) {
+                        fail("a record of " + record.topic() + " is not a Hydra event: " + e.getMessage());
+                    }
+                }
+            }
         }
         return received;
     }

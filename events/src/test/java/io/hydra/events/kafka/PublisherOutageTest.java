@@ -61,7 +61,9 @@ class PublisherOutageTest {
 
             broker.start();
             assertEquals(bootstrap, broker.bootstrapServers(), "back on the same port");
-            await(Duration.ofSeconds(45), () -> publisher.backlog() == 0, () -> "the backlog drains after the "
+            // The publisher marks the outbox first and then its health: wait for both, not just the backlog.
+            await(Duration.ofSeconds(45), () -> publisher.backlog() == 0 && publisher.connected(),
+                    () -> "the backlog drains after the "
                     + "outage; it is " + publisher.backlog() + ", last error " + publisher.lastError());
             assertTrue(publisher.connected());
             assertEquals(java.util.Optional.empty(), publisher.lastError());

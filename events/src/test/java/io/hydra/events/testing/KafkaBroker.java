@@ -99,15 +99,24 @@ public final class KafkaBroker implements AutoCloseable {
         return bootstrapServers;
     }
 
-    /** Creates a topic with one replica and waits until it exists. */
+    /**
+     * Creates a topic with one replica and waits until the controller has it. Its partitions' leaders may not be
+     * ready yet: the first produce requests can get NOT_LEADER_OR_FOLLOWER, as after a leader change.
+     */
     public void createTopic(String name, int partitions) {
+        createTopics(List.of(name), partitions);
+    }
+
+    /** {@link #createTopic} for several topics in one request. */
+    public void createTopics(List<String> names, int partitions) {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(names.stream().map(name -> new NewTopic(name, partitions, (short) 1)).toList()).all()
+                    .get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot create topics " + names + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted creating topic " + name, e);
+            throw new IllegalStateException("interrupted creating topics " + names, e);
         }
     }
 
