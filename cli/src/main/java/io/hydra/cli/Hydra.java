@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.hydra.api.v1.AttachInput;
@@ -47,7 +48,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** The {@code hydra} command line: a gRPC client of the daemon. Exit status 0 ok, 1 failed, 2 usage. */
+/**
+ * The {@code hydra} command line: a gRPC client of the daemon. Exit status 0 ok, 1 failed, 2 usage, 126 the
+ * container's command cannot be executed, 127 it is not found in the container.
+ */
 @Command(name = "hydra", mixinStandardHelpOptions = true, version = "hydra 0.1.0",
         description = "Containers that outlive their daemon.",
         subcommands = {Hydra.Run.class, Hydra.Create.class, Hydra.Start.class, Hydra.Stop.class, Hydra.Kill.class,
@@ -57,6 +61,12 @@ import picocli.CommandLine.ParentCommand;
                 Hydra.RmCheckpoint.class, Hydra.PolicyCommand.class, Hydra.Events.class, Hydra.Info.class, Hydra.Version.class})
 public final class Hydra {
     static final int FAILED = 1;
+    /**
+     * The trailer in which the daemon names the exit code for a refusal that has a conventional one: 127 for a
+     * command not found in the container, 126 for one that cannot be executed (runtime-core's GrpcErrors sets it).
+     */
+    static final Metadata.Key<String> EXIT_CODE_TRAILER = Metadata.Key.of("hydra-exit-code",
+            Metadata.ASCII_STRING_MARSHALLER);
 
     @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")
     String host;
@@ -93,7 +103,7 @@ public final class Hydra {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("hydra: " + message(e, hydra.resolvedHost()));
             commandLine.getErr().flush();
-            return FAILED;
+            return exitCodeOf(e);
         });
         int status = cl.execute(args);
         out.flush();
@@ -111,6 +121,16 @@ public final class Hydra {
 
     DaemonConnection connect() {
         return new DaemonConnection(resolvedHost(), tlsCert, tlsKey, tlsCa);
+    }
+
+    /** 126 or 127 when the daemon said the command cannot run, else {@link #FAILED}. */
+    static int exitCodeOf(Exception e) {
+        Metadata trailers = Status.trailersFromThrowable(e);
+        String code = trailers == null ? null : trailers.get(EXIT_CODE_TRAILER);
+        if ("126".equals(code) || "127".equals(code)) {
+            return Integer.parseInt(code);
+        }
+        return FAILED;
     }
 
     private static String message(Exception e, String host) {
@@ -295,7 +315,8 @@ public final class Hydra {
         }
     }
 
-    @Command(name = "run", description = "Create and start a container; attached, exit with its code.")
+    @Command(name = "run", description = "Create and start a container; attached, exit with its code (127: the"
+            + " command is not found in the rootfs, 126: it cannot be executed).")
     static final class Run extends CreateOptions {
         @Option(names = {"-d", "--detach"}, description = "print the id and return")
         boolean detach;
@@ -321,7 +342,8 @@ public final class Hydra {
         }
     }
 
-    @Command(name = "create", description = "Create a container without starting it.")
+    @Command(name = "create", description = "Create a container without starting it (127: its command is not"
+            + " found in the rootfs, 126: it cannot be executed).")
     static final class Create extends CreateOptions {
         @Override
         int call(DaemonConnection c) {

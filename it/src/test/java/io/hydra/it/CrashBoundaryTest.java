@@ -53,7 +53,7 @@ class CrashBoundaryTest {
     @ParameterizedTest
     @ValueSource(strings = {"relaunch.intent-written", "relaunch.monitor-launched"})
     void anInterruptedRelaunchOfAnOrphanEndsRunningUnderANewMonitor(String boundary) throws Exception {
-        try (HydraDaemonProcess daemon = new HydraDaemonProcess("crash-orphan-" + boundary,
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("orphan-" + boundary,
                 "hydra-test.crash-at=" + boundary).start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
             daemon.ok("run", "-d", "--name", "o", "--rootfs", rootfs.toString(), "--", "sleep", "1000");

@@ -77,6 +77,55 @@ class ExitCodesAndBundleFlagsTest {
     }
 
     @Test
+    void runAndCreateOfAMissingCommandExit127AndOfANonExecutableOne126() throws Exception {
+        Files.writeString(rootfs.resolve("not-executable-run"), "#!/bin/sh\necho should not run\n");
+        Files.setPosixFilePermissions(rootfs.resolve("not-executable-run"),
+                PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createDirectories(rootfs.resolve("a-directory"));
+
+        HydraDaemonProcess.Result missing = daemon.hydra("run", "--name", "r-missing", "--rootfs",
+                rootfs.toString(), "--", "no-such-command", "arg");
+        assertEquals(127, missing.code(), missing.err());
+        assertTrue(missing.err().contains("command 'no-such-command' not found in rootfs"), missing.err());
+        assertTrue(missing.err().contains("searched PATH="), missing.err());
+
+        HydraDaemonProcess.Result missingDetached = daemon.hydra("run", "-d", "--name", "r-missing", "--rootfs",
+                rootfs.toString(), "--", "/opt/nothing/here");
+        assertEquals(127, missingDetached.code(), missingDetached.err());
+        assertTrue(missingDetached.err().contains("command '/opt/nothing/here' not found"), missingDetached.err());
+
+        HydraDaemonProcess.Result createMissing = daemon.hydra("create", "--name", "r-missing", "--rootfs",
+                rootfs.toString(), "--", "no-such-command");
+        assertEquals(127, createMissing.code(), createMissing.err());
+
+        HydraDaemonProcess.Result notExecutable = daemon.hydra("run", "--name", "r-noexec", "--rootfs",
+                rootfs.toString(), "--", "/not-executable-run");
+        assertEquals(126, notExecutable.code(), notExecutable.err());
+        assertTrue(notExecutable.err().contains("command '/not-executable-run' in rootfs"), notExecutable.err());
+        assertTrue(notExecutable.err().contains("cannot be executed"), notExecutable.err());
+        assertTrue(!notExecutable.out().contains("should not run"));
+
+        HydraDaemonProcess.Result directory = daemon.hydra("create", "--name", "r-noexec", "--rootfs",
+                rootfs.toString(), "--", "/a-directory");
+        assertEquals(126, directory.code(), directory.err());
+
+        // nothing was created by the refusals, and other failures still exit 1
+        HydraDaemonProcess.Result ps = daemon.ok("ps", "-a");
+        assertTrue(!ps.out().contains("r-missing") && !ps.out().contains("r-noexec"), ps.out());
+        assertEquals(1, daemon.hydra("run", "-d", "--name", "r-norootfs", "--rootfs", "/nonexistent-rootfs", "--",
+                "sh").code());
+        // a command's own 127 passes through run untouched
+        HydraDaemonProcess.Result own127 = daemon.hydra("run", "--name", "r-own127", "--rootfs", rootfs.toString(),
+                "--", "sh", "-c", "exit 127");
+        try {
+            assertEquals(127, own127.code(), own127.err());
+            assertEquals("", own127.err(), "no message of ours for the command's own status");
+        } finally {
+            daemon.ok("rm", "-f", "r-own127");
+        }
+    }
+
+    @Test
     void waitOnACheckpointedContainerSaysSoAndFails() throws Exception {
         daemon.ok("run", "-d", "--name", "w", "--rootfs", rootfs.toString(), "--", "sleep", "1000");
         try {

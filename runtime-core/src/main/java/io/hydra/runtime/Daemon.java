@@ -284,7 +284,10 @@ public class Daemon {
         }
         RepositorySettings settings = keys.applyTo(
                 RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism()));
-        CheckpointRepository repository = new CheckpointRepository(blobStore, settings);
+        // The chunk index is a cache of the store on disk, so the heap does not grow with the bucket.
+        Path chunkIndex = root.resolve("checkpoint-index");
+        createPrivateDirectory(chunkIndex);
+        CheckpointRepository repository = new CheckpointRepository(blobStore, settings, chunkIndex.resolve("chunks.db"));
         Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
         createPrivateDirectory(staging);
         // a daemon killed mid-checkpoint leaves its staged image behind: an intent that refers to it may hold the

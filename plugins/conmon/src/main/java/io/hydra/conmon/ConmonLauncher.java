@@ -5,10 +5,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -17,6 +19,9 @@ import io.hydra.spi.monitor.LaunchRequest;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorRecord;
 import io.hydra.spi.monitor.ProcessIdentity;
+import io.hydra.spi.process.Deadlines;
+import io.hydra.spi.process.ProcessException;
+import io.hydra.spi.process.ProcessRunner;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
@@ -37,16 +42,23 @@ public final class ConmonLauncher {
 
     private final Path conmon;
     private final String logLevel;
-    private final long createTimeoutMillis;
+    private final Deadlines deadlines;
+    private final ProcessRunner processes;
 
-    public ConmonLauncher(Path conmon, String logLevel, long createTimeoutMillis) {
+    /**
+     * @param deadlines a create must report within {@link Deadlines#runtime()}, a restore (a request with a
+     *                  restore image) within {@link Deadlines#checkpoint()}
+     * @param processes runs the runtime's own clean-up after a launch that missed its deadline
+     */
+    public ConmonLauncher(Path conmon, String logLevel, Deadlines deadlines, ProcessRunner processes) {
         if (!Files.isExecutable(conmon)) {
             throw new MonitorException("conmon not found or not executable at " + conmon
                     + " (install Debian's conmon or set hydra.monitor.conmon-path)");
         }
         this.conmon = conmon;
         this.logLevel = logLevel;
-        this.createTimeoutMillis = createTimeoutMillis;
+        this.deadlines = deadlines;
+        this.processes = processes;
     }
 
     /** The outcome of a launch: the monitor's pid (ours to reap when {@code child}) and the container's. */
@@ -93,7 +105,14 @@ public final class ConmonLauncher {
                 // the detached conmon forks and its first process exits at once: reap that one
                 C.waitpid(pid, new IntByReference(), 0);
             }
-            message = readSyncMessage(sync[0], request.name());
+            message = readSyncMessage(sync[0], deadlineOf(request));
+        } catch (LaunchDeadlineExceeded e) {
+            abandon(request, stayChild ? pid : -1, conmonPidFile);
+            throw new MonitorException("the runtime did not " + (request.restoreImage().isPresent() ? "restore "
+                    : "create ") + (request.name() == null ? request.containerId() : request.name()) + " within "
+                    + Deadlines.format(e.deadline) + " (" + (request.restoreImage().isPresent()
+                    ? "hydra.checkpoint.timeout" : "hydra.runtime.timeout")
+                    + "); its monitor and the runtime's half-made container were removed");
         } finally {
             closeAll(sync[0]);
         }
@@ -123,12 +142,12 @@ public final class ConmonLauncher {
     }
 
     /** The conmon that a launch left running, from its pid file, when it still runs. */
-    static java.util.Optional<ProcessIdentity> monitorOf(LaunchRequest request) {
+    static Optional<ProcessIdentity> monitorOf(LaunchRequest request) {
         try {
             int pid = Integer.parseInt(Files.readString(request.containerDir().resolve("conmon.pid")).trim());
             return ProcessIdentity.of(pid);
         } catch (IOException | NumberFormatException e) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
     }
 
@@ -167,16 +186,77 @@ public final class ConmonLauncher {
         return a;
     }
 
-    private String readSyncMessage(int fd, String name) {
+    /** A restore runs CRIU and gets the checkpoint deadline; a create gets the runtime's. */
+    private Duration deadlineOf(LaunchRequest request) {
+        return request.restoreImage().isPresent() ? deadlines.checkpoint() : deadlines.runtime();
+    }
+
+    /** The sync pipe stayed silent past the launch's deadline. */
+    private static final class LaunchDeadlineExceeded extends Exception {
+        final Duration deadline;
+
+        LaunchDeadlineExceeded(Duration deadline) {
+            super(null, null, false, false);
+            this.deadline = deadline;
+        }
+    }
+
+    /**
+     * After a missed deadline: kills conmon and whatever it runs (the runtime, CRIU), then has the runtime forget
+     * the container, so nothing of the launch is left running or registered.
+     */
+    private void abandon(LaunchRequest request, int childPid, Path conmonPidFile) {
+        Optional<ProcessHandle> monitor = childPid > 0 ? ProcessHandle.of(childPid) : pidFileProcess(conmonPidFile)
+                .or(() -> conmonOf(request.containerId()));
+        monitor.ifPresent(m -> {
+            // the tree first: once conmon is gone its children are init's and no longer ours to find
+            List<ProcessHandle> tree = new ArrayList<>(m.descendants().toList());
+            tree.add(0, m);
+            tree.forEach(ProcessHandle::destroyForcibly);
+            for (ProcessHandle p : tree) {
+                try {
+                    p.onExit().get(5, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // a process that will not die within seconds of SIGKILL is in the kernel's hands
+                }
+            }
+        });
+        if (childPid > 0) {
+            C.waitpid(childPid, new IntByReference(), 0);
+        }
+        try {
+            processes.run(deadlines.runtime(), request.runtime().binary().toString(),
+                    "--root=" + request.runtime().stateRoot(), "delete", "--force", request.containerId());
+        } catch (ProcessException e) {
+            // no state to delete (the runtime never got that far) is the usual case
+        }
+    }
+
+    private static Optional<ProcessHandle> pidFileProcess(Path file) {
+        try {
+            return ProcessHandle.of(Long.parseLong(Files.readString(file).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A detached conmon that has not written its pid file yet: found by the container id on its command line. */
+    private Optional<ProcessHandle> conmonOf(String containerId) {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.equals(conmon.toString())).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> List.of(a).contains(containerId)).orElse(false))
+                .findFirst();
+    }
+
+    private String readSyncMessage(int fd, Duration timeout) throws LaunchDeadlineExceeded {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[4096];
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(createTimeoutMillis);
+        long deadline = System.nanoTime() + timeout.toNanos();
         Pointer pollFd = Memory.allocateDirect(LibC.RUNTIME, 8, true);
         while (true) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
-                throw new MonitorException("the runtime did not create " + name + " within "
-                        + createTimeoutMillis + " ms");
+                throw new LaunchDeadlineExceeded(timeout);
             }
             pollFd.putInt(0, fd);
             pollFd.putShort(4, (short) LibC.POLLIN);

@@ -6,13 +6,12 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import io.hydra.spi.monitor.AttachSession;
 import io.hydra.spi.monitor.ExitReport;
 import io.hydra.spi.monitor.LaunchRequest;
-import io.hydra.spi.monitor.LogSink;
+import io.hydra.spi.monitor.LogCursor;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
 import io.hydra.spi.monitor.MonitorRecord;
@@ -40,7 +39,7 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
         this.launcher = new ConmonLauncher(
                 Path.of(context.setting("conmon-path", "/usr/bin/conmon")),
                 context.setting("log-level", "warning"),
-                Long.parseLong(context.setting("create-timeout-ms", "60000")));
+                context.deadlines(), context.processes());
         this.exitFiles = new ExitFiles(context.stateDir().resolve("exits"));
     }
 
@@ -95,9 +94,8 @@ public final class ConmonMonitorStrategy implements MonitorStrategy {
     }
 
     @Override
-    public void readLog(Path logFile, boolean follow, BooleanSupplier stillRunning, LogSink sink)
-            throws IOException, InterruptedException {
-        K8sFileLog.read(logFile, follow, stillRunning, sink);
+    public LogCursor openLog(Path logFile) {
+        return new K8sFileLogCursor(logFile);
     }
 
     @Override

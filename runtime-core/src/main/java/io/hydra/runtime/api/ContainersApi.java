@@ -175,7 +175,7 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         }
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) observer;
         String id = r.id();
-        poller.start(call, new LogStream(call, new K8sFileLogCursor(r.logFile()), req.getFollow(), () -> isLive(id),
+        poller.start(call, new LogStream(call, containers.openLog(r), req.getFollow(), () -> isLive(id),
                 poller));
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.hydra.runtime.container.BundlePreparer;
+import io.hydra.runtime.container.CommandNotRunnableException;
 import io.hydra.spi.monitor.ProcessIdentity;
 
 /**
@@ -17,8 +18,8 @@ import io.hydra.spi.monitor.ProcessIdentity;
  * than as runc's own failure status 255.
  */
 final class ExecCommand {
-    static final int NOT_FOUND = 127;
-    static final int NOT_EXECUTABLE = 126;
+    static final int NOT_FOUND = CommandNotRunnableException.NOT_FOUND;
+    static final int NOT_EXECUTABLE = CommandNotRunnableException.NOT_EXECUTABLE;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 

@@ -39,6 +39,28 @@ public final class GrpcServer implements AutoCloseable {
         this.socket = socket;
     }
 
+    /** sun_path is 108 bytes with its terminating NUL. */
+    private static final int MAX_SOCKET_PATH_BYTES = 107;
+
+    /**
+     * The 0700 directory the socket is bound in before it is moved into place: a short name, because a bound path
+     * must fit in sun_path and this one is longer than the socket's own.
+     */
+    private static Path shortPrivateDirectory(Path parent) throws IOException {
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (int attempt = 0; ; attempt++) {
+            Path dir = parent.resolve(".h" + Integer.toHexString(0x100000 + random.nextInt(0xF00000)));
+            try {
+                return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                if (attempt > 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public void startUnix(Optional<String> group, List<BindableService> services, Executor executor) throws IOException {
         Path parent = socket.toAbsolutePath().getParent();
         if (!Files.isDirectory(parent)) {
@@ -46,9 +68,16 @@ public final class GrpcServer implements AutoCloseable {
             Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx--x--x"));
         }
         Files.deleteIfExists(socket); // stale from a killed daemon; we hold the root's lock, so no one serves it
-        Path staging = Files.createTempDirectory(parent, ".hydra-sock-");
-        Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwx------"));
+        Path staging = shortPrivateDirectory(parent);
         Path staged = staging.resolve("s");
+        for (Path p : List.of(socket.toAbsolutePath(), staged)) {
+            if (p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_SOCKET_PATH_BYTES) {
+                Files.deleteIfExists(staging);
+                throw new IllegalStateException("the socket path " + socket.toAbsolutePath() + " is too long for a"
+                        + " Unix socket (binding needs " + p + ", the limit is " + MAX_SOCKET_PATH_BYTES
+                        + " bytes): choose a shorter --socket");
+            }
+        }
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(staged.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)

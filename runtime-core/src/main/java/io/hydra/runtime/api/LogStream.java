@@ -8,6 +8,7 @@ import com.google.protobuf.ByteString;
 
 import io.grpc.stub.ServerCallStreamObserver;
 import io.hydra.api.v1.LogChunk;
+import io.hydra.spi.monitor.LogCursor;
 
 /**
  * {@code hydra logs [-f]} as a {@link StreamPoller.Pump}: reads the log a window at a time while the client can
@@ -16,18 +17,20 @@ import io.hydra.api.v1.LogChunk;
 final class LogStream implements StreamPoller.Pump {
     /** File bytes read per turn before yielding to the other streams. */
     private static final int TURN_BUDGET = 1 << 20;
+    /** File bytes asked of the cursor at once: what may be in flight beyond gRPC's own buffer. */
+    private static final int POLL_BUDGET = 256 << 10;
     /** Consecutive records of one stream are sent as one message of at most this size. */
     private static final int MESSAGE_BYTES = 64 << 10;
 
     private final ServerCallStreamObserver<LogChunk> call;
-    private final K8sFileLogCursor cursor;
+    private final LogCursor cursor;
     private final boolean follow;
     private final BooleanSupplier live;
     private final StreamPoller poller;
     private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
     private boolean pendingStderr;
 
-    LogStream(ServerCallStreamObserver<LogChunk> call, K8sFileLogCursor cursor, boolean follow, BooleanSupplier live,
+    LogStream(ServerCallStreamObserver<LogChunk> call, LogCursor cursor, boolean follow, BooleanSupplier live,
               StreamPoller poller) {
         this.call = call;
         this.cursor = cursor;
@@ -61,7 +64,7 @@ final class LogStream implements StreamPoller.Pump {
     }
 
     private int read() throws IOException {
-        int n = cursor.poll(this::collect);
+        int n = cursor.poll(POLL_BUDGET, this::collect);
         flush();
         return n;
     }

@@ -450,31 +450,13 @@ public final class CheckpointService {
             return local.get().id();
         }
         try {
-            List<String> ids = new ArrayList<>();
-            for (BlobInfo blob : blobs.list("manifests/")) {
-                String[] parts = blob.name().split("/");
-                if (parts.length >= 3 && !ids.contains(parts[1])) {
-                    ids.add(parts[1]);
-                }
-            }
-            if (ids.contains(nameOrId)) {
+            if (repository.hasVersions(nameOrId)) {
                 return nameOrId;
             }
-            String found = null;
-            Instant newest = Instant.MIN;
-            for (String id : ids) {
-                for (CheckpointVersion v : repository.versions(id)) {
-                    if (v.containerName().equals(nameOrId) && v.createdAt().isAfter(newest)) {
-                        found = id;
-                        newest = v.createdAt();
-                    }
-                }
-            }
-            if (found == null) {
-                throw HydraException.notFound("no such container: " + nameOrId + " (not on this node, and no"
-                        + " checkpoint in the repository carries that name)");
-            }
-            return found;
+            // The repository's name markers, verified against the manifests they point at: no scan of every manifest.
+            return repository.containerIdForName(nameOrId).orElseThrow(() -> HydraException.notFound(
+                    "no such container: " + nameOrId + " (not on this node, and no checkpoint in the repository"
+                            + " carries that name)"));
         } catch (IOException e) {
             throw HydraException.failed("cannot search the checkpoint repository: " + e.getMessage());
         }

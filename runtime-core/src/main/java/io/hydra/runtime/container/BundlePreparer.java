@@ -155,9 +155,15 @@ public final class BundlePreparer {
             }
         }
         String cwd = process.path("cwd").asText("/");
-        if (findCommand(rootfs, args.get(0), path, cwd).isEmpty()) {
-            throw HydraException.invalid(where + ": command '" + args.get(0) + "' not found in rootfs " + rootfs
+        switch (lookupCommand(rootfs, args.get(0), path, cwd)) {
+            case FOUND -> {
+            }
+            case NOT_FOUND -> throw new CommandNotRunnableException(CommandNotRunnableException.NOT_FOUND,
+                    where + ": command '" + args.get(0) + "' not found in rootfs " + rootfs
                     + (args.get(0).contains("/") ? "" : " (searched PATH=" + path + ")"));
+            case NOT_EXECUTABLE -> throw new CommandNotRunnableException(CommandNotRunnableException.NOT_EXECUTABLE,
+                    where + ": command '" + args.get(0) + "' in rootfs " + rootfs
+                    + " cannot be executed (not an executable file)");
         }
         long hard = hardNofileLimit();
         for (JsonNode limit : process.path("rlimits")) {

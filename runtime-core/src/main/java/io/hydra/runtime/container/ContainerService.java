@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -30,7 +29,7 @@ import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
 import io.hydra.runtime.supervision.ExitSupervisor;
 import io.hydra.spi.monitor.AttachSession;
-import io.hydra.spi.monitor.LogSink;
+import io.hydra.spi.monitor.LogCursor;
 import io.hydra.spi.monitor.MonitorException;
 import io.hydra.spi.monitor.MonitorHandle;
 import io.hydra.spi.monitor.MonitorStrategy;
@@ -86,10 +85,9 @@ public final class ContainerService {
         return h != null && h.isChildOfThisDaemon();
     }
 
-    /** Streams the container's output from its log, in the format its monitor wrote it. */
-    public void readLog(ContainerRecord r, boolean follow, BooleanSupplier stillRunning, LogSink sink)
-            throws IOException, InterruptedException {
-        containers.monitorOf(r).readLog(r.logFile(), follow, stillRunning, sink);
+    /** A non-blocking cursor at the start of the container's log; its monitor knows the log's format. */
+    public LogCursor openLog(ContainerRecord r) {
+        return containers.monitorOf(r).openLog(r.logFile());
     }
 
     // ---- create, start, run

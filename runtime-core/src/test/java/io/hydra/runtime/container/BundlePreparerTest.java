@@ -66,6 +66,23 @@ class BundlePreparerTest {
     }
 
     @Test
+    void aCommandThatCannotRunIsRefusedWithTheShellsCode() throws Exception {
+        Path rootfs = rootfsWithSh();
+        Files.writeString(rootfs.resolve("bin/plain"), "data\n");
+        BundlePreparer p = new BundlePreparer();
+        CommandNotRunnableException missing = assertThrows(CommandNotRunnableException.class,
+                () -> p.fromRootfs(spec(rootfs, List.of("nope"), List.of()), "/hydra/x"));
+        assertEquals(127, missing.exitCode());
+        assertTrue(missing.getMessage().contains("'nope' not found in rootfs"), missing.getMessage());
+        CommandNotRunnableException plain = assertThrows(CommandNotRunnableException.class,
+                () -> p.fromRootfs(spec(rootfs, List.of("plain"), List.of()), "/hydra/x"));
+        assertEquals(126, plain.exitCode());
+        assertTrue(plain.getMessage().contains("'plain' in rootfs"), plain.getMessage());
+        assertEquals(126, assertThrows(CommandNotRunnableException.class,
+                () -> p.fromRootfs(spec(rootfs, List.of("/bin"), List.of()), "/hydra/x")).exitCode());
+    }
+
+    @Test
     void rejectsBadEnvironmentEntries() throws Exception {
         Path rootfs = rootfsWithSh();
         HydraException e = assertThrows(HydraException.class, () -> new BundlePreparer().fromRootfs(

@@ -3,7 +3,6 @@ package io.hydra.spi.monitor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -50,11 +49,10 @@ public interface MonitorStrategy extends AutoCloseable {
     void watchExits(Consumer<String> listener) throws MonitorException;
 
     /**
-     * Streams a container's output from its log file into {@code sink}, in the order it was written. With
-     * {@code follow}, keeps reading until {@code stillRunning} is false and the log is drained.
+     * Opens a non-blocking cursor at the start of a container's log, the file the strategy was given as
+     * {@link LaunchRequest#logFile()}. The file need not exist yet.
      */
-    void readLog(Path logFile, boolean follow, BooleanSupplier stillRunning, LogSink sink)
-            throws IOException, InterruptedException;
+    LogCursor openLog(Path logFile);
 
     @Override
     default void close() {

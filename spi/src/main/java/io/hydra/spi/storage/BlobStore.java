@@ -26,19 +26,56 @@ public interface BlobStore extends AutoCloseable {
     InputStream get(String blobName) throws IOException;
 
     /**
-     * {@code length} bytes of the blob from {@code offset} (a ranged read). Stores that can seek or ask for a
-     * range should override this; the default reads and skips.
+     * {@code length} bytes of the blob from {@code offset} (a ranged read), and never more: a restore fetches only
+     * the chunk records it needs out of a pack. Where the blob ends inside the range, the stream gives what exists and
+     * then throws {@link java.io.EOFException}; an offset at or past the end gives EOFException at once or on the
+     * first read. A negative offset or length is an IllegalArgumentException; a missing blob NoSuchFileException.
+     *
+     * <p>Stores that can seek or ask for a range (every store shipped does) must override this; the default reads
+     * and skips, which is correct but transfers everything before the range.
      */
     default InputStream get(String blobName, long offset, long length) throws IOException {
+        checkRange(offset, length);
         InputStream in = get(blobName);
-        in.skipNBytes(offset);
+        try {
+            in.skipNBytes(offset);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
         return new BoundedInputStream(in, length);
+    }
+
+    /** The argument check every ranged read makes first. */
+    static void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0) {
+            throw new IllegalArgumentException("ranged read of " + length + " bytes from offset " + offset
+                    + ": offset and length must not be negative");
+        }
     }
 
     Optional<BlobInfo> stat(String blobName) throws IOException;
 
     /** Every blob whose name starts with {@code prefix}, sorted by name. */
     List<BlobInfo> list(String prefix) throws IOException;
+
+    /** Receives blobs one at a time from {@link #forEach}. */
+    @FunctionalInterface
+    interface BlobVisitor {
+        void visit(BlobInfo blob) throws IOException;
+    }
+
+    /**
+     * Every blob whose name starts with {@code prefix}, handed over one at a time in no particular order, so a caller
+     * walking a large store never holds its whole listing. A blob put or deleted meanwhile may or may not be seen;
+     * the visitor may delete the blob it was handed. Stores that can page through a listing (every store shipped
+     * does) must override this; the default lists everything first.
+     */
+    default void forEach(String prefix, BlobVisitor visitor) throws IOException {
+        for (BlobInfo blob : list(prefix)) {
+            visitor.visit(blob);
+        }
+    }
 
     /** Removes the blob; quiet when it does not exist. */
     void delete(String blobName) throws IOException;

@@ -25,7 +25,7 @@ public final class EagerMonitorFactory implements PluginFactory<MonitorStrategy>
     /** What ConmonMonitorStrategy reads from the context. */
     @Override
     public Set<String> settingKeys() {
-        return Set.of("conmon-path", "log-level", "create-timeout-ms");
+        return Set.of("conmon-path", "log-level");
     }
 
     @Override

@@ -3,8 +3,12 @@ package io.hydra.storage.fs;
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobNames;
 import io.hydra.spi.storage.BlobStore;
+import io.hydra.spi.storage.BoundedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -15,12 +19,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -113,6 +119,33 @@ public final class FsBlobStore implements BlobStore {
         }
     }
 
+    /** Opens the file once and starts reading at the offset: nothing before the range is read. */
+    @Override
+    public InputStream get(String blobName, long offset, long length) throws IOException {
+        Path file = resolve(blobName);
+        BlobStore.checkRange(offset, length);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(blobName);
+        }
+        SeekableByteChannel channel;
+        try {
+            channel = Files.newByteChannel(file, Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(blobName);
+        }
+        try {
+            if (length > 0 && offset >= channel.size()) {
+                throw new EOFException("blob " + blobName + " has " + channel.size() + " bytes; a read from offset "
+                        + offset + " is past its end");
+            }
+            channel.position(offset);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new BoundedInputStream(Channels.newInputStream(channel), length);
+    }
+
     @Override
     public Optional<BlobInfo> stat(String blobName) throws IOException {
         Path file = resolve(blobName);
@@ -136,14 +169,23 @@ public final class FsBlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
+        List<BlobInfo> blobs = new ArrayList<>();
+        forEach(prefix, blobs::add);
+        blobs.sort(Comparator.comparing(BlobInfo::name));
+        return blobs;
+    }
+
+    /** Walks the directory tree and hands each file over as it is found. */
+    @Override
+    public void forEach(String prefix, BlobVisitor visitor) throws IOException {
         String validPrefix = BlobNames.validatePrefix(prefix);
+        Objects.requireNonNull(visitor, "visitor");
         // walk only the deepest directory the prefix names completely: "a/b/c" starts at "a/b"
         int slash = validPrefix.lastIndexOf('/');
         Path start = slash < 0 ? root : root.resolve(validPrefix.substring(0, slash));
         if (!Files.isDirectory(start, LinkOption.NOFOLLOW_LINKS)) {
-            return List.of();
+            return;
         }
-        List<BlobInfo> blobs = new ArrayList<>();
         Files.walkFileTree(start, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -152,11 +194,11 @@ public final class FsBlobStore implements BlobStore {
             }
 
             @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile()) {
                     String name = blobName(file);
                     if (name.startsWith(validPrefix) && isValidName(name)) {
-                        blobs.add(new BlobInfo(name, attrs.size(), attrs.lastModifiedTime().toInstant()));
+                        visitor.visit(new BlobInfo(name, attrs.size(), attrs.lastModifiedTime().toInstant()));
                     }
                 }
                 return FileVisitResult.CONTINUE;
@@ -170,8 +212,6 @@ public final class FsBlobStore implements BlobStore {
                 throw e;
             }
         });
-        blobs.sort(Comparator.comparing(BlobInfo::name));
-        return blobs;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.hydra.storage.s3;
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobNames;
 import io.hydra.spi.storage.BlobStore;
+import io.hydra.spi.storage.BoundedInputStream;
 import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
@@ -13,6 +14,7 @@ import io.minio.StatObjectArgs;
 import io.minio.StatObjectResponse;
 import io.minio.errors.MinioException;
 import io.minio.messages.Item;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
@@ -139,6 +141,39 @@ public final class S3BlobStore implements BlobStore {
         }
     }
 
+    /**
+     * One GET with a {@code Range} header: S3 sends only those bytes. The answer is still bounded here, so a server
+     * that ignored the range could never make the caller read past it.
+     */
+    @Override
+    public InputStream get(String blobName, long offset, long length) throws IOException {
+        String key = key(blobName);
+        BlobStore.checkRange(offset, length);
+        if (length == 0) {
+            // S3 has no empty range; the blob must still exist.
+            if (statKey(blobName, key).isEmpty()) {
+                throw new NoSuchFileException(blobName);
+            }
+            return InputStream.nullInputStream();
+        }
+        try {
+            InputStream body = S3Errors.call(() -> clients.sync.getObject(GetObjectArgs.builder()
+                    .bucket(settings.bucket()).object(key).offset(offset).length(length).build()));
+            return new BoundedInputStream(body, length);
+        } catch (MinioException | IOException e) {
+            if (S3Errors.hasCode(e, "NoSuchKey")) {
+                throw new NoSuchFileException(blobName);
+            }
+            if (S3Errors.hasCode(e, "InvalidRange")) {
+                EOFException eof = new EOFException("blob " + blobName + ": a read from offset " + offset
+                        + " is past its end");
+                eof.initCause(e);
+                throw eof;
+            }
+            throw errors.translate(describe("ranged GET", blobName, key), e);
+        }
+    }
+
     @Override
     public Optional<BlobInfo> stat(String blobName) throws IOException {
         return statKey(blobName, key(blobName));
@@ -146,8 +181,18 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
-        String keyPrefix = settings.prefix() + BlobNames.validatePrefix(prefix);
         List<BlobInfo> blobs = new ArrayList<>();
+        forEach(prefix, blobs::add);
+        // S3 sorts keys by UTF-8 bytes; valid names are ASCII, where that is String order too, but say it here
+        blobs.sort(Comparator.comparing(BlobInfo::name));
+        return blobs;
+    }
+
+    /** Pages through the listing (a thousand keys a request) and hands each key over as its page arrives. */
+    @Override
+    public void forEach(String prefix, BlobVisitor visitor) throws IOException {
+        String keyPrefix = settings.prefix() + BlobNames.validatePrefix(prefix);
+        Objects.requireNonNull(visitor, "visitor");
         try {
             Iterator<Result<Item>> results = clients.sync.listObjects(ListObjectsArgs.builder()
                     .bucket(settings.bucket()).prefix(keyPrefix).recursive(true).build()).iterator();
@@ -157,15 +202,29 @@ public final class S3BlobStore implements BlobStore {
                 String name = item.objectName().substring(settings.prefix().length());
                 // objects put there by other tools may have names this store could not address: skip them
                 if (!item.isDir() && isValidName(name)) {
-                    blobs.add(new BlobInfo(name, item.size(), item.lastModified().toInstant()));
+                    BlobInfo blob = new BlobInfo(name, item.size(), item.lastModified().toInstant());
+                    try {
+                        visitor.visit(blob);
+                    } catch (IOException e) {
+                        throw new VisitorFailed(e);
+                    }
                 }
             }
+        } catch (VisitorFailed e) {
+            throw e.failure; // the caller's own error, not a listing error
         } catch (MinioException | IOException e) {
             throw errors.translate("LIST of prefix '" + prefix + "' (keys '" + keyPrefix + "')", e);
         }
-        // S3 sorts keys by UTF-8 bytes; valid names are ASCII, where that is String order too, but say it here
-        blobs.sort(Comparator.comparing(BlobInfo::name));
-        return blobs;
+    }
+
+    /** Carries a visitor's IOException past the listing's own error handling. */
+    private static final class VisitorFailed extends RuntimeException {
+        final IOException failure;
+
+        VisitorFailed(IOException failure) {
+            super(failure);
+            this.failure = failure;
+        }
     }
 
     @Override

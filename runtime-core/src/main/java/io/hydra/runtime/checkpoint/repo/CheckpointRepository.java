@@ -2,8 +2,8 @@ package io.hydra.runtime.checkpoint.repo;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.NoSuchFileException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -12,7 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -40,7 +39,15 @@ import io.hydra.spi.storage.BlobStore;
  *       ({@link PackWriter}, {@link ChunkCodec});</li>
  *   <li>{@code manifests/<containerId>/<version, 20 digits>.json}: one per committed version ({@link ManifestCodec}).
  *   </li>
+ *   <li>{@code names/<containerName>/<containerId>}: empty markers, so a name finds its container id without reading
+ *       every manifest ({@link NameIndex}); verified against the manifest before being believed.</li>
  * </ul>
+ *
+ * <h2>Heap</h2>
+ * The dedup index and which packs each manifest references live in an SQLite file ({@link ChunkIndex}), a cache
+ * of the store kept up to date by reading only manifests it does not know ({@link IndexSync}); manifests are read one
+ * at a time; restore fetches each run of chunks with one ranged read. What the heap holds grows with one manifest and
+ * with the listing of the store's blob names, not with the chunks in the store.
  *
  * <h2>Guarantees</h2>
  * <ul>
@@ -48,9 +55,12 @@ import io.hydra.spi.storage.BlobStore;
  *       been stored and its length checked with a stat. A crash or failure before that leaves no version (and, when
  *       the process survives, no packs either); earlier versions are untouched. Two writers never share a version
  *       number: the loser of the conditional create takes the next number.</li>
- *   <li>Chunks are deduplicated against every committed version of every container in the store, as far as this
- *       process knows them: the index is built from all manifests on first use and updated on commit, delete and
- *       garbage collection.</li>
+ *   <li>Chunks are deduplicated against every committed authentic version of every container in the store, as far as
+ *       the index knows them: it is brought up to date with the store on this process's first checkpoint and at each
+ *       garbage collection, and updated on commit and delete. Before a version relies on a chunk the index answered,
+ *       the pack holding it is checked in the store (present, and long enough); a pack that fails is forgotten and
+ *       the upload runs once more storing those chunks again, so a stale or lying index never makes a version refer
+ *       to a missing chunk.</li>
  *   <li>Restore verifies the manifest (schema, ranges, paths, owner, MAC when a key is configured) and every chunk
  *       (header against the manifest, safe LZ4 decoding into exactly the recorded length, SHA-256) and every file
  *       (SHA-256) before the image appears at the target; any failure leaves nothing there and names the container,
@@ -72,7 +82,12 @@ public final class CheckpointRepository implements AutoCloseable {
     private final RepositorySettings settings;
     private final Clock clock;
     private final ManifestCodec codec;
-    private final ChunkIndex index = new ChunkIndex();
+    private final ManifestReader reader;
+    private final ChunkIndex index;
+    private final IndexSync sync;
+    private final NameIndex names;
+    /** The directory of a private index this repository made for itself, deleted on close; null when given one. */
+    private final Path privateIndexDir;
     private final ExecutorService hashers;
     private final ExecutorService io;
     /** Uploads hold the read side from their first pack until their manifest is committed; GC holds the write side. */
@@ -81,15 +96,41 @@ public final class CheckpointRepository implements AutoCloseable {
     private final Map<String, Long> highestCommitted = new HashMap<>();
     private boolean indexLoaded;
 
+    /**
+     * A repository whose chunk index lives in a private temporary directory, rebuilt from the store on first use and
+     * deleted on close (tests, tools). The daemon passes a file under its root instead, so restarts reuse it.
+     */
     public CheckpointRepository(BlobStore store, RepositorySettings settings) {
-        this(store, settings, Clock.systemUTC());
+        this(store, settings, null, Clock.systemUTC());
+    }
+
+    /**
+     * @param indexFile the SQLite file of the chunk index (a cache of the store; created if missing)
+     * @throws UncheckedIOException the index file cannot be created
+     */
+    public CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile) {
+        this(store, settings, Objects.requireNonNull(indexFile, "indexFile"), Clock.systemUTC());
     }
 
     CheckpointRepository(BlobStore store, RepositorySettings settings, Clock clock) {
+        this(store, settings, null, clock);
+    }
+
+    CheckpointRepository(BlobStore store, RepositorySettings settings, Path indexFile, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.codec = new ManifestCodec(settings.macKey());
+        this.reader = new ManifestReader(store);
+        try {
+            this.privateIndexDir = indexFile == null ? Files.createTempDirectory("hydra-chunk-index-") : null;
+            this.index = ChunkIndex.open(indexFile != null ? indexFile : privateIndexDir.resolve("chunks.db"),
+                    indexIdentity(store, settings));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.sync = new IndexSync(store, codec, reader, index);
+        this.names = new NameIndex(store);
         this.hashers = Executors.newFixedThreadPool(settings.parallelism(), threads("hydra-checkpoint-hash"));
         this.io = Executors.newFixedThreadPool(2 * settings.parallelism(), threads("hydra-checkpoint-io"));
     }
@@ -119,43 +160,68 @@ public final class CheckpointRepository implements AutoCloseable {
         List<ImageScanner.ImageFile> files = ImageScanner.scan(imageDir);
         new ProgressTracker(listener, ProgressListener.Phase.SCANNING, files.size()).advance(files.size());
         gcLock.readLock().lock();
-        try (CheckpointUpload upload = new CheckpointUpload(store, settings, index, hashers, io)) {
+        try {
             ensureIndex();
-            CheckpointUpload.Uploaded uploaded = upload.upload(files, listener);
-            ProgressTracker committing = new ProgressTracker(listener, ProgressListener.Phase.COMMITTING,
-                    uploaded.packsReused().size() + 1);
-            committing.start();
-            verifyReusedPacks(uploaded, committing);
-            Manifest draft = new Manifest(Manifest.FORMAT, containerId, containerName, 0, createdAt,
-                    uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
-            Committed committed = commit(draft, upload);
-            committing.advance(1);
-            done(listener, uploaded.logicalBytes());
-            return new CommitResult(containerId, committed.manifest().version(), uploaded.logicalBytes(),
-                    uploaded.storedBytes(), uploaded.packBytes() + committed.bytes(), uploaded.chunks(),
-                    uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started));
+            for (int attempt = 1; ; attempt++) {
+                try (CheckpointUpload upload = new CheckpointUpload(store, settings, index, hashers, io)) {
+                    CheckpointUpload.Uploaded uploaded = upload.upload(files, listener);
+                    ProgressTracker committing = new ProgressTracker(listener, ProgressListener.Phase.COMMITTING,
+                            uploaded.packsReused().size() + 1);
+                    committing.start();
+                    try {
+                        verifyReusedPacks(uploaded, committing);
+                    } catch (VanishedPacksException e) {
+                        if (attempt == 1) {
+                            // The index has forgotten them: the second upload stores those chunks itself.
+                            continue;
+                        }
+                        throw e;
+                    }
+                    names.record(containerName, containerId);
+                    Manifest draft = new Manifest(Manifest.FORMAT, containerId, containerName, 0, createdAt,
+                            uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
+                    Committed committed = commit(draft, upload);
+                    committing.advance(1);
+                    done(listener, uploaded.logicalBytes());
+                    return new CommitResult(containerId, committed.manifest().version(), uploaded.logicalBytes(),
+                            uploaded.storedBytes(), uploaded.packBytes() + committed.bytes(), uploaded.chunks(),
+                            uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started));
+                }
+            }
         } finally {
             gcLock.readLock().unlock();
         }
     }
 
+    /** Packs the index pointed at are gone or shorter than the chunks in them need. */
+    static final class VanishedPacksException extends IOException {
+        VanishedPacksException(String message) {
+            super(message);
+        }
+    }
+
     /**
      * Chunks found in the index live in packs of earlier versions. Another process may have deleted those versions
-     * and collected the packs meanwhile; committing would then publish a version that cannot be restored.
+     * and collected the packs meanwhile, or the index may be wrong; committing would then publish a version that
+     * cannot be restored. Each reused pack must exist and reach past the last chunk this version uses in it.
      */
     private void verifyReusedPacks(CheckpointUpload.Uploaded uploaded, ProgressTracker progress) throws IOException {
         Set<String> missing = new HashSet<>();
-        for (String pack : uploaded.packsReused()) {
-            if (!uploaded.packsWritten().contains(pack) && store.stat(PackWriter.blobName(pack)).isEmpty()) {
-                missing.add(pack);
+        for (Map.Entry<String, Long> reused : uploaded.packsReused().entrySet()) {
+            String pack = reused.getKey();
+            if (!uploaded.packsWritten().contains(pack)) {
+                Optional<BlobInfo> info = store.stat(PackWriter.blobName(pack));
+                if (info.isEmpty() || info.get().length() < reused.getValue()) {
+                    missing.add(pack);
+                }
             }
             progress.advance(1);
         }
         if (!missing.isEmpty()) {
             index.forgetPacks(missing);
-            throw new IOException("packs " + missing + " that earlier versions reference have vanished from the store"
-                    + " (deleted by another process?); this checkpoint was not committed, and a retry will upload"
-                    + " those chunks again");
+            throw new VanishedPacksException("packs " + missing + " that earlier versions reference have vanished"
+                    + " from the store or are shorter than recorded (deleted by another process?); this checkpoint"
+                    + " was not committed, and a retry will upload those chunks again");
         }
     }
 
@@ -190,12 +256,25 @@ public final class CheckpointRepository implements AutoCloseable {
                 synchronized (highestCommitted) {
                     highestCommitted.merge(containerId, next, Math::max);
                 }
-                index.add(name, manifest);
+                try {
+                    index.add(name, json.length, modifiedOf(name), manifest, true);
+                } catch (RuntimeException e) {
+                    // The version is committed whatever the cache says; the next sync records it from the store.
+                }
                 return new Committed(manifest, json.length);
             }
         }
         throw new IOException("could not find a free version number for container " + containerId + " after "
                 + MAX_VERSION_ATTEMPTS + " attempts");
+    }
+
+    /** The store's time of a blob just written, as a listing will report it; epoch when unknown (read again later). */
+    private Instant modifiedOf(String name) {
+        try {
+            return store.stat(name).map(BlobInfo::modified).orElse(Instant.EPOCH);
+        } catch (IOException | RuntimeException e) {
+            return Instant.EPOCH;
+        }
     }
 
     private long highestCommitted(String containerId) {
@@ -227,7 +306,7 @@ public final class CheckpointRepository implements AutoCloseable {
             throws IOException {
         Objects.requireNonNull(listener, "listener");
         Objects.requireNonNull(targetDir, "targetDir");
-        byte[] json = readManifest(containerId, version);
+        byte[] json = reader.read(containerId, version);
         Manifest manifest = codec.decode(json, containerId, version, true);
         RestoreResult result = new CheckpointRestore(store, settings, io).restore(manifest, json.length, targetDir,
                 listener);
@@ -237,7 +316,7 @@ public final class CheckpointRepository implements AutoCloseable {
 
     /** The verified manifest of a version (as restore would accept it). */
     public Manifest manifest(String containerId, long version) throws IOException {
-        return codec.decode(readManifest(containerId, version), containerId, version, true);
+        return codec.decode(reader.read(containerId, version), containerId, version, true);
     }
 
     /**
@@ -272,7 +351,7 @@ public final class CheckpointRepository implements AutoCloseable {
 
     private CheckpointVersion describe(String containerId, long version, BlobInfo info) {
         try {
-            return codec.decode(readManifest(containerId, version), containerId, version, true).summary();
+            return codec.decode(reader.read(containerId, version), containerId, version, true).summary();
         } catch (IOException e) {
             return new CheckpointVersion(containerId, "", version, info.modified(), 0, 0, Map.of(),
                     Optional.of(e.getMessage()));
@@ -334,85 +413,48 @@ public final class CheckpointRepository implements AutoCloseable {
     }
 
     /**
-     * Deletes packs that no committed manifest references and that are older than the grace period. Waits for
-     * uploads of this process to commit or fail, and keeps them out meanwhile. Refuses to run while any manifest in
-     * the store cannot be parsed: the packs it references would be unknown. Packs that are partly referenced are
-     * kept whole.
+     * Deletes packs that no committed manifest references and that are older than the grace period, and name
+     * markers of containers that have no version left. Waits for uploads of this process to commit or fail, and keeps
+     * them out meanwhile. Refuses to run while any manifest in the store cannot be read: the packs it references
+     * would be unknown. Packs that are partly referenced are kept whole. Reads only the manifests the index does not
+     * know yet, one at a time.
      */
     public GcReport collectGarbage() throws IOException {
         gcLock.writeLock().lock();
         try {
-            Map<String, Manifest> manifests = new LinkedHashMap<>();
-            Map<String, Manifest> authentic = new LinkedHashMap<>();
-            List<String> unreadable = readAllManifests(manifests, authentic);
-            if (!unreadable.isEmpty()) {
-                throw new IOException("garbage collection refused: " + unreadable.size() + " manifest(s) cannot be"
-                        + " read, so the packs they reference are unknown; repair or delete them: "
-                        + String.join("; ", unreadable));
-            }
-            Set<String> referenced = new HashSet<>();
-            for (Manifest manifest : manifests.values()) {
-                for (ManifestFile file : manifest.files()) {
-                    for (ChunkRef chunk : file.chunks()) {
-                        referenced.add(chunk.pack());
-                    }
-                }
-            }
-            Instant cutoff = clock.instant().minus(settings.gcGrace());
-            List<String> removed = new ArrayList<>();
-            long removedBytes = 0;
-            int kept = 0;
-            int young = 0;
-            for (BlobInfo pack : store.list(PackWriter.PREFIX)) {
-                String id = pack.name().substring(PackWriter.PREFIX.length());
-                if (referenced.contains(id)) {
-                    kept++;
-                } else if (pack.modified().isAfter(cutoff)) {
-                    young++;
-                } else {
-                    store.delete(pack.name());
-                    removed.add(id);
-                    removedBytes += pack.length();
-                }
-            }
-            // What was just read is the freshest view, other processes' commits and deletions included.
-            index.replaceAll(authentic);
+            GcReport report = new GarbageCollection(store, clock.instant().minus(settings.gcGrace()), index, sync,
+                    names).run();
             synchronized (this) {
-                indexLoaded = true;
+                indexLoaded = true; // the sync inside was the freshest view of the store
             }
-            return new GcReport(removed, removedBytes, kept, young);
+            return report;
         } finally {
             gcLock.writeLock().unlock();
         }
     }
 
     /**
-     * Reads every manifest in the store: all that parse into {@code all} (their packs are referenced, MAC or not),
-     * those whose MAC also verifies (or every one, without a key) into {@code authentic} when given. Returns a
-     * description of each manifest that does not parse.
+     * The container id whose checkpoints carry this name, without reading every manifest: the name markers give
+     * candidates, and a candidate counts only when its own newest verified version carries the name. Among several,
+     * the one with the newest such version wins. A store written before markers existed is searched once by every
+     * container's newest manifest, and the markers found missing are written.
      */
-    private List<String> readAllManifests(Map<String, Manifest> all, Map<String, Manifest> authentic)
-            throws IOException {
-        List<String> unreadable = new ArrayList<>();
-        for (BlobInfo info : store.list(ManifestNames.ROOT)) {
-            ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
-            if (parsed == null) {
-                continue;
-            }
-            try {
-                ManifestCodec.Read read = codec.read(readManifest(parsed.containerId(), parsed.version()),
-                        parsed.containerId(), parsed.version());
-                all.put(info.name(), read.manifest());
-                if (authentic != null && read.authentic()) {
-                    authentic.put(info.name(), read.manifest());
-                }
-            } catch (CheckpointNotFoundException e) {
-                // Deleted since the listing: it references nothing any more.
-            } catch (IOException e) {
-                unreadable.add(info.name() + ": " + e.getMessage());
-            }
+    public Optional<String> containerIdForName(String containerName) throws IOException {
+        try {
+            validateName(containerName);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
         }
-        return unreadable;
+        return names.containerIdFor(containerName, this::latest);
+    }
+
+    /** Whether the store holds any manifest of this container id (readable or not); false for an invalid id. */
+    public boolean hasVersions(String containerId) throws IOException {
+        try {
+            return !store.list(ManifestNames.prefix(containerId)).isEmpty();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private void ensureIndex() throws IOException {
@@ -420,27 +462,32 @@ public final class CheckpointRepository implements AutoCloseable {
             if (indexLoaded) {
                 return;
             }
-            // Only authentic manifests are dedup sources: a new version must not point at chunk locations a forged
-            // manifest made up. Unreadable ones only mean less dedup; garbage collection is where they must stop.
-            Map<String, Manifest> authentic = new LinkedHashMap<>();
-            readAllManifests(new HashMap<>(), authentic);
-            authentic.forEach(index::add);
+            // Manifests that cannot be read now only mean less dedup; garbage collection is where they must stop.
+            sync.sync();
             indexLoaded = true;
         }
     }
 
-    private byte[] readManifest(String containerId, long version) throws IOException {
-        String name = ManifestNames.blobName(containerId, version);
-        try (InputStream in = store.get(name)) {
-            byte[] json = in.readNBytes(ManifestCodec.MAX_MANIFEST_BYTES + 1);
-            if (json.length > ManifestCodec.MAX_MANIFEST_BYTES) {
-                throw CheckpointCorruptException.ofManifest(containerId, version, "manifest refused: larger than "
-                        + ManifestCodec.MAX_MANIFEST_BYTES + " bytes", null);
+    /**
+     * What the cached index depends on besides the store's content: which store, which MAC key decides trust, and
+     * which encryption key names the chunks (chunk ids are keyed hashes when encrypting).
+     */
+    private static String indexIdentity(BlobStore store, RepositorySettings settings) {
+        return store.name() + "|mac=" + fingerprint(settings.macKey()) + "|enc=" + fingerprint(settings.encryptionKey());
+    }
+
+    /** A fingerprint, never the key: which key, not what it is. */
+    private static String fingerprint(java.util.Optional<byte[]> key) {
+        return key.map(k -> {
+            try {
+                javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+                mac.init(new javax.crypto.spec.SecretKeySpec(k, "HmacSHA256"));
+                return java.util.HexFormat.of().formatHex(mac.doFinal("hydra chunk index".getBytes(
+                        java.nio.charset.StandardCharsets.US_ASCII)));
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is unavailable", e);
             }
-            return json;
-        } catch (NoSuchFileException e) {
-            throw new CheckpointNotFoundException(containerId, version);
-        }
+        }).orElse("none");
     }
 
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
@@ -484,6 +531,17 @@ public final class CheckpointRepository implements AutoCloseable {
     /** Stops the worker threads (after running work finishes, at most a few seconds); the store stays open. */
     @Override
     public void close() {
+        try {
+            closeThreads();
+        } finally {
+            index.close();
+            if (privateIndexDir != null) {
+                CheckpointRestore.deleteTree(privateIndexDir);
+            }
+        }
+    }
+
+    private void closeThreads() {
         hashers.shutdown();
         io.shutdown();
         try {

@@ -41,9 +41,12 @@ import io.hydra.spi.storage.BlobStore;
 final class CheckpointUpload implements AutoCloseable {
     private static final int READ_BUFFER = 1024 * 1024;
 
-    /** What was uploaded: everything the manifest needs except its version. */
+    /**
+     * What was uploaded: everything the manifest needs except its version. {@code packsReused} maps each pack the
+     * index pointed at to the end of the last record this upload uses in it, what the pack must at least hold.
+     */
     record Uploaded(List<ManifestFile> files, long logicalBytes, long storedBytes, long packBytes, int chunks,
-                    int newChunks, Set<String> packsWritten, Set<String> packsReused) {
+                    int newChunks, Set<String> packsWritten, Map<String, Long> packsReused) {
     }
 
     private record ChunkResult(ChunkRef ref, boolean isNew) {
@@ -55,7 +58,7 @@ final class CheckpointUpload implements AutoCloseable {
     private final PackWriter packs;
     /** Chunks of this upload already being stored: a chunk seen twice is stored once. */
     private final Map<String, CompletableFuture<ChunkRef>> inUpload = new ConcurrentHashMap<>();
-    private final Set<String> packsReused = ConcurrentHashMap.newKeySet();
+    private final Map<String, Long> packsReused = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ChunkCodec codec;
     private final AtomicLong storedBytes = new AtomicLong();
@@ -116,7 +119,7 @@ final class CheckpointUpload implements AutoCloseable {
         }
         packs.finish();
         return new Uploaded(manifestFiles, total, storedBytes.get(), packs.bytesStored(), chunkCount,
-                newChunks.get(), packs.storedPacks(), Set.copyOf(packsReused));
+                newChunks.get(), packs.storedPacks(), Map.copyOf(packsReused));
     }
 
     /** Runs on the hashing pool. */
@@ -130,7 +133,8 @@ final class CheckpointUpload implements AutoCloseable {
             Optional<ChunkRef> committed = index.find(sha256);
             if (committed.isPresent()) {
                 budget.release(permits);
-                packsReused.add(committed.get().pack());
+                packsReused.merge(committed.get().pack(), committed.get().offset() + committed.get().storedLength(),
+                        Math::max);
                 progress.advance(chunk.length);
                 return new ChunkResult(committed.get(), false);
             }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -217,6 +218,125 @@ public abstract class BlobStoreContract {
     void negativeLengthIsRefused() {
         BlobStore store = store();
         assertThrows(IllegalArgumentException.class, () -> store.put("neg", bytes("x"), -1, false));
+    }
+
+    @Test
+    void rangedReadsGiveExactlyTheRange() throws Exception {
+        BlobStore store = store();
+        byte[] data = new byte[3 * MIB + 17];
+        new Random(7).nextBytes(data);
+        store.put("packs/p1", new ByteArrayInputStream(data), data.length, false);
+        long[][] ranges = {{0, 1}, {0, 4096}, {1, 100}, {MIB - 3, 70_000}, {2 * MIB, MIB + 17}, {data.length - 1, 1},
+                {12345, 0}};
+        for (long[] range : ranges) {
+            try (InputStream in = store.get("packs/p1", range[0], range[1])) {
+                byte[] got = in.readAllBytes();
+                byte[] want = java.util.Arrays.copyOfRange(data, (int) range[0], (int) (range[0] + range[1]));
+                assertArrayEquals(want, got, "range " + range[0] + "+" + range[1]);
+            }
+        }
+    }
+
+    @Test
+    void rangedReadsInParallelDoNotInterfere() throws Exception {
+        BlobStore store = store();
+        byte[] data = new byte[2 * MIB];
+        new Random(11).nextBytes(data);
+        store.put("packs/p2", new ByteArrayInputStream(data), data.length, false);
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<byte[]>> parts = new ArrayList<>();
+            int part = data.length / 16;
+            for (int i = 0; i < 16; i++) {
+                long offset = (long) i * part;
+                parts.add(pool.submit(() -> {
+                    try (InputStream in = store.get("packs/p2", offset, part)) {
+                        return in.readAllBytes();
+                    }
+                }));
+            }
+            for (int i = 0; i < 16; i++) {
+                assertArrayEquals(java.util.Arrays.copyOfRange(data, i * part, (i + 1) * part), parts.get(i).get(),
+                        "part " + i);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void rangedReadPastTheEndGivesWhatExistsThenEof() throws Exception {
+        BlobStore store = store();
+        store.put("short", bytes("0123456789"), 10, false);
+        try (InputStream in = store.get("short", 6, 10)) {
+            byte[] buffer = new byte[16];
+            int got = 0;
+            EOFException eof = null;
+            try {
+                for (int n; (n = in.read(buffer, got, buffer.length - got)) >= 0; ) {
+                    got += n;
+                }
+            } catch (EOFException e) {
+                eof = e;
+            }
+            assertEquals("6789", new String(buffer, 0, got, StandardCharsets.UTF_8));
+            assertTrue(eof != null, "a range running past the end must end in EOFException, not a silent short read");
+        }
+        assertThrows(EOFException.class, () -> {
+            try (InputStream in = store.get("short", 10, 5)) {
+                in.readAllBytes();
+            }
+        });
+        assertThrows(EOFException.class, () -> {
+            try (InputStream in = store.get("short", 1000, 1)) {
+                in.readAllBytes();
+            }
+        });
+    }
+
+    @Test
+    void rangedReadOfBadArgumentsOrMissingBlobFails() throws Exception {
+        BlobStore store = store();
+        store.put("x", bytes("abc"), 3, false);
+        assertThrows(IllegalArgumentException.class, () -> store.get("x", -1, 2));
+        assertThrows(IllegalArgumentException.class, () -> store.get("x", 0, -2));
+        assertThrows(NoSuchFileException.class, () -> store.get("no/such", 0, 2));
+        assertThrows(NoSuchFileException.class, () -> store.get("no/such", 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> store.get("../x", 0, 1));
+    }
+
+    @Test
+    void forEachHandsOverWhatListReturnsAndLetsTheVisitorDeleteIt() throws Exception {
+        BlobStore store = store();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String name = "packs/" + (i % 3) + "/p" + i;
+            store.put(name, bytes("x" + i), ("x" + i).length(), false);
+            expected.add(name);
+        }
+        store.put("other/o", bytes("o"), 1, false);
+        expected.sort(null);
+        List<String> seen = new ArrayList<>();
+        store.forEach("packs/", blob -> {
+            seen.add(blob.name());
+            assertEquals(("x" + blob.name().substring(blob.name().lastIndexOf('p') + 1)).length(), blob.length());
+        });
+        seen.sort(null);
+        assertEquals(expected, seen);
+        assertEquals(expected, names(store.list("packs/")));
+
+        store.forEach("packs/1/", blob -> store.delete(blob.name()));
+        assertEquals(List.of(), store.list("packs/1/"));
+        assertEquals(20, store.list("packs/").size());
+
+        IOException mine = new IOException("the visitor's own failure");
+        IOException thrown = assertThrows(IOException.class, () -> store.forEach("packs/", blob -> {
+            throw mine;
+        }));
+        assertTrue(thrown == mine, "the visitor's exception comes back as it was: " + thrown);
+        store.forEach("no/such/prefix/", blob -> {
+            throw new AssertionError("nothing to visit: " + blob);
+        });
     }
 
     protected static InputStream bytes(String text) {

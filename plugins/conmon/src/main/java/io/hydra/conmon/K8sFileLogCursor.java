@@ -1,4 +1,4 @@
-package io.hydra.runtime.api;
+package io.hydra.conmon;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -11,6 +11,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Objects;
 
+import io.hydra.spi.monitor.LogCursor;
+import io.hydra.spi.monitor.LogSink;
+
 /**
  * Reads a conmon k8s-file log ({@code <time> <stdout|stderr> <P|F> <text>}) back into the bytes the container
  * wrote, a bounded piece per call and never blocking, so one thread can serve many followers.
@@ -20,13 +23,9 @@ import java.util.Objects;
  * it holds, the cursor looks whether the path now names another file and, if so, carries on at the start of that
  * one. A file truncated in place (shorter than what was read) is read again from its start.
  */
-final class K8sFileLogCursor implements AutoCloseable {
-    /** The longest piece read at once; a record longer than this is passed on as it is. */
+final class K8sFileLogCursor implements LogCursor {
+    /** The longest piece read at once, whatever the budget; a record longer than this is passed on as it is. */
     static final int WINDOW = 256 << 10;
-
-    interface Sink {
-        void write(boolean stderr, byte[] data);
-    }
 
     private final Path file;
     private FileChannel channel;
@@ -44,11 +43,16 @@ final class K8sFileLogCursor implements AutoCloseable {
     }
 
     /**
-     * Passes the complete records of the next window of the file (at most {@link #WINDOW} bytes) to {@code sink}.
+     * Passes the complete records of the next {@code maxBytes} of the file (at most {@link #WINDOW}) to
+     * {@code sink}; a record longer than the budget is read whole, up to {@link #WINDOW}.
      *
      * @return the file bytes consumed; 0 when there is nothing new (yet)
      */
-    int poll(Sink sink) throws IOException {
+    @Override
+    public int poll(int maxBytes, LogSink sink) throws IOException {
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("a log poll needs a positive byte budget, not " + maxBytes);
+        }
         if (channel == null && !open()) {
             return 0;
         }
@@ -62,25 +66,26 @@ final class K8sFileLogCursor implements AutoCloseable {
                 channel = null;
                 position = 0;
                 rotations++;
-                return open() ? poll(sink) : 0;
+                return open() ? poll(maxBytes, sink) : 0;
             }
             return 0;
         }
-        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(length - position, WINDOW));
-        while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
-            // positional reads until the window is full or the file ends
+        int window = Math.min(maxBytes, WINDOW);
+        byte[] chunk = read(Math.min(length - position, window));
+        int end = lastNewline(chunk, chunk.length);
+        if (end < 0 && chunk.length == window && window < WINDOW) {
+            // one record longer than the budget: read it whole rather than never making progress
+            chunk = read(Math.min(length - position, WINDOW));
+            end = indexOf(chunk, (byte) '\n', 0, chunk.length);
         }
-        byte[] chunk = buffer.array();
-        int filled = buffer.position();
-        int end = lastNewline(chunk, filled);
         if (end < 0) {
-            if (filled < WINDOW) {
+            if (chunk.length < WINDOW) {
                 return 0; // a record still being written
             }
             // no newline in a whole window: not a record conmon writes; pass it on as it is
-            sink.write(false, java.util.Arrays.copyOf(chunk, filled));
-            position += filled;
-            return filled;
+            sink.write(false, chunk);
+            position += chunk.length;
+            return chunk.length;
         }
         int start = 0;
         for (int i = 0; i <= end; i++) {
@@ -91,6 +96,16 @@ final class K8sFileLogCursor implements AutoCloseable {
         }
         position += end + 1;
         return end + 1;
+    }
+
+    /** Up to {@code size} bytes from the current position (fewer if the file ends sooner). */
+    private byte[] read(long size) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate((int) size);
+        while (buffer.hasRemaining() && channel.read(buffer, position + buffer.position()) > 0) {
+            // positional reads until the window is full or the file ends
+        }
+        return buffer.position() == buffer.capacity() ? buffer.array()
+                : java.util.Arrays.copyOf(buffer.array(), buffer.position());
     }
 
     private boolean open() throws IOException {
@@ -113,7 +128,7 @@ final class K8sFileLogCursor implements AutoCloseable {
     }
 
     /** One record, {@code b[from..to)} without its newline; the text is passed on byte for byte. */
-    private static void emit(byte[] b, int from, int to, Sink sink) {
+    private static void emit(byte[] b, int from, int to, LogSink sink) {
         int s1 = indexOf(b, (byte) ' ', from, to);
         int s2 = s1 < 0 ? -1 : indexOf(b, (byte) ' ', s1 + 1, to);
         if (s2 < 0) {

@@ -1,4 +1,4 @@
-package io.hydra.runtime.api;
+package io.hydra.conmon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -28,7 +28,7 @@ class K8sFileLogCursorTest {
     }
 
     private void drain(K8sFileLogCursor cursor) throws Exception {
-        while (cursor.poll(this::sink) > 0) {
+        while (cursor.poll(K8sFileLogCursor.WINDOW, this::sink) > 0) {
             // until nothing new
         }
     }
@@ -37,7 +37,7 @@ class K8sFileLogCursorTest {
     void decodesFullAndPartialRecordsByteForByte() throws Exception {
         Path log = dir.resolve("ctr.log");
         try (K8sFileLogCursor cursor = new K8sFileLogCursor(log)) {
-            assertEquals(0, cursor.poll(this::sink), "no file yet is nothing yet");
+            assertEquals(0, cursor.poll(K8sFileLogCursor.WINDOW, this::sink), "no file yet is nothing yet");
             append(log, "2026-01-01T00:00:00.000000000+00:00 stdout P h\u00e9\n"
                     + "2026-01-01T00:00:00.000000000+00:00 stdout F llo world\n"
                     + "2026-01-01T00:00:00.000000000+00:00 stderr F oops\n"
@@ -111,11 +111,36 @@ class K8sFileLogCursorTest {
         append(log, b.toString());
         try (K8sFileLogCursor cursor = new K8sFileLogCursor(log)) {
             int polls = 0;
-            for (int n; (n = cursor.poll(this::sink)) > 0; polls++) {
+            for (int n; (n = cursor.poll(K8sFileLogCursor.WINDOW, this::sink)) > 0; polls++) {
                 assertEquals(true, n <= K8sFileLogCursor.WINDOW);
             }
             assertEquals(expected.toString(), out.toString(StandardCharsets.UTF_8));
             assertEquals(true, polls > 1, "more than one window");
+        }
+    }
+
+    @Test
+    void keepsToTheBudgetButReadsALongerRecordWhole() throws Exception {
+        Path log = dir.resolve("ctr.log");
+        String longText = "x".repeat(5000);
+        append(log, "t stdout F a\nt stdout F b\nt stdout F " + longText + "\nt stderr F c\n");
+        try (K8sFileLogCursor cursor = new K8sFileLogCursor(log)) {
+            assertEquals(13, cursor.poll(20, this::sink), "the records that fit in 20 bytes: one");
+            assertEquals("a\n", out.toString(StandardCharsets.UTF_8));
+            assertEquals(13, cursor.poll(20, this::sink));
+            int n = cursor.poll(20, this::sink);
+            assertEquals(11 + 5000 + 1, n, "a record longer than the budget comes whole, and only it");
+            assertEquals("a\nb\n" + longText + "\n", out.toString(StandardCharsets.UTF_8));
+            drain(cursor);
+            assertEquals("c\n", err.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void refusesANonPositiveBudget() {
+        try (K8sFileLogCursor cursor = new K8sFileLogCursor(dir.resolve("ctr.log"))) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> cursor.poll(0, this::sink));
         }
     }
 }

@@ -1,0 +1,71 @@
+package io.hydra.runtime.checkpoint.repo;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.hydra.spi.storage.BlobInfo;
+import io.hydra.spi.storage.BlobStore;
+
+/** A real store that counts the whole-blob and ranged reads of manifests and packs passing through it. */
+final class CountingBlobStore implements BlobStore {
+    private final BlobStore delegate;
+    final AtomicInteger manifestGets = new AtomicInteger();
+    final AtomicInteger wholePackGets = new AtomicInteger();
+    final AtomicInteger rangedPackGets = new AtomicInteger();
+
+    CountingBlobStore(BlobStore delegate) {
+        this.delegate = delegate;
+    }
+
+    @Override
+    public String name() {
+        return delegate.name();
+    }
+
+    @Override
+    public boolean put(String blobName, InputStream content, long length, boolean ifAbsent) throws IOException {
+        return delegate.put(blobName, content, length, ifAbsent);
+    }
+
+    @Override
+    public InputStream get(String blobName) throws IOException {
+        if (blobName.startsWith(ManifestNames.ROOT)) {
+            manifestGets.incrementAndGet();
+        } else if (blobName.startsWith(PackWriter.PREFIX)) {
+            wholePackGets.incrementAndGet();
+        }
+        return delegate.get(blobName);
+    }
+
+    @Override
+    public InputStream get(String blobName, long offset, long length) throws IOException {
+        if (blobName.startsWith(PackWriter.PREFIX)) {
+            rangedPackGets.incrementAndGet();
+        }
+        return delegate.get(blobName, offset, length);
+    }
+
+    @Override
+    public Optional<BlobInfo> stat(String blobName) throws IOException {
+        return delegate.stat(blobName);
+    }
+
+    @Override
+    public List<BlobInfo> list(String prefix) throws IOException {
+        return delegate.list(prefix);
+    }
+
+    @Override
+    public void delete(String blobName) throws IOException {
+        delegate.delete(blobName);
+    }
+
+    void reset() {
+        manifestGets.set(0);
+        wholePackGets.set(0);
+        rangedPackGets.set(0);
+    }
+}
