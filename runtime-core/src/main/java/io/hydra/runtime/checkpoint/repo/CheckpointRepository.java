@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
 
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
+import org.jboss.logging.Logger;
 
 /**
  * Multi-version checkpoints of containers in a {@link BlobStore}: a version is a manifest listing the files of a
@@ -76,6 +78,7 @@ import io.hydra.spi.storage.BlobStore;
  * threads, not the store).
  */
 public final class CheckpointRepository implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CheckpointRepository.class);
     private static final int MAX_VERSION_ATTEMPTS = 1000;
 
     private final BlobStore store;
@@ -182,10 +185,17 @@ public final class CheckpointRepository implements AutoCloseable {
                             uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
                     Committed committed = commit(draft, upload);
                     committing.advance(1);
+                    Set<String> gone = reusedPacksGone(uploaded);
+                    if (!gone.isEmpty()) {
+                        LOG.errorf("checkpoint %s version %d was committed but packs %s it reuses vanished from the"
+                                + " store right after (garbage collection on another node?): this version cannot be"
+                                + " restored; keep the checkpoint image", containerId,
+                                committed.manifest().version(), gone);
+                    }
                     done(listener, uploaded.logicalBytes());
                     return new CommitResult(containerId, committed.manifest().version(), uploaded.logicalBytes(),
                             uploaded.storedBytes(), uploaded.packBytes() + committed.bytes(), uploaded.chunks(),
-                            uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started));
+                            uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started), gone);
                 }
             }
         } finally {
@@ -223,6 +233,23 @@ public final class CheckpointRepository implements AutoCloseable {
                     + " from the store or are shorter than recorded (deleted by another process?); this checkpoint"
                     + " was not committed, and a retry will upload those chunks again");
         }
+    }
+
+    /**
+     * Checked again once the manifest is committed: a collection on another node that synced before the commit may
+     * have deleted a reused pack between the check before the commit and the commit itself.
+     */
+    private Set<String> reusedPacksGone(CheckpointUpload.Uploaded uploaded) throws IOException {
+        Set<String> gone = new TreeSet<>();
+        for (String pack : uploaded.packsReused().keySet()) {
+            if (!uploaded.packsWritten().contains(pack) && store.stat(PackWriter.blobName(pack)).isEmpty()) {
+                gone.add(pack);
+            }
+        }
+        if (!gone.isEmpty()) {
+            index.forgetPacks(gone);
+        }
+        return gone;
     }
 
     private record Committed(Manifest manifest, long bytes) {
@@ -422,7 +449,7 @@ public final class CheckpointRepository implements AutoCloseable {
     public GcReport collectGarbage() throws IOException {
         gcLock.writeLock().lock();
         try {
-            GcReport report = new GarbageCollection(store, clock.instant().minus(settings.gcGrace()), index, sync,
+            GcReport report = new GarbageCollection(store, clock.instant(), settings.gcGrace(), index, sync,
                     names).run();
             synchronized (this) {
                 indexLoaded = true; // the sync inside was the freshest view of the store
