@@ -461,6 +461,28 @@ public final class CheckpointRepository implements AutoCloseable {
     }
 
     /**
+     * Signs the manifests of this store that carry no MAC, for a local store whose key was just generated (see
+     * {@link ManifestSigning}); never for a shared store, where an unsigned manifest may come from anyone.
+     *
+     * @return how many manifests were signed
+     */
+    public int signUnsignedManifests() throws IOException {
+        if (settings.macKey().isEmpty()) {
+            throw new IllegalStateException("no MAC key configured: nothing to sign with");
+        }
+        gcLock.writeLock().lock();
+        try {
+            int signed = new ManifestSigning(store, codec, reader).signUnsigned();
+            synchronized (this) {
+                indexLoaded = false; // the signed manifests now count for dedup
+            }
+            return signed;
+        } finally {
+            gcLock.writeLock().unlock();
+        }
+    }
+
+    /**
      * The container id whose checkpoints carry this name, without reading every manifest: the name markers give
      * candidates, and a candidate counts only when its own newest verified version carries the name. Among several,
      * the one with the newest such version wins. A store written before markers existed is searched once by every
