@@ -69,7 +69,9 @@ import org.jboss.logging.Logger;
  *       version, file and chunk.</li>
  *   <li>Garbage collection deletes only packs that no committed manifest references and that are older than
  *       {@link RepositorySettings#gcGrace()}; it excludes uploads of this process with a read/write lock, and the
- *       grace period protects uploads of other processes sharing the store. A pack that is only partly referenced
+ *       grace period protects uploads of other processes sharing the store. An old unreferenced pack is first a
+ *       candidate ({@link GcCandidates}) and goes only a grace period later, after a fresh sync, so a node reusing
+ *       it through a stale index has that long to commit ({@link GarbageCollection}). A pack that is only partly referenced
  *       is kept whole: packs are never rewritten, so the unreferenced records in it stay until every version using
  *       the pack is gone.</li>
  * </ul>
