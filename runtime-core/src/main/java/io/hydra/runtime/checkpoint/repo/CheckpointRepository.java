@@ -71,9 +71,9 @@ import org.jboss.logging.Logger;
  *       {@link RepositorySettings#gcGrace()}; it excludes uploads of this process with a read/write lock, and the
  *       grace period protects uploads of other processes sharing the store. An old unreferenced pack is first a
  *       candidate ({@link GcCandidates}) and goes only a grace period later, after a fresh sync, so a node reusing
- *       it through a stale index has that long to commit ({@link GarbageCollection}). A pack that is only partly referenced
- *       is kept whole: packs are never rewritten, so the unreferenced records in it stay until every version using
- *       the pack is gone.</li>
+ *       it through a stale index has that long to commit ({@link GarbageCollection}). A pack that is only partly
+ *       referenced is kept whole: packs are never rewritten, so the unreferenced records in it stay until every
+ *       version using the pack is gone.</li>
  * </ul>
  *
  * <p>Plain Java, thread-safe; the daemon constructs one per store and closes it on shutdown (which stops its

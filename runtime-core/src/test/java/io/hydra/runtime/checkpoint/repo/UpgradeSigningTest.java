@@ -18,7 +18,7 @@ import io.hydra.runtime.checkpoint.CheckpointKeys;
 import io.hydra.spi.storage.BlobStore;
 import io.hydra.storage.fs.FsBlobStore;
 
-/** A daemon upgraded to signed manifests on fs storage: its first start generates the key and signs its old versions. */
+/** A daemon upgraded to signed manifests on fs storage: its first start generates the key, signs its old versions. */
 class UpgradeSigningTest {
     @TempDir
     Path temp;
