@@ -288,6 +288,16 @@ public class Daemon {
         Path chunkIndex = root.resolve("checkpoint-index");
         createPrivateDirectory(chunkIndex);
         CheckpointRepository repository = new CheckpointRepository(blobStore, settings, chunkIndex.resolve("chunks.db"));
+        if (keys.keyGeneratedNow()) {
+            // only on the local fs store: versions checkpointed before the upgrade would otherwise be refused
+            try {
+                LOG.infof("signed %d unsigned checkpoint manifest(s) of the local store with the new key",
+                        repository.signUnsignedManifests());
+            } catch (IOException e) {
+                LOG.errorf("could not sign the local store's unsigned manifests with the new key (older versions"
+                        + " will be refused): %s", e.getMessage());
+            }
+        }
         Path staging = config.checkpoint().workDir().orElse(root.resolve("checkpoints"));
         createPrivateDirectory(staging);
         // a daemon killed mid-checkpoint leaves its staged image behind: an intent that refers to it may hold the

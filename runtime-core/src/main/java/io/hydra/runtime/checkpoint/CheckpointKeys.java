@@ -33,7 +33,7 @@ import io.hydra.runtime.checkpoint.repo.RepositorySettings;
  * Every problem is an {@link IllegalStateException} naming the setting and the file: the daemon does not start.
  */
 public record CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptionKey, String signing,
-                             String encryption) {
+                             String encryption, boolean keyGeneratedNow) {
     private static final Logger LOG = Logger.getLogger(CheckpointKeys.class);
     /** Storage that only this node uses; any other is taken as shared between nodes. */
     static final String LOCAL_STORAGE = "fs";
@@ -47,6 +47,10 @@ public record CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptio
         encryptionKey = encryptionKey.map(byte[]::clone);
     }
 
+    public CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptionKey, String signing, String encryption) {
+        this(macKey, encryptionKey, signing, encryption, false);
+    }
+
     /**
      * @param keyFile           {@code hydra.checkpoint.key}
      * @param unsigned          {@code hydra.checkpoint.unsigned}
@@ -58,6 +62,7 @@ public record CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptio
                                       String storage, Path root) {
         Optional<byte[]> mac;
         String signing;
+        boolean generatedNow = false;
         if (keyFile.isPresent() && unsigned) {
             throw new IllegalStateException("hydra.checkpoint.key and hydra.checkpoint.unsigned=true contradict each"
                     + " other: give one of them");
@@ -78,6 +83,9 @@ public record CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptio
                     + " to the %s store can plant a version", storage);
         } else if (LOCAL_STORAGE.equals(storage)) {
             Path generated = root.resolve(GENERATED_KEY_FILE);
+            // The first start with a generated key (an upgrade, or a new root): the caller signs the store's older
+            // unsigned manifests, which only this daemon can have written to its own fs store.
+            generatedNow = !Files.exists(generated, LinkOption.NOFOLLOW_LINKS);
             mac = Optional.of(generatedKey(generated));
             signing = "hmac-sha256, key generated at " + generated;
         } else {
@@ -98,7 +106,7 @@ public record CheckpointKeys(Optional<byte[]> macKey, Optional<byte[]> encryptio
             encryption = Optional.of(key);
             encrypting = "aes-256-gcm, key " + encryptionKeyFile.get();
         }
-        return new CheckpointKeys(mac, encryption, signing, encrypting);
+        return new CheckpointKeys(mac, encryption, signing, encrypting, generatedNow);
     }
 
     /** These keys applied to repository settings. */

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -28,6 +29,7 @@ import java.util.regex.Pattern;
 
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
+import org.jboss.logging.Logger;
 
 /**
  * Multi-version checkpoints of containers in a {@link BlobStore}: a version is a manifest listing the files of a
@@ -67,15 +69,18 @@ import io.hydra.spi.storage.BlobStore;
  *       version, file and chunk.</li>
  *   <li>Garbage collection deletes only packs that no committed manifest references and that are older than
  *       {@link RepositorySettings#gcGrace()}; it excludes uploads of this process with a read/write lock, and the
- *       grace period protects uploads of other processes sharing the store. A pack that is only partly referenced
- *       is kept whole: packs are never rewritten, so the unreferenced records in it stay until every version using
- *       the pack is gone.</li>
+ *       grace period protects uploads of other processes sharing the store. An old unreferenced pack is first a
+ *       candidate ({@link GcCandidates}) and goes only a grace period later, after a fresh sync, so a node reusing
+ *       it through a stale index has that long to commit ({@link GarbageCollection}). A pack that is only partly
+ *       referenced is kept whole: packs are never rewritten, so the unreferenced records in it stay until every
+ *       version using the pack is gone.</li>
  * </ul>
  *
  * <p>Plain Java, thread-safe; the daemon constructs one per store and closes it on shutdown (which stops its
  * threads, not the store).
  */
 public final class CheckpointRepository implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(CheckpointRepository.class);
     private static final int MAX_VERSION_ATTEMPTS = 1000;
 
     private final BlobStore store;
@@ -182,10 +187,17 @@ public final class CheckpointRepository implements AutoCloseable {
                             uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
                     Committed committed = commit(draft, upload);
                     committing.advance(1);
+                    Set<String> gone = reusedPacksGone(uploaded);
+                    if (!gone.isEmpty()) {
+                        LOG.errorf("checkpoint %s version %d was committed but packs %s it reuses vanished from the"
+                                + " store right after (garbage collection on another node?): this version cannot be"
+                                + " restored; keep the checkpoint image", containerId,
+                                committed.manifest().version(), gone);
+                    }
                     done(listener, uploaded.logicalBytes());
                     return new CommitResult(containerId, committed.manifest().version(), uploaded.logicalBytes(),
                             uploaded.storedBytes(), uploaded.packBytes() + committed.bytes(), uploaded.chunks(),
-                            uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started));
+                            uploaded.newChunks(), Duration.ofNanos(System.nanoTime() - started), gone);
                 }
             }
         } finally {
@@ -223,6 +235,23 @@ public final class CheckpointRepository implements AutoCloseable {
                     + " from the store or are shorter than recorded (deleted by another process?); this checkpoint"
                     + " was not committed, and a retry will upload those chunks again");
         }
+    }
+
+    /**
+     * Checked again once the manifest is committed: a collection on another node that synced before the commit may
+     * have deleted a reused pack between the check before the commit and the commit itself.
+     */
+    private Set<String> reusedPacksGone(CheckpointUpload.Uploaded uploaded) throws IOException {
+        Set<String> gone = new TreeSet<>();
+        for (String pack : uploaded.packsReused().keySet()) {
+            if (!uploaded.packsWritten().contains(pack) && store.stat(PackWriter.blobName(pack)).isEmpty()) {
+                gone.add(pack);
+            }
+        }
+        if (!gone.isEmpty()) {
+            index.forgetPacks(gone);
+        }
+        return gone;
     }
 
     private record Committed(Manifest manifest, long bytes) {
@@ -422,12 +451,34 @@ public final class CheckpointRepository implements AutoCloseable {
     public GcReport collectGarbage() throws IOException {
         gcLock.writeLock().lock();
         try {
-            GcReport report = new GarbageCollection(store, clock.instant().minus(settings.gcGrace()), index, sync,
+            GcReport report = new GarbageCollection(store, clock.instant(), settings.gcGrace(), index, sync,
                     names).run();
             synchronized (this) {
                 indexLoaded = true; // the sync inside was the freshest view of the store
             }
             return report;
+        } finally {
+            gcLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Signs the manifests of this store that carry no MAC, for a local store whose key was just generated (see
+     * {@link ManifestSigning}); never for a shared store, where an unsigned manifest may come from anyone.
+     *
+     * @return how many manifests were signed
+     */
+    public int signUnsignedManifests() throws IOException {
+        if (settings.macKey().isEmpty()) {
+            throw new IllegalStateException("no MAC key configured: nothing to sign with");
+        }
+        gcLock.writeLock().lock();
+        try {
+            int signed = new ManifestSigning(store, codec, reader).signUnsigned();
+            synchronized (this) {
+                indexLoaded = false; // the signed manifests now count for dedup
+            }
+            return signed;
         } finally {
             gcLock.writeLock().unlock();
         }

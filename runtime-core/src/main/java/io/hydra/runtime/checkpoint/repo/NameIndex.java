@@ -2,7 +2,9 @@ package io.hydra.runtime.checkpoint.repo;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,10 +28,18 @@ import io.hydra.spi.storage.BlobStore;
 final class NameIndex {
     static final String ROOT = "names/";
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,127}");
+    /**
+     * Written once every container in the store has its marker; from then on markers alone answer a miss (each
+     * commit writes its marker before the manifest). Outside {@link #ROOT}, so no container name can collide with it.
+     */
+    static final String COMPLETE = "names.complete";
+    /** The body of {@link #COMPLETE}: a format this code understands; any other body means "scan once more". */
+    static final String COMPLETE_FORMAT = "hydra-names-complete 1\n";
 
     private final BlobStore store;
     /** Markers this process has written or seen: each is put once per process, not once per checkpoint. */
     private final Set<String> known = ConcurrentHashMap.newKeySet();
+    private volatile boolean complete;
 
     NameIndex(BlobStore store) {
         this.store = store;
@@ -63,26 +73,55 @@ final class NameIndex {
     /**
      * The container id whose checkpoints carry this name: the markers give candidates, and a candidate counts only
      * when its own newest verified version carries the name; among several, the newest such version wins. A store
-     * written before markers existed is searched by every container's newest manifest, and the marker found missing
-     * is written back, so that search happens once.
+     * written before markers existed is searched once by every container's newest manifest: the markers found
+     * missing are written back, then {@link #COMPLETE}, so that later misses answer from markers alone.
      */
     Optional<String> containerIdFor(String containerName, Latest latest) throws IOException {
         Optional<CheckpointVersion> best = newestCarrying(containerName, candidates(containerName), latest);
-        if (best.isEmpty()) {
-            // One id per container, not one entry per manifest.
-            Set<String> ids = new TreeSet<>();
-            store.forEach(ManifestNames.ROOT, info -> {
-                ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
-                if (parsed != null) {
-                    ids.add(parsed.containerId());
-                }
-            });
-            best = newestCarrying(containerName, ids, latest);
-            if (best.isPresent()) {
-                record(containerName, best.get().containerId());
-            }
+        if (best.isEmpty() && !markersComplete()) {
+            best = scanAllManifests(containerName, latest);
         }
         return best.map(CheckpointVersion::containerId);
+    }
+
+    private boolean markersComplete() throws IOException {
+        if (!complete) {
+            // Read bounded: one byte more than the format shows a longer (foreign) body.
+            try (InputStream in = store.get(COMPLETE)) {
+                byte[] body = in.readNBytes(COMPLETE_FORMAT.length() + 1);
+                complete = COMPLETE_FORMAT.equals(new String(body, StandardCharsets.US_ASCII));
+            } catch (NoSuchFileException e) {
+                complete = false;
+            }
+        }
+        return complete;
+    }
+
+    private Optional<CheckpointVersion> scanAllManifests(String containerName, Latest latest) throws IOException {
+        // One id per container, not one entry per manifest.
+        Set<String> ids = new TreeSet<>();
+        store.forEach(ManifestNames.ROOT, info -> {
+            ManifestNames.Parsed parsed = ManifestNames.parse(info.name());
+            if (parsed != null) {
+                ids.add(parsed.containerId());
+            }
+        });
+        CheckpointVersion best = null;
+        for (String id : ids) {
+            Optional<CheckpointVersion> newest = latest.of(id);
+            if (newest.isEmpty()) {
+                continue;
+            }
+            record(newest.get().containerName(), id);
+            if (newest.get().containerName().equals(containerName)
+                    && (best == null || newest.get().createdAt().isAfter(best.createdAt()))) {
+                best = newest.get();
+            }
+        }
+        byte[] body = COMPLETE_FORMAT.getBytes(StandardCharsets.US_ASCII);
+        store.put(COMPLETE, new ByteArrayInputStream(body), body.length, false);
+        complete = true;
+        return Optional.ofNullable(best);
     }
 
     private static Optional<CheckpointVersion> newestCarrying(String containerName, Iterable<String> containerIds,

@@ -15,6 +15,8 @@ final class CountingBlobStore implements BlobStore {
     final AtomicInteger manifestGets = new AtomicInteger();
     final AtomicInteger wholePackGets = new AtomicInteger();
     final AtomicInteger rangedPackGets = new AtomicInteger();
+    /** Listings of the manifest tree (a name lookup that scans the whole bucket). */
+    final AtomicInteger manifestListings = new AtomicInteger();
 
     CountingBlobStore(BlobStore delegate) {
         this.delegate = delegate;
@@ -55,6 +57,7 @@ final class CountingBlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) throws IOException {
+        countListing(prefix);
         return delegate.list(prefix);
     }
 
@@ -63,9 +66,16 @@ final class CountingBlobStore implements BlobStore {
         delegate.delete(blobName);
     }
 
+    private void countListing(String prefix) {
+        if (prefix.equals(ManifestNames.ROOT)) {
+            manifestListings.incrementAndGet();
+        }
+    }
+
     void reset() {
         manifestGets.set(0);
         wholePackGets.set(0);
         rangedPackGets.set(0);
+        manifestListings.set(0);
     }
 }

@@ -94,10 +94,15 @@ class NameIndexTest {
         put(NameIndex.blobName("db", "c3"), "c3");
         CheckpointRepository freshNode = repository(store, RepositorySettings.defaults());
         assertEquals(Optional.of("c7"), freshNode.containerIdForName("web"));
-        assertEquals(Optional.of("c3"), freshNode.containerIdForName("app3"), "found by the fallback search");
+        assertEquals(Optional.of("c3"), freshNode.containerIdForName("app3"));
         store.reset();
         assertEquals(Optional.empty(), freshNode.containerIdForName("db"),
                 "c3's manifests do not say db, whatever the marker says");
+        assertEquals(1, store.manifestListings.get(), "no completion blob yet: the first miss scans once");
+        store.reset();
+        assertEquals(Optional.empty(), freshNode.containerIdForName("db"));
+        assertEquals(Optional.empty(), repository(store, RepositorySettings.defaults()).containerIdForName("db"));
+        assertEquals(0, store.manifestListings.get(), "later misses, on any node, answer from markers only");
         assertEquals(Optional.empty(), freshNode.containerIdForName("../web"));
         assertEquals(Optional.empty(), freshNode.containerIdForName(""));
     }
@@ -113,10 +118,36 @@ class NameIndexTest {
         assertEquals(10, store.manifestGets.get(), "the fallback reads each container's newest manifest only");
         assertTrue(fs.stat(NameIndex.blobName("web", "c7")).isPresent(), "the marker was written back");
 
+        for (int c = 0; c < 10; c++) {
+            String name = c == 7 ? "web" : "app" + c;
+            assertTrue(fs.stat(NameIndex.blobName(name, "c" + c)).isPresent(), "every container's marker: " + name);
+        }
+        assertTrue(fs.stat(NameIndex.COMPLETE).isPresent());
+
         CheckpointRepository anotherNode = repository(store, RepositorySettings.defaults());
         store.reset();
         assertEquals(Optional.of("c7"), anotherNode.containerIdForName("web"));
         assertEquals(1, store.manifestGets.get());
+        store.reset();
+        assertEquals(Optional.empty(), anotherNode.containerIdForName("nobody"));
+        assertEquals(Optional.empty(), repository(store, RepositorySettings.defaults()).containerIdForName("none"));
+        assertEquals(0, store.manifestListings.get(), "misses answer from markers, never scanning the bucket");
+        assertEquals(0, store.manifestGets.get());
+    }
+
+    @Test
+    void aCompletionMarkerOfAnotherFormatIsNotTrusted() throws IOException {
+        populate(repository(fs, RepositorySettings.defaults()));
+        put(NameIndex.COMPLETE, "hydra-names-complete 2\n");
+        for (BlobInfo marker : fs.list(NameIndex.ROOT)) {
+            fs.delete(marker.name());
+        }
+        store.reset();
+        assertEquals(Optional.of("c7"), repository(store, RepositorySettings.defaults()).containerIdForName("web"));
+        assertEquals(1, store.manifestListings.get(), "an unknown format means one fallback scan");
+        store.reset();
+        assertEquals(Optional.empty(), repository(store, RepositorySettings.defaults()).containerIdForName("x"));
+        assertEquals(0, store.manifestListings.get(), "and the rewritten blob is trusted afterwards");
     }
 
     @Test
