@@ -96,6 +96,8 @@ class StorageTrustTest {
                     Files.getPosixFilePermissions(key)));
             String signing = daemon.ok("info").json().get("checkpoint").get("signing").asText();
             assertTrue(signing.contains("hmac-sha256") && signing.contains("generated"), signing);
+            assertEquals("true", daemon.ok("info").json().get("checkpoint").get("manifestMac").asText(),
+                    "the generated key signs, and hydra info says so");
 
             Path rootfs = rootfsWithMemhog(daemon);
             daemon.ok("run", "-d", "--name", "c", "--rootfs", rootfs.toString(), "--", "memhog", "8", "5", "100");
@@ -132,6 +134,7 @@ class StorageTrustTest {
              HydraDaemonProcess daemon = new HydraDaemonProcess("trust-s3", s3Unsigned(s3)).start()) {
             String signing = daemon.ok("info").json().get("checkpoint").get("signing").asText();
             assertTrue(signing.startsWith("unsigned"), "hydra info reports it: " + signing);
+            assertEquals("false", daemon.ok("info").json().get("checkpoint").get("manifestMac").asText());
 
             Path rootfs = rootfsWithMemhog(daemon);
             daemon.ok("run", "-d", "--name", "s", "--rootfs", rootfs.toString(), "--", "memhog", "8", "5", "100");

@@ -99,6 +99,25 @@ class ChunkCipherTest {
     }
 
     @Test
+    void twoEncodingsOfOneChunkNeverShareANonce() throws Exception {
+        // what two LZ4 versions may do: one chunk (one name, one header) compressed into different bytes
+        ChunkCipher cipher = new ChunkCipher(KEY);
+        byte[] plain = withSecret(16 * 1024);
+        String id = cipher.chunkId(plain);
+        byte[] header = new byte[ChunkCodec.HEADER_BYTES];
+        byte[] oneEncoding = withSecret(512);
+        byte[] otherEncoding = oneEncoding.clone();
+        otherEncoding[100] ^= 1;
+        byte[] a = cipher.seal(oneEncoding, oneEncoding.length, id, header);
+        byte[] b = cipher.seal(otherEncoding, otherEncoding.length, id, header);
+        assertFalse(Arrays.equals(Arrays.copyOf(a, ChunkCipher.NONCE_BYTES), Arrays.copyOf(b, ChunkCipher.NONCE_BYTES)),
+                "one nonce must never encrypt two different messages");
+        assertArrayEquals(oneEncoding, cipher.open(a, 0, a.length, id, header));
+        assertArrayEquals(otherEncoding, cipher.open(b, 0, b.length, id, header));
+        assertArrayEquals(a, cipher.seal(oneEncoding, oneEncoding.length, id, header), "the same bytes, the same record");
+    }
+
+    @Test
     void theNameIsAKeyedHashNotTheSha256() {
         byte[] plain = withSecret(4096);
         String id = codec(KEY).chunkId(plain);
