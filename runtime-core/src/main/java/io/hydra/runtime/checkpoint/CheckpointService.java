@@ -73,6 +73,8 @@ public final class CheckpointService {
     private final Semaphore concurrent;
     /** hydra.checkpoint.unsigned-restore: see {@link RestoreConfig#forRestore}. */
     private final boolean unsignedRestore;
+    /** Seals the metadata values that can hold secrets (the command) when chunks are encrypted. */
+    private final MetadataCipher metadataCipher;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
@@ -89,6 +91,7 @@ public final class CheckpointService {
         this.nodeId = nodeId;
         this.concurrent = new Semaphore(Math.max(1, maxConcurrent), true);
         this.unsignedRestore = unsignedRestore;
+        this.metadataCipher = new MetadataCipher(repository.settings().encryptionKey());
     }
 
     public CheckpointBackend backend() {
@@ -229,7 +232,8 @@ public final class CheckpointService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return metadata;
+        // sealed before the intent records it, so recovery commits the same sealed values
+        return metadataCipher.seal(metadata);
     }
 
     private record Dumped(ContainerRecord container, CheckpointResult result, Map<String, String> metadata) {
@@ -408,9 +412,11 @@ public final class CheckpointService {
         }
     }
 
-    private static List<String> command(CheckpointVersion v) {
+    private List<String> command(CheckpointVersion v) {
+        String command = metadataCipher.open("command", v.metadata().getOrDefault("command", "[]"),
+                "version " + v.version() + " of " + v.containerName());
         try {
-            return JSON.readValue(v.metadata().getOrDefault("command", "[]"), new TypeReference<List<String>>() {
+            return JSON.readValue(command, new TypeReference<List<String>>() {
             });
         } catch (JsonProcessingException e) {
             return List.of();
