@@ -9,8 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +98,8 @@ class StorageTrustTest {
                     Files.getPosixFilePermissions(key)));
             String signing = daemon.ok("info").json().get("checkpoint").get("signing").asText();
             assertTrue(signing.contains("hmac-sha256") && signing.contains("generated"), signing);
+            assertEquals("true", daemon.ok("info").json().get("checkpoint").get("manifestMac").asText(),
+                    "the generated key signs, and hydra info says so");
 
             Path rootfs = rootfsWithMemhog(daemon);
             daemon.ok("run", "-d", "--name", "c", "--rootfs", rootfs.toString(), "--", "memhog", "8", "5", "100");
@@ -132,6 +136,7 @@ class StorageTrustTest {
              HydraDaemonProcess daemon = new HydraDaemonProcess("trust-s3", s3Unsigned(s3)).start()) {
             String signing = daemon.ok("info").json().get("checkpoint").get("signing").asText();
             assertTrue(signing.startsWith("unsigned"), "hydra info reports it: " + signing);
+            assertEquals("false", daemon.ok("info").json().get("checkpoint").get("manifestMac").asText());
 
             Path rootfs = rootfsWithMemhog(daemon);
             daemon.ok("run", "-d", "--name", "s", "--rootfs", rootfs.toString(), "--", "memhog", "8", "5", "100");
@@ -151,18 +156,72 @@ class StorageTrustTest {
             assertEquals("running", daemon.status("s"));
             assertFalse(Files.exists(marker), "the planted hook never ran");
 
-            // not known here (removed; its checkpoints stay): the stored config is validated, and refused by field
+            // not known here (removed; its checkpoints stay): only the store speaks for it, and it is unsigned
             daemon.ok("rm", "-f", "s");
-            fails(daemon, new String[] {"version 2", "hooks.prestart"}, "restore", "s", "--version", "2");
-            fails(daemon, new String[] {"version 2", "hooks.prestart"}, "restore", "s", "--version", "2", "--as",
-                    "s2");
+            String[] unsigned = {"version 2", "store is unsigned", "hydra.checkpoint.unsigned-restore=true"};
+            fails(daemon, unsigned, "restore", "s", "--version", "2");
+            fails(daemon, unsigned, "restore", "s", "--version", "2", "--as", "s2");
+            fails(daemon, new String[] {"version 1", "store is unsigned"}, "restore", "s", "--version", "1", "--as",
+                    "s3");
             assertFalse(Files.exists(marker), "the planted hook never ran");
-            daemon.ok("restore", "s", "--version", "1", "--as", "s3");
-            assertEquals("running", daemon.status("s3"), "a genuine version still restores");
-            assertFalse(Files.exists(marker));
-            daemon.ok("rm", "-f", "s3");
+
+            // another node that accepts the risk: the stored config is validated, and refused by field
+            String[] allowing = Stream.concat(Arrays.stream(s3Unsigned(s3)),
+                    Stream.of("hydra.checkpoint.unsigned-restore=true")).toArray(String[]::new);
+            try (HydraDaemonProcess other = new HydraDaemonProcess("trust-s3-b", allowing).start()) {
+                assertEquals("true", other.ok("info").json().get("checkpoint").get("unsignedRestore").asText());
+                fails(other, new String[] {"version 2", "hooks.prestart"}, "restore", "s", "--version", "2");
+                fails(other, new String[] {"version 2", "hooks.prestart"}, "restore", "s", "--version", "2", "--as",
+                        "s2");
+                assertFalse(Files.exists(marker), "the planted hook never ran");
+                other.ok("restore", "s", "--version", "1", "--as", "s3");
+                assertEquals("running", other.status("s3"), "a genuine version still restores");
+                assertFalse(Files.exists(marker));
+                other.ok("rm", "-f", "s3");
+            }
         } finally {
             HydraDaemonProcess.sh("rm", "-rf", s3dir.toString());
+        }
+    }
+
+    @Test
+    void onASignedStoreAPlainVersionRestoresUnderEncryptionAndAnEncryptedManifestHidesTheCommand() throws Exception {
+        Path s3dir = Files.createTempDirectory(Path.of("/tmp"), "hydra-s3-upgrade-");
+        Path macKey = s3dir.resolveSibling(s3dir.getFileName() + ".mac");
+        Path encKey = s3dir.resolveSibling(s3dir.getFileName() + ".enc");
+        Files.write(macKey, "a-shared-manifest-key-for-upgrade".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Files.write(encKey, "an-aes-256-key-of-32-bytes-long!".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        String secret = "pw-" + UUID.randomUUID();
+        try (S3ProxyServer s3 = S3ProxyServer.start(s3dir);
+             HydraDaemonProcess plain = new HydraDaemonProcess("upgrade-plain", s3Signed(s3, macKey)).start();
+             HydraDaemonProcess sealed = new HydraDaemonProcess("upgrade-sealed", Stream.concat(
+                     Arrays.stream(s3Signed(s3, macKey)), Stream.of("hydra.checkpoint.encryption-key=" + encKey))
+                     .toArray(String[]::new)).start()) {
+            Path rootfs = BusyboxRootfs.create(plain.dir.resolve("rootfs"));
+            plain.ok("run", "-d", "--name", "p", "--rootfs", rootfs.toString(), "--", "sh", "-c",
+                    "PASSWORD=" + secret + "; while :; do sleep 1; done");
+            plain.ok("checkpoint", "p");
+            String id = plain.inspect("p").get("id").asText();
+            Path store = s3dir.resolve(BUCKET);
+            assertTrue(Files.readString(PlantedCheckpoint.manifest(store, id, 1)).contains(secret),
+                    "a manifest written without encryption holds the command line (so the check below can fail)");
+
+            // the node with encryption on: version 1's MAC verifies, so its plain chunks are accepted
+            sealed.ok("restore", "p", "--version", "1");
+            assertEquals("running", sealed.status("p"));
+            sealed.ok("checkpoint", "p");
+            String manifest = Files.readString(PlantedCheckpoint.manifest(store, id, 2));
+            assertFalse(manifest.contains(secret), "the encrypted version's manifest hides the command: " + manifest);
+            assertTrue(manifest.contains("aes-gcm:"), manifest);
+
+            // not known there any more: the command comes from the sealed metadata, decrypted
+            sealed.ok("rm", "-f", "p");
+            sealed.ok("restore", "p", "--version", "2");
+            assertEquals("running", sealed.status("p"));
+            assertTrue(sealed.inspect("p").toString().contains(secret), "the command came back decrypted");
+            sealed.ok("rm", "-f", "p");
+        } finally {
+            HydraDaemonProcess.sh("rm", "-rf", s3dir.toString(), macKey.toString(), encKey.toString());
         }
     }
 
@@ -245,6 +304,13 @@ class StorageTrustTest {
         for (String e : expected) {
             assertTrue(r.out().contains(e), "'" + e + "' in: " + r.out());
         }
+    }
+
+    private static String[] s3Signed(S3ProxyServer s3, Path macKey) {
+        List<String> settings = new ArrayList<>(List.of("hydra.storage=s3", "hydra.checkpoint.key=" + macKey,
+                "hydra.plugin.storage.s3.create-bucket=true"));
+        s3.daemonProperties(BUCKET).forEach((k, v) -> settings.add(k + "=" + v));
+        return settings.toArray(String[]::new);
     }
 
     private static String[] s3Unsigned(S3ProxyServer s3) {

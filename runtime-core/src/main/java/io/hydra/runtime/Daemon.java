@@ -304,7 +304,7 @@ public class Daemon {
         // only copy of a container's processes (recovery settles it); the rest nothing refers to
         CheckpointRecovery.cleanStaging(containers.containers(), staging);
         checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
-                config.checkpoint().maxConcurrent());
+                config.checkpoint().maxConcurrent(), config.checkpoint().unsignedRestore());
         policies = new CheckpointPolicies(checkpoints, containers, store, Executors.newFixedThreadPool(
                 Math.max(2, config.checkpoint().maxConcurrent()), named("hydra-policy")));
         CheckpointCapabilities caps = backend.capabilities();
@@ -312,7 +312,8 @@ public class Daemon {
         info.put("check", caps.check());
         info.put("memoryDirtyTracking", Boolean.toString(caps.memoryDirtyTracking()));
         info.put("lazyPages", Boolean.toString(caps.lazyPages()));
-        info.put("manifestMac", Boolean.toString(config.checkpoint().key().isPresent()));
+        info.put("manifestMac", Boolean.toString(keys.macKey().isPresent()));
+        info.put("unsignedRestore", Boolean.toString(config.checkpoint().unsignedRestore()));
         return info;
     }
 

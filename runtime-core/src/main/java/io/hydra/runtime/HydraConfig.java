@@ -109,6 +109,14 @@ public interface HydraConfig {
         @WithDefault("false")
         boolean unsigned();
 
+        /**
+         * Restore, on an unsigned store, a container this node has no record of (its stored config is then all there
+         * is). Off by default: CRIU restores credentials and mounts from the image files as root, so an
+         * unauthenticated image cannot be contained by checking its config; {@code hydra info} reports it.
+         */
+        @WithDefault("false")
+        boolean unsignedRestore();
+
         /** A file holding exactly 32 bytes: chunks are then stored AES-256-GCM encrypted. */
         Optional<Path> encryptionKey();
 

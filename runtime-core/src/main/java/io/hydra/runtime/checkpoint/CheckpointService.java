@@ -71,12 +71,16 @@ public final class CheckpointService {
     private final Path staging;
     private final String nodeId;
     private final Semaphore concurrent;
+    /** hydra.checkpoint.unsigned-restore: see {@link RestoreConfig#forRestore}. */
+    private final boolean unsignedRestore;
+    /** Seals the metadata values that can hold secrets (the command) when chunks are encrypted. */
+    private final MetadataCipher metadataCipher;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
     public CheckpointService(ContainerService containers, StateStore store, OciRuntime runtime,
                              CheckpointBackend backend, CheckpointRepository repository, BlobStore blobs, Path staging,
-                             String nodeId, int maxConcurrent) {
+                             String nodeId, int maxConcurrent, boolean unsignedRestore) {
         this.containers = containers;
         this.store = store;
         this.runtime = runtime;
@@ -86,6 +90,8 @@ public final class CheckpointService {
         this.staging = staging;
         this.nodeId = nodeId;
         this.concurrent = new Semaphore(Math.max(1, maxConcurrent), true);
+        this.unsignedRestore = unsignedRestore;
+        this.metadataCipher = new MetadataCipher(repository.settings().encryptionKey());
     }
 
     public CheckpointBackend backend() {
@@ -226,7 +232,8 @@ public final class CheckpointService {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        return metadata;
+        // sealed before the intent records it, so recovery commits the same sealed values
+        return metadataCipher.seal(metadata);
     }
 
     private record Dumped(ContainerRecord container, CheckpointResult result, Map<String, String> metadata) {
@@ -234,8 +241,9 @@ public final class CheckpointService {
 
     private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options, String reason) {
         // the container is this node's own: its bundle, not the copy in the image, is the config
+        // an image this daemon staged itself on this node: storage is not involved
         byte[] config = RestoreConfig.forRestore(r, Optional.of(r), image.resolve(BUNDLE_CONFIG), null,
-                "the local image of " + r.name());
+                new RestoreConfig.StoreTrust(true, false), "the local image of " + r.name());
         containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
                 Map.of("reason", reason, "version", 0));
     }
@@ -379,8 +387,11 @@ public final class CheckpointService {
                         + e.getMessage());
             }
             // never the stored bytes as they are: rebuilt from this node's record, or validated field by field
+            // a signed repository refuses every manifest whose MAC does not verify, so a key means authenticated
+            RestoreConfig.StoreTrust trust = new RestoreConfig.StoreTrust(
+                    repository.settings().macKey().isPresent(), unsignedRestore);
             byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
-                    chosen.metadata().get("rootfs"), "version " + chosen.version() + " of " + nameOrId);
+                    chosen.metadata().get("rootfs"), trust, "version " + chosen.version() + " of " + nameOrId);
             CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
                     Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
                     Boolean.parseBoolean(chosen.metadata().get("fileLocks")));
@@ -401,9 +412,11 @@ public final class CheckpointService {
         }
     }
 
-    private static List<String> command(CheckpointVersion v) {
+    private List<String> command(CheckpointVersion v) {
+        String command = metadataCipher.open("command", v.metadata().getOrDefault("command", "[]"),
+                "version " + v.version() + " of " + v.containerName());
         try {
-            return JSON.readValue(v.metadata().getOrDefault("command", "[]"), new TypeReference<List<String>>() {
+            return JSON.readValue(command, new TypeReference<List<String>>() {
             });
         } catch (JsonProcessingException e) {
             return List.of();

@@ -32,6 +32,8 @@ import io.hydra.runtime.state.ContainerRecord;
 public final class RestoreConfig {
     /** A config.json is a few KiB; anything this large is not one. */
     static final int MAX_CONFIG_BYTES = 1 << 20;
+    /** The annotation runc reads on restore to choose CRIU's configuration file. */
+    static final String CRIU_CONFIG_ANNOTATION = "org.criu.config";
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()).build();
 
@@ -39,22 +41,39 @@ public final class RestoreConfig {
     }
 
     /**
+     * What the store's manifests prove: {@code authenticated} when the version's manifest MAC verified (a signed
+     * store refuses any other); {@code unsignedRestoreAllowed} is {@code hydra.checkpoint.unsigned-restore}.
+     */
+    public record StoreTrust(boolean authenticated, boolean unsignedRestoreAllowed) {
+    }
+
+    /**
      * @param target       the container being restored (the local one, a new record for {@code --as}, or a record
      *                     made for a container of another node)
      * @param localSource  the container the version belongs to, when it is known on this node
      * @param storedConfig the config.json as the checkpoint carried it
-     * @param recordedRoot the root path the version's metadata recorded, or null when it recorded none
+     * @param recordedRoot the root path the version's metadata recorded, or null when it recorded none; ignored when
+     *                     the manifest is not authenticated (anyone could have written it)
+     * @param trust        whether the manifest is authenticated, and whether an unauthenticated one may be restored
      * @param what         "version N of NAME", for messages
      */
     public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
-                                    String recordedRoot, String what) {
+                                    String recordedRoot, StoreTrust trust, String what) {
         Optional<ObjectNode> own = localSource.flatMap(RestoreConfig::ownConfig);
-        String expectedRoot = recordedRoot == null || recordedRoot.isEmpty() ? null : recordedRoot;
+        if (own.isEmpty() && !trust.authenticated() && !trust.unsignedRestoreAllowed()) {
+            throw HydraException.failed("refusing to restore " + what + ": this node has no record of the container,"
+                    + " and the store is unsigned, so nothing proves the checkpoint was written by a daemon: CRIU"
+                    + " restores credentials and mounts from the image files as root, and an unauthenticated image"
+                    + " cannot be contained by checking its config. Sign the store (hydra.checkpoint.key), or accept"
+                    + " the risk with hydra.checkpoint.unsigned-restore=true");
+        }
+        String expectedRoot = !trust.authenticated() || recordedRoot == null || recordedRoot.isEmpty() ? null
+                : recordedRoot;
         ObjectNode config;
         if (own.isPresent()) {
             config = own.get();
             if (localSource.get().id().equals(target.id())) {
-                return write(config);
+                return write(withoutCriuConfig(config));
             }
         } else {
             config = parse(storedConfig, what);
@@ -70,7 +89,19 @@ public final class RestoreConfig {
             throw HydraException.failed("refusing to restore " + what + ": its config.json has no linux section");
         }
         linuxObject.put("cgroupsPath", cgroupsPath(target.id()));
-        return write(config);
+        return write(withoutCriuConfig(config));
+    }
+
+    /**
+     * runc 1.1.5 passes a non-empty {@code org.criu.config} annotation to CRIU as its configuration file, and when the
+     * annotation is absent it passes {@code /etc/criu/runc.conf}; an empty value makes it pass none. The daemon never
+     * sets one at create, so whatever value a config holds did not come from the daemon: it is replaced by "".
+     */
+    static ObjectNode withoutCriuConfig(ObjectNode config) {
+        JsonNode annotations = config.get("annotations");
+        ObjectNode object = annotations instanceof ObjectNode o ? o : config.putObject("annotations");
+        object.put(CRIU_CONFIG_ANNOTATION, "");
+        return config;
     }
 
     /** The cgroup the daemon gives a container: the one {@code --rootfs} containers get at create. */

@@ -58,6 +58,9 @@ final class StoredConfigValidator {
             "/proc/sysrq-trigger");
     /** Propagation that cannot carry the container's mounts back to the host. */
     private static final Set<String> SAFE_PROPAGATION = Set.of("", "private", "rprivate", "slave", "rslave");
+    /** Options that undo each other; a mount may hold at most one of each pair. */
+    private static final Map<String, String> OPPOSITE_OPTIONS = Map.of("nosuid", "suid", "nodev", "dev",
+            "noexec", "exec", "ro", "rw");
     /** Host directories no container may have as its root, whatever storage claims. */
     private static final Set<String> HOST_DIRECTORIES = Set.of("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib",
             "/lib64", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib");
@@ -85,6 +88,7 @@ final class StoredConfigValidator {
             }
         }
         hooks(config.get("hooks"));
+        annotations(config.get("annotations"));
         root(config.path("root"), expectedRoot, daemonRoot);
         process(config.path("process"));
         mounts(config.get("mounts"));
@@ -105,6 +109,21 @@ final class StoredConfigValidator {
                         + " the daemon never sets any");
             }
         }
+    }
+
+    private static void annotations(JsonNode annotations) throws Refused {
+        if (annotations == null || annotations.isNull() || (annotations.isObject() && annotations.isEmpty())) {
+            return;
+        }
+        // the one annotation the daemon writes itself, on restore (see RestoreConfig): a later checkpoint carries it
+        if (annotations.isObject() && annotations.size() == 1
+                && "".equals(annotations.path(RestoreConfig.CRIU_CONFIG_ANNOTATION).asText(null))) {
+            return;
+        }
+        // runc hands the file named by org.criu.config to CRIU as its configuration (action scripts, plugins: root
+        // on the host), and the daemon writes no annotations at create
+        throw new Refused("annotations", "is not allowed: runc and CRIU act on annotations (org.criu.config names a"
+                + " CRIU configuration run as root), and the daemon sets none");
     }
 
     private static void root(JsonNode root, String expectedRoot, Path daemonRoot) throws Refused {
@@ -213,6 +232,13 @@ final class StoredConfigValidator {
             }
             if (options.contains("rw") && allowed.requiredOptions().contains("ro")) {
                 throw new Refused(field + ".options", "asks for 'rw' where the default is read-only");
+            }
+            // mount(8) lets the later option win, so a required one next to its opposite is no guarantee
+            for (Map.Entry<String, String> pair : OPPOSITE_OPTIONS.entrySet()) {
+                if (options.contains(pair.getKey()) && options.contains(pair.getValue())) {
+                    throw new Refused(field + ".options", "holds both '" + pair.getKey() + "' and '"
+                            + pair.getValue() + "', which contradict each other");
+                }
             }
         }
     }

@@ -97,6 +97,31 @@ class StoredConfigValidatorTest {
     }
 
     @Test
+    void contradictoryMountOptionsAreRefused() {
+        // /dev/shm requires nosuid, noexec, nodev: each with its opposite appended (the later one wins in mount)
+        refused(c -> ((ArrayNode) c.get("mounts").get(3).get("options")).add("suid"), "mounts[3] (/dev/shm).options",
+                "'nosuid' and 'suid'");
+        refused(c -> ((ArrayNode) c.get("mounts").get(3).get("options")).add("dev"), "'nodev' and 'dev'");
+        refused(c -> ((ArrayNode) c.get("mounts").get(3).get("options")).add("exec"), "'noexec' and 'exec'");
+        refused(c -> ((ArrayNode) c.get("mounts").get(5).get("options")).add("rw"), "mounts[5] (/sys).options");
+    }
+
+    @Test
+    void annotationsAreRefusedButTheDaemonsOwnEmptyCriuConfigIsAccepted() throws Exception {
+        refused(c -> c.putObject("annotations").put("org.criu.config", "/tmp/evil.conf"), "annotations",
+                "not allowed");
+        refused(c -> c.putObject("annotations").put("anything", "x"), "annotations");
+        refused(c -> c.putObject("annotations").put("org.criu.config", "").put("more", "x"), "annotations");
+        refused(c -> c.put("annotations", "x"), "annotations");
+        ObjectNode own = daemonConfig(false);
+        own.putObject("annotations").put("org.criu.config", "");
+        accepted(own);
+        ObjectNode empty = daemonConfig(false);
+        empty.putObject("annotations");
+        accepted(empty);
+    }
+
+    @Test
     void devicesAreRefused() {
         refused(c -> linux(c).putArray("devices").addObject().put("path", "/dev/sda").put("type", "b"),
                 "linux.devices");

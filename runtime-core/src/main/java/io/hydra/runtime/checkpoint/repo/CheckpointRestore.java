@@ -55,10 +55,13 @@ final class CheckpointRestore {
     private final int maxRunBytes;
     private final AtomicLong fetched = new AtomicLong();
     private final ChunkCodec codec;
+    /** With a MAC key every manifest read has a verified MAC (see {@link ChunkCodec#plain}). */
+    private final boolean manifestsAuthenticated;
 
     CheckpointRestore(BlobStore store, RepositorySettings settings, ExecutorService io) {
         this.store = store;
         this.codec = ChunkCodec.of(settings);
+        this.manifestsAuthenticated = settings.macKey().isPresent();
         this.io = io;
         long inFlight = settings.maxInFlightBytes();
         this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, inFlight));
@@ -140,7 +143,7 @@ final class CheckpointRestore {
                     }
                     channel.force(true);
                 }
-                if (written != file.size() || !codec.fileId(Sha256.hex(digest)).equals(file.sha256())) {
+                if (written != file.size() || !recordedHash(Sha256.hex(digest), file.sha256())) {
                     throw CheckpointCorruptException.ofFile(manifest.containerId(), manifest.version(), file.path(),
                             "does not match its recorded size and SHA-256 once reassembled (the manifest is"
                                     + " inconsistent)");
@@ -195,6 +198,15 @@ final class CheckpointRestore {
         return io.submit(() -> fetch(manifest, path, run));
     }
 
+    /**
+     * Whether a file's reassembled SHA-256 is what its manifest recorded: the keyed form when encrypting, or, in an
+     * authenticated manifest written before encryption was on, the plain one (the MAC vouches for it).
+     */
+    private boolean recordedHash(String sha256, String recorded) {
+        return codec.fileId(sha256).equals(recorded)
+                || codec.encrypting() && manifestsAuthenticated && sha256.equals(recorded);
+    }
+
     /** Runs on the I/O pool: one ranged read, then every chunk decoded and verified. */
     private List<byte[]> fetch(Manifest manifest, String path, Run run) throws IOException {
         String blob = PackWriter.blobName(run.pack());
@@ -219,7 +231,7 @@ final class CheckpointRestore {
                         + (chunk.offset() + chunk.storedLength()), null);
             }
             try {
-                plains.add(codec.plain(data, position, chunk));
+                plains.add(codec.plain(data, position, chunk, manifestsAuthenticated));
             } catch (ChunkCodec.ChunkDefect defect) {
                 throw corrupt(manifest, path, chunk, defect.getMessage() + " (pack " + blob + " at offset "
                         + chunk.offset() + ")", null);

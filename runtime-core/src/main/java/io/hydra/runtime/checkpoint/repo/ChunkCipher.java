@@ -18,11 +18,13 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Why deterministic is safe here, and how (SIV-style). Dedup needs equal chunks to be stored once, so equal
  * plaintexts must encrypt to the same record, which a random nonce would prevent. GCM breaks down only when one
  * nonce encrypts two <em>different</em> plaintexts (the keystream repeats, and the authentication key can be
- * recovered). So the nonce is a pseudo-random function of the plaintext under a secret key: the chunk's name is
- * {@code HMAC-SHA256(idKey, plain)}, and the nonce the first 96 bits of {@code HMAC-SHA256(nonceKey, name)}. Equal
- * plaintexts get the same nonce and the same ciphertext (revealing only that they are equal, which the name
- * reveals anyway and dedup requires); different plaintexts get unrelated nonces, which collide with probability
- * about n²/2⁹⁷ for n chunks (2⁻³³ at 2³² chunks, a petabyte of 256 KiB chunks). This is the synthetic-IV
+ * recovered). So the nonce is a pseudo-random function, under a secret key, of exactly the bytes that are
+ * encrypted: the first 96 bits of {@code HMAC-SHA256(nonceKey, header || inner)}, where {@code inner} is the raw or
+ * LZ4 bytes handed to GCM. Deriving it from the plaintext chunk instead would not do: two LZ4 versions may compress
+ * one chunk differently, and one nonce would then encrypt two different messages. Equal inputs get the same nonce
+ * and the same ciphertext (revealing only that they are equal, which the chunk's name {@code HMAC-SHA256(idKey,
+ * plain)} reveals anyway and dedup requires); different inputs get unrelated nonces, which collide with probability
+ * about n²/2⁹⁷ for n records (2⁻³³ at 2³² records, a petabyte of 256 KiB chunks). This is the synthetic-IV
  * construction of AES-SIV/GCM-SIV built from the JDK's primitives: no third-party crypto.
  *
  * <p>Names are keyed so that someone reading the bucket cannot confirm a guess of a chunk's content (a known file,
@@ -74,7 +76,7 @@ final class ChunkCipher {
      * chunk's name are authenticated with it, so a record cannot be moved under another name or relabelled.
      */
     byte[] seal(byte[] inner, int length, String chunkId, byte[] header) {
-        byte[] nonce = Arrays.copyOf(nonceMac.get().doFinal(HexFormat.of().parseHex(chunkId)), NONCE_BYTES);
+        byte[] nonce = nonce(inner, length, header);
         try {
             Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
             gcm.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BYTES * 8, nonce));
@@ -87,6 +89,14 @@ final class ChunkCipher {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM is not usable", e);
         }
+    }
+
+    /** The synthetic IV: a keyed hash of the header and of exactly the bytes GCM is about to encrypt. */
+    byte[] nonce(byte[] inner, int length, byte[] header) {
+        Mac mac = nonceMac.get();
+        mac.update(header);
+        mac.update(inner, 0, length);
+        return Arrays.copyOf(mac.doFinal(), NONCE_BYTES);
     }
 
     /** The inner bytes of a sealed payload; {@link AEADBadTagException} when the key is wrong or a byte changed. */

@@ -31,7 +31,8 @@ import net.jpountz.lz4.LZ4SafeDecompressor;
  * <p>Decoding never trusts the header: the lengths the manifest gives (themselves bounded when the manifest is
  * validated) decide the buffer sizes, the header must agree with them, and LZ4 data goes through the safe (bounds
  * checking) decompressor into a buffer of exactly the manifest's plain length. The decoded bytes must hash to the
- * manifest's name. A codec with a key refuses records that are not sealed, and one without refuses sealed ones.
+ * manifest's name. A codec without a key refuses sealed records; one with a key refuses plain records unless the
+ * manifest's MAC verified (versions written before encryption was switched on stay restorable).
  */
 final class ChunkCodec {
     static final int HEADER_BYTES = 16;
@@ -83,7 +84,7 @@ final class ChunkCodec {
 
     /** The plain codec's decoding; kept for callers that never encrypt. */
     static byte[] decode(byte[] data, int offset, ChunkRef expected) throws ChunkDefect {
-        return PLAIN.plain(data, offset, expected);
+        return PLAIN.plain(data, offset, expected, false);
     }
 
     /**
@@ -128,8 +129,13 @@ final class ChunkCodec {
     /**
      * Decodes the record at {@code data[offset..offset+expected.storedLength())} and checks it against the manifest's
      * entry; throws {@link ChunkDefect} saying what is wrong.
+     *
+     * @param manifestAuthenticated the manifest naming the chunk carried a MAC that verified. A codec with a key then
+     *                              also accepts a plain record (a version written before encryption was switched
+     *                              on): the MAC covers the chunk's SHA-256, so the record is as trustworthy as a
+     *                              sealed one. Without a verified MAC a plain record could be anyone's, and is refused.
      */
-    byte[] plain(byte[] data, int offset, ChunkRef expected) throws ChunkDefect {
+    byte[] plain(byte[] data, int offset, ChunkRef expected, boolean manifestAuthenticated) throws ChunkDefect {
         int storedLength = expected.storedLength();
         if (storedLength < HEADER_BYTES) {
             throw new ChunkDefect("is shorter than its header (" + storedLength + " bytes)");
@@ -164,9 +170,15 @@ final class ChunkCodec {
         byte[] payload = data;
         int payloadOffset = offset + HEADER_BYTES;
         int innerLength = payloadLength;
-        if (sealed != cipher.isPresent()) {
-            throw new ChunkDefect(sealed ? "is encrypted, and this daemon has no hydra.checkpoint.encryption-key"
-                    : "is not encrypted, but hydra.checkpoint.encryption-key is set: every chunk must be");
+        if (sealed && cipher.isEmpty()) {
+            throw new ChunkDefect("is encrypted, and this daemon has no hydra.checkpoint.encryption-key");
+        }
+        if (!sealed && cipher.isPresent()) {
+            if (!manifestAuthenticated) {
+                throw new ChunkDefect("is not encrypted, but hydra.checkpoint.encryption-key is set and the manifest"
+                        + " carries no verified MAC: on an unsigned store every chunk must be encrypted");
+            }
+            return PLAIN.plain(data, offset, expected, true);
         }
         if (sealed) {
             try {

@@ -66,7 +66,7 @@ class ChunkCipherTest {
         assertFalse(contains(record, SECRET.getBytes(StandardCharsets.US_ASCII)), "the secret is not readable");
         assertTrue(contains(ChunkCodec.encode(plain), SECRET.getBytes(StandardCharsets.US_ASCII)),
                 "(the check can fail: without encryption the secret is in the record)");
-        assertArrayEquals(plain, codec.plain(record, 0, ref(id, plain, record)));
+        assertArrayEquals(plain, codec.plain(record, 0, ref(id, plain, record), false));
     }
 
     @Test
@@ -79,7 +79,7 @@ class ChunkCipherTest {
         assertEquals(2, record[5], "sealed raw encoding");
         assertEquals(ChunkCodec.HEADER_BYTES + ChunkCipher.SEAL_BYTES + plain.length, record.length);
         assertTrue(record.length <= ChunkCodec.MAX_OVERHEAD_BYTES + plain.length);
-        assertArrayEquals(plain, codec.plain(record, 0, ref(id, plain, record)));
+        assertArrayEquals(plain, codec.plain(record, 0, ref(id, plain, record), false));
     }
 
     @Test
@@ -96,6 +96,25 @@ class ChunkCipherTest {
         byte[] nonceA = Arrays.copyOfRange(ra, ChunkCodec.HEADER_BYTES, ChunkCodec.HEADER_BYTES + 12);
         byte[] nonceB = Arrays.copyOfRange(rb, ChunkCodec.HEADER_BYTES, ChunkCodec.HEADER_BYTES + 12);
         assertFalse(Arrays.equals(nonceA, nonceB), "different plaintexts never share a nonce");
+    }
+
+    @Test
+    void twoEncodingsOfOneChunkNeverShareANonce() throws Exception {
+        // what two LZ4 versions may do: one chunk (one name, one header) compressed into different bytes
+        ChunkCipher cipher = new ChunkCipher(KEY);
+        byte[] plain = withSecret(16 * 1024);
+        String id = cipher.chunkId(plain);
+        byte[] header = new byte[ChunkCodec.HEADER_BYTES];
+        byte[] oneEncoding = withSecret(512);
+        byte[] otherEncoding = oneEncoding.clone();
+        otherEncoding[100] ^= 1;
+        byte[] a = cipher.seal(oneEncoding, oneEncoding.length, id, header);
+        byte[] b = cipher.seal(otherEncoding, otherEncoding.length, id, header);
+        assertFalse(Arrays.equals(Arrays.copyOf(a, ChunkCipher.NONCE_BYTES), Arrays.copyOf(b, ChunkCipher.NONCE_BYTES)),
+                "one nonce must never encrypt two different messages");
+        assertArrayEquals(oneEncoding, cipher.open(a, 0, a.length, id, header));
+        assertArrayEquals(otherEncoding, cipher.open(b, 0, b.length, id, header));
+        assertArrayEquals(a, cipher.seal(oneEncoding, oneEncoding.length, id, header), "the same bytes, the same record");
     }
 
     @Test
@@ -119,17 +138,17 @@ class ChunkCipherTest {
         byte[] flipped = record.clone();
         flipped[record.length / 2] ^= 0x01;
         ChunkCodec.ChunkDefect changed = assertThrows(ChunkCodec.ChunkDefect.class,
-                () -> codec.plain(flipped, 0, ref(id, plain, flipped)));
+                () -> codec.plain(flipped, 0, ref(id, plain, flipped), false));
         assertTrue(changed.getMessage().contains("does not decrypt"), changed.getMessage());
 
         ChunkCodec.ChunkDefect wrongKey = assertThrows(ChunkCodec.ChunkDefect.class,
-                () -> codec(OTHER_KEY).plain(record, 0, ref(id, plain, record)));
+                () -> codec(OTHER_KEY).plain(record, 0, ref(id, plain, record), false));
         assertTrue(wrongKey.getMessage().contains("another encryption key"), wrongKey.getMessage());
 
         byte[] other = withSecret(32 * 1024);
         String otherId = codec.chunkId(other);
         ChunkCodec.ChunkDefect moved = assertThrows(ChunkCodec.ChunkDefect.class,
-                () -> codec.plain(record, 0, new ChunkRef(otherId, plain.length, "p", 0, record.length)));
+                () -> codec.plain(record, 0, new ChunkRef(otherId, plain.length, "p", 0, record.length), false));
         assertTrue(moved.getMessage().contains("does not decrypt"), "the name is authenticated: " + moved.getMessage());
     }
 
@@ -138,14 +157,29 @@ class ChunkCipherTest {
         byte[] plain = withSecret(16 * 1024);
         byte[] plainRecord = ChunkCodec.encode(plain);
         ChunkCodec.ChunkDefect notSealed = assertThrows(ChunkCodec.ChunkDefect.class,
-                () -> codec(KEY).plain(plainRecord, 0, ref(Sha256.hex(plain), plain, plainRecord)));
+                () -> codec(KEY).plain(plainRecord, 0, ref(Sha256.hex(plain), plain, plainRecord), false));
         assertTrue(notSealed.getMessage().contains("is not encrypted"), notSealed.getMessage());
+        assertTrue(notSealed.getMessage().contains("no verified MAC"), notSealed.getMessage());
 
         String id = codec(KEY).chunkId(plain);
         byte[] sealed = codec(KEY).record(plain, id);
         ChunkCodec.ChunkDefect noKey = assertThrows(ChunkCodec.ChunkDefect.class,
                 () -> ChunkCodec.decode(sealed, 0, ref(id, plain, sealed)));
         assertTrue(noKey.getMessage().contains("no hydra.checkpoint.encryption-key"), noKey.getMessage());
+    }
+
+    @Test
+    void aPlainRecordOfAnAuthenticatedManifestIsAcceptedAfterEncryptionIsSwitchedOn() throws Exception {
+        // written before the key was set: named by SHA-256, stored plain, its manifest's MAC verified
+        byte[] plain = withSecret(16 * 1024);
+        byte[] plainRecord = ChunkCodec.encode(plain);
+        assertArrayEquals(plain, codec(KEY).plain(plainRecord, 0, ref(Sha256.hex(plain), plain, plainRecord), true));
+        byte[] changed = plainRecord.clone();
+        changed[changed.length - 1] ^= 1;
+        ChunkCodec.ChunkDefect corrupt = assertThrows(ChunkCodec.ChunkDefect.class,
+                () -> codec(KEY).plain(changed, 0, ref(Sha256.hex(plain), plain, changed), true));
+        assertTrue(corrupt.getMessage().contains("corrupt") || corrupt.getMessage().contains("LZ4"),
+                corrupt.getMessage());
     }
 
     @Test
