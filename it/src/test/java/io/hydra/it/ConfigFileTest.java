@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -98,6 +99,22 @@ class ConfigFileTest {
         refused("hydra.checkpoint.timeout: 'ten' is not valid", "hydra.checkpoint.timeout=ten");
         Path missing = probe.dir.resolve("missing.properties");
         refused("config file " + missing + " does not exist", "hydra.config=" + missing);
+    }
+
+    /** The file names executables run as root: one that another user owns or may write is refused, naming why. */
+    @Test
+    void aConfigFileOthersCouldChangeIsRefused() throws Exception {
+        Path worldWritable = file("world-writable", "hydra.runtime.path=/tmp/evil-runc");
+        Files.setPosixFilePermissions(worldWritable, PosixFilePermissions.fromString("rw-rw-rw-"));
+        refused("config file " + worldWritable + " is writable by everyone (rw-rw-rw-)",
+                "hydra.config=" + worldWritable);
+        Path groupWritable = file("group-writable", "hydra.node-id=n");
+        Files.setPosixFilePermissions(groupWritable, PosixFilePermissions.fromString("rw-rw-r--"));
+        refused("config file " + groupWritable + " is writable by its group", "hydra.config=" + groupWritable);
+        Path foreign = file("foreign-owner", "hydra.node-id=n");
+        Files.setOwner(foreign, foreign.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        refused("config file " + foreign + " is owned by uid 65534, not by root or the daemon's user",
+                "hydra.config=" + foreign);
     }
 
     /** The launcher: --config FILE and --flag forms both reach the daemon. */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.time.Duration;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -50,6 +51,32 @@ class OrphanTest {
             daemon.ok("stop", "-t", "1", "k");
             assertEquals("exited", daemon.status("k"));
             daemon.ok("rm", "k");
+        }
+    }
+
+    /** A wait begun before the monitor died returns when the relaunched container exits (it hung forever). */
+    @Test
+    void waitSpansAnOrphanRelaunch() throws Exception {
+        try (HydraDaemonProcess daemon = new HydraDaemonProcess("orphan-wait").start()) {
+            Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
+            daemon.ok("run", "-d", "--name", "o", "--rootfs", rootfs.toString(), "--", "sleep", "100000");
+            String monitor = daemon.inspect("o").get("monitorPid").asText();
+            java.util.concurrent.CompletableFuture<HydraDaemonProcess.Result> waiting =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> daemon.hydra("wait", "o"));
+            // the wait request is in before later requests are answered (one client, requests in order here);
+            // if it still came late, the test passes without proving anything, never fails wrongly
+            for (int i = 0; i < 5; i++) {
+                daemon.ok("inspect", "o");
+            }
+            assertTrue(!waiting.isDone(), "wait returned while the container runs");
+            HydraDaemonProcess.sh("kill", "-KILL", monitor);
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(30), () -> {
+                JsonNode c = daemon.inspect("o");
+                return c.get("status").asText().equals("running") && !c.get("monitorPid").asText().equals(monitor);
+            }, "relaunch under a new monitor");
+            daemon.ok("kill", "o");
+            HydraDaemonProcess.Result r = waiting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(137, r.code(), "wait reports the relaunched run's exit: " + r.err());
         }
     }
 }

@@ -316,6 +316,30 @@ class ServerStreamsTest {
         }
     }
 
+    /** An exec that ignores SIGTERM is killed after a grace once its client went away (it ran on forever). */
+    @Test
+    void anExecIgnoringTermIsKilledWhenItsClientGoes() throws Exception {
+        daemon.ok("run", "-d", "--name", "deaf", "--rootfs", rootfs.toString(), "--", "sleep", "1000");
+        EventLoopGroup group = new EpollEventLoopGroup(1);
+        ManagedChannel ch = channel(group);
+        try {
+            Iterator<io.hydra.api.v1.ExecOutput> exec = ContainersGrpc.newBlockingStub(ch).exec(
+                    io.hydra.api.v1.ExecRequest.newBuilder().setName("deaf").addAllArgs(List.of("sh", "-c",
+                            "trap '' TERM; echo deaf-exec-ready; while true; do sleep 1; done")).build());
+            assertTrue(exec.next().getOutput().getData().toStringUtf8().contains("deaf-exec-ready"));
+            assertTrue(daemon.ok("top", "deaf").out().contains("deaf-exec-ready"), "the exec runs");
+            ch.shutdownNow();
+            HydraDaemonProcess.awaitTrue(Duration.ofSeconds(40),
+                    () -> !daemon.ok("top", "deaf").out().contains("deaf-exec-ready"),
+                    "the exec that ignores SIGTERM to be killed");
+            assertEquals("running", daemon.status("deaf"), "the container itself runs on");
+        } finally {
+            ch.shutdownNow();
+            group.shutdownGracefully();
+            daemon.ok("rm", "-f", "deaf");
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static <T> StreamObserver<T> cast(StreamObserver<Object> o) {
         return (StreamObserver<T>) (StreamObserver<?>) o;

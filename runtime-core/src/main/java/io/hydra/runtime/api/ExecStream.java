@@ -3,6 +3,11 @@ package io.hydra.runtime.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import com.google.protobuf.ByteString;
 
@@ -13,13 +18,15 @@ import io.hydra.api.v1.LogChunk;
 /**
  * An exec's output as a {@link StreamPoller.Pump}: its pipes are read only while the client can take more (the
  * process then blocks on a full pipe, as it would on a slow terminal) and only what is available, so no thread
- * waits on them; the last message carries the exit code. A client that goes away has the exec terminated.
+ * waits on them; the last message carries the exit code. A client that goes away has the exec terminated (SIGTERM, then SIGKILL after a grace).
  */
 final class ExecStream implements StreamPoller.Pump {
     private static final int READ_BYTES = 64 << 10;
     private static final int TURN_BUDGET = 1 << 20;
     /** runc's status when it could not start the process; its message then says why. */
     private static final int RUNC_EXEC_FAILED = 255;
+    /** How long an exec whose client left has to end on SIGTERM before it is killed. */
+    private static final Duration KILL_GRACE = Duration.ofSeconds(5);
 
     private final ServerCallStreamObserver<ExecOutput> call;
     private final Process process;
@@ -104,7 +111,14 @@ final class ExecStream implements StreamPoller.Pump {
     @Override
     public void close() {
         if (!finished && process.isAlive()) {
+            // the exec'd process is runc's child (runc's init stages clone with CLONE_PARENT): taken now, before a
+            // runc that exits would leave it reparented and out of reach
+            List<ProcessHandle> tree = new ArrayList<>(process.toHandle().descendants().toList());
+            tree.add(process.toHandle());
             process.destroy(); // runc passes SIGTERM on to the process it runs
+            // one that ignores SIGTERM would run on unseen after its client left: SIGKILL what is left after a grace
+            CompletableFuture.delayedExecutor(KILL_GRACE.toMillis(), TimeUnit.MILLISECONDS).execute(() ->
+                    tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly));
         }
         try {
             process.getInputStream().close();

@@ -113,7 +113,10 @@ public final class CheckpointService {
             throw HydraException.failed("interrupted while waiting for a checkpoint slot");
         }
         Path dir = staging.resolve(r.id() + "-" + UUID.randomUUID());
-        AtomicBoolean keepImage = new AtomicBoolean();
+        // a stopping checkpoint's image may become the only copy of the processes the moment the dump starts: it is
+        // kept unless a path proves it is not needed (committed, restored from, or the dump failed with the
+        // container still live)
+        AtomicBoolean keepImage = new AtomicBoolean(!options.leaveRunning());
         try {
             return checkpointInto(r.id(), dir, options, progress, keepImage);
         } finally {
@@ -140,6 +143,7 @@ public final class CheckpointService {
             if (r.status() != ContainerStatus.running) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + "; not checkpointing");
             }
+            ContainerService.refuseDuringCheckpoint(store, r, "checkpoint");
             Intent intent = Intent.of(r.id(), Intent.Kind.checkpoint, Map.of(Intent.IMAGE, dir.toString(),
                     Intent.LEAVE_RUNNING, Boolean.toString(options.leaveRunning()), Intent.PHASE, Intent.DUMPING,
                     "tcpEstablished", Boolean.toString(options.tcpEstablished()),
@@ -151,12 +155,8 @@ public final class CheckpointService {
                 Files.createDirectories(image);
                 Files.copy(r.bundle().resolve("config.json"), image.resolve(BUNDLE_CONFIG));
                 result = backend.checkpoint(new CheckpointRequest(r.id(), runtime.ref(), image, work, options));
-            } catch (IOException | RuntimeException e) {
-                store.commit(StateStore.Change.settled(r.id()));
-                if (e instanceof HydraException he) {
-                    throw he;
-                }
-                throw HydraException.failed("checkpoint of " + r.name() + " failed: " + e.getMessage());
+            } catch (Throwable e) {
+                throw dumpFailed(r, intent, image, options, keepImage, e);
             }
             CrashPoint.at("checkpoint.dumped");
             Map<String, String> metadata = metadata(r, options, result, dir);
@@ -165,22 +165,33 @@ public final class CheckpointService {
                 dumpedIntent = dumpedIntent.with(META + m.getKey(), m.getValue());
             }
             ContainerRecord after;
-            if (options.leaveRunning()) {
-                store.commit(StateStore.Change.intent(dumpedIntent));
-                after = r;
-            } else {
-                after = containers.markCheckpointed(r, dumpedIntent);
+            try {
+                if (options.leaveRunning()) {
+                    store.commit(StateStore.Change.intent(dumpedIntent));
+                    after = r;
+                } else {
+                    after = containers.markCheckpointed(r, dumpedIntent);
+                }
+            } catch (RuntimeException | Error e) {
+                if (options.leaveRunning()) {
+                    store.commit(StateStore.Change.settlingOwnOnly(intent));
+                    throw e;
+                }
+                // the processes are in the image only now: it stays, with the intent saying where it is
+                throw HydraException.failed("checkpoint of " + r.name() + " dumped but recording it failed ("
+                        + e.getMessage() + "); the image is kept at " + image);
             }
             CrashPoint.at("checkpoint.marked");
-            return new Dumped(after, result, metadata);
+            return new Dumped(after, result, metadata, dumpedIntent);
         });
         ContainerRecord r = dumped.container();
+        Intent own = dumped.intent();
         CommitResult committed;
         try {
             committed = repository.checkpoint(r.id(), r.name(), image, dumped.metadata(), progress);
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
             if (options.leaveRunning()) {
-                store.commit(StateStore.Change.settled(r.id()));
+                store.commit(StateStore.Change.settlingOwnOnly(own));
                 throw HydraException.failed("checkpoint upload of " + r.name() + " failed: " + e.getMessage());
             }
             // the processes exist only in the local image now: bring them back rather than lose them
@@ -188,8 +199,8 @@ public final class CheckpointService {
                     e.getMessage());
             try {
                 restoreLocal(r, image, options, "upload-failed");
-            } catch (RuntimeException restoreFailure) {
-                keepImage.set(true);
+                keepImage.set(false);
+            } catch (Throwable restoreFailure) {
                 throw HydraException.failed("checkpoint upload of " + r.name() + " failed (" + e.getMessage()
                         + ") and restoring it from the local image failed too: "
                         + restoreFailure.getMessage() + "; the image is kept at " + image);
@@ -202,7 +213,8 @@ public final class CheckpointService {
         store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r,
                 "version", committed.version(), "bytes", committed.logicalBytes(), "storedBytes",
                 committed.storedBytes(), "frozenMs", frozen, "leaveRunning", options.leaveRunning()))
-                .settling(r.id()));
+                .settlingOwn(own));
+        keepImage.set(false);
         return new Outcome(containers.find(r.id()), committed.version(), committed.logicalBytes(),
                 committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start));
     }
@@ -236,7 +248,58 @@ public final class CheckpointService {
         return metadataCipher.seal(metadata);
     }
 
-    private record Dumped(ContainerRecord container, CheckpointResult result, Map<String, String> metadata) {
+    private record Dumped(ContainerRecord container, CheckpointResult result, Map<String, String> metadata,
+                          Intent intent) {
+    }
+
+    /**
+     * A dump failed or timed out. If the container still runs (or was left frozen, then it is resumed), the image is
+     * worthless and goes with the intent. If its processes are gone, CRIU may have dumped them and killed them
+     * before the failure: the image is all that is left, so the intent and the image stay and the container is
+     * restored from it.
+     */
+    private HydraException dumpFailed(ContainerRecord r, Intent intent, Path image, CheckpointOptions options,
+                                      AtomicBoolean keepImage, Throwable failure) {
+        String why = failure.getMessage() == null ? failure.toString() : failure.getMessage();
+        if (options.leaveRunning()) {
+            store.commit(StateStore.Change.settlingOwnOnly(intent));
+            return failure instanceof HydraException he ? he
+                    : HydraException.failed("checkpoint of " + r.name() + " failed: " + why);
+        }
+        Optional<io.hydra.runtime.container.RuntimeState> state;
+        try {
+            state = runtime.state(r.id());
+        } catch (RuntimeException e) {
+            return HydraException.failed("checkpoint of " + r.name() + " failed (" + why + ") and the runtime cannot"
+                    + " say whether it still runs (" + e.getMessage() + "); the image is kept at " + image);
+        }
+        if (state.isPresent() && state.get().live()) {
+            if ("paused".equals(state.get().status())) {
+                try {
+                    runtime.resume(r.id());
+                } catch (RuntimeException e) {
+                    LOG.warnf("%s stayed frozen after its failed dump and cannot be resumed: %s", r.name(),
+                            e.getMessage());
+                }
+            }
+            store.commit(StateStore.Change.settlingOwnOnly(intent));
+            keepImage.set(false);
+            return failure instanceof HydraException he ? he
+                    : HydraException.failed("checkpoint of " + r.name() + " failed: " + why);
+        }
+        LOG.errorf("checkpoint of %s failed (%s) after its processes were gone; restoring it from the local image",
+                r.name(), why);
+        try {
+            ContainerRecord stopped = containers.markCheckpointed(r, intent);
+            restoreLocal(stopped, image, options, "dump-failed-after-kill");
+            keepImage.set(false);
+            return HydraException.failed("checkpoint of " + r.name() + " failed (" + why + ") after its processes"
+                    + " were gone; the container was restored from its local image and runs");
+        } catch (Throwable restoreFailure) {
+            return HydraException.failed("checkpoint of " + r.name() + " failed (" + why + ") after its processes"
+                    + " were gone, and restoring it from the local image failed too: " + restoreFailure.getMessage()
+                    + "; the image is kept at " + image);
+        }
     }
 
     private void restoreLocal(ContainerRecord r, Path image, CheckpointOptions options, String reason) {

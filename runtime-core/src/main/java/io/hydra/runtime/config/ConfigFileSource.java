@@ -5,10 +5,13 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 import org.eclipse.microprofile.config.spi.ConfigSource;
@@ -60,6 +63,7 @@ public final class ConfigFileSource implements ConfigSourceFactory {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("config file " + file + " does not exist or is not a regular file");
         }
+        refuseUntrusted(file);
         Properties properties = new Properties();
         try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             properties.load(in);
@@ -69,6 +73,38 @@ public final class ConfigFileSource implements ConfigSourceFactory {
         Map<String, String> settings = new TreeMap<>();
         properties.forEach((k, v) -> settings.put(((String) k).strip(), ((String) v).strip()));
         return settings;
+    }
+
+    /**
+     * The file names executables the daemon runs as root (the runtime, conmon, criu): one that another user owns or
+     * may write would let that user choose them. So it must belong to root or to the daemon's own user, and neither
+     * its group nor others may write it.
+     */
+    static void refuseUntrusted(Path file) {
+        int owner;
+        Set<PosixFilePermission> permissions;
+        int self;
+        try {
+            owner = (Integer) Files.getAttribute(file, "unix:uid");
+            permissions = Files.getPosixFilePermissions(file);
+            // /proc/self belongs to the user the process runs as
+            self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalArgumentException("config file " + file + ": cannot check its owner and permissions: "
+                    + e.getMessage(), e);
+        }
+        if (owner != 0 && owner != self) {
+            throw new IllegalArgumentException("config file " + file + " is owned by uid " + owner
+                    + ", not by root or the daemon's user (uid " + self + "): it names executables run as root,"
+                    + " so only root may own it");
+        }
+        if (permissions.contains(PosixFilePermission.GROUP_WRITE)
+                || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
+            throw new IllegalArgumentException("config file " + file + " is writable by "
+                    + (permissions.contains(PosixFilePermission.OTHERS_WRITE) ? "everyone" : "its group") + " ("
+                    + PosixFilePermissions.toString(permissions) + "): it names executables run as root; make it"
+                    + " writable by its owner only (chmod go-w)");
+        }
     }
 
     /** Keys the file may not hold: anything outside hydra.* and quarkus.*, and hydra.* keys no setting maps. */

@@ -17,6 +17,8 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
+import org.jboss.logging.Logger;
+
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraConfig.OrphanPolicy;
@@ -41,6 +43,7 @@ import io.hydra.spi.monitor.MonitorStrategy;
  * what was under way against the runtime's own state.
  */
 public final class ContainerService {
+    private static final Logger LOG = Logger.getLogger(ContainerService.class);
     private final Containers containers;
     private final StateStore store;
     private final OciRuntime runtime;
@@ -251,10 +254,25 @@ public final class ContainerService {
         });
     }
 
+    /**
+     * Refuses {@code verb} while a checkpoint of the container is under way (its intent is open): the two would
+     * share the one intent a container has, and the second to finish would erase what the first recorded.
+     */
+    public static void refuseDuringCheckpoint(StateStore store, ContainerRecord r, String verb) {
+        store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint).ifPresent(i -> {
+            throw HydraException.conflict("cannot " + verb + " container " + r.name() + ": a checkpoint of it is in"
+                    + " progress (started " + i.at() + ", image staged at " + i.get(Intent.IMAGE)
+                    + "); try again once it finished");
+        });
+    }
+
     public ContainerRecord restart(String nameOrId, int timeoutSeconds) {
+        refuseDuringCheckpoint(store, find(nameOrId), "restart");
         ContainerRecord stopped = stop(nameOrId, timeoutSeconds);
         return locks.with(stopped.id(), () -> {
             ContainerRecord r = containers.current(stopped.id());
+            // a restart's intent would replace the checkpoint's, which says where its image is
+            refuseDuringCheckpoint(store, r, "restart");
             if (r.status().live()) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + " again; not restarting");
             }
@@ -361,7 +379,13 @@ public final class ContainerService {
         store.commit(intent == null ? change : change.with(intent));
         containers.dropHandle(r.id());
         ExitSupervisor.awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().monitor(), Duration.ofSeconds(10));
-        runtime.delete(r.id(), true);
+        try {
+            runtime.delete(r.id(), true);
+        } catch (RuntimeException e) {
+            // the record already says checkpointed and the image holds the processes: a leftover runtime entry is
+            // removed by the restore (which deletes it first), so failing here would only lose the image
+            LOG.warnf("runc delete of checkpointed %s failed: %s", r.name(), e.getMessage());
+        }
         containers.clearExitStatus(r.id(), r.containerDir());
         containers.exitFuture(r.id()).complete(checkpointed);
         return checkpointed;

@@ -132,7 +132,8 @@ public final class Containers {
 
     /** A new run begins: those waiting from now on wait for its end. */
     public void newRun(String id) {
-        exits.put(id, new CompletableFuture<>());
+        // an orphan relaunch continues the same run: whoever waits already keeps waiting for its end
+        exits.compute(id, (k, old) -> old != null && !old.isDone() ? old : new CompletableFuture<>());
     }
 
     public void awaitingRun(String id) {
@@ -146,7 +147,6 @@ public final class Containers {
         if (f != null) {
             f.complete(last);
         }
-        locks.forget(last.id());
     }
 
     /** Forgets what any monitor recorded of the container's earlier runs. */

@@ -64,8 +64,15 @@ final class ImageRestorer {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status()
                         + ": stop it first, or restore it under another name with --as NEW");
             }
-            boolean keepsCheckpointIntent = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint)
-                    .isPresent();
+            Optional<Intent> checkpoint = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
+            // only the checkpoint's own staged image may be restored while it is open: any other restore (from the
+            // repository, during the upload) would settle the checkpoint's intent and orphan its image
+            if (checkpoint.isPresent() && !ownImage(checkpoint.get(), image)) {
+                throw HydraException.conflict("cannot restore container " + r.name() + ": a checkpoint of it is in"
+                        + " progress (started " + checkpoint.get().at() + ", image staged at "
+                        + checkpoint.get().get(Intent.IMAGE) + "); try again once it finished");
+            }
+            boolean keepsCheckpointIntent = checkpoint.isPresent();
             if (!isNew && !keepsCheckpointIntent) {
                 store.commit(Change.intent(Intent.of(r.id(), Intent.Kind.restore, Map.of(Intent.IMAGE,
                         image.toString()))));
@@ -95,11 +102,17 @@ final class ImageRestorer {
             containers.newRun(r.id());
             ContainerRecord restored = r.launched(r.monitor(), handle.record()).started(Instant.now());
             Object[] extra = eventData.entrySet().stream().flatMap(e -> Stream.of(e.getKey(), e.getValue())).toArray();
-            store.commit(Change.put(restored, containers.event(EventType.CONTAINER_RESTORED, restored, extra))
-                    .settling(r.id()));
+            Change change = Change.put(restored, containers.event(EventType.CONTAINER_RESTORED, restored, extra));
+            // settle only the intent this restore wrote or restored from, never one written since
+            store.commit(checkpoint.isPresent() ? change.settlingOwn(checkpoint.get()) : change.settling(r.id()));
             supervisor.watch(restored, handle);
             return restored;
         });
+    }
+
+    private static boolean ownImage(Intent checkpoint, Path image) {
+        String staged = checkpoint.get(Intent.IMAGE);
+        return staged != null && Path.of(staged).resolve("image").normalize().equals(image.normalize());
     }
 
     private void abandonRestore(ContainerRecord r, boolean isNew, boolean keepsCheckpointIntent) {

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -63,6 +65,11 @@ public final class CheckpointRecovery {
 
     public int settleAll() {
         int settled = 0;
+        // dumps that outlived the crashed daemon get one deadline together, not one each: then they are killed
+        List<Path> dirs = containers.store().intents().stream().filter(i -> i.kind() == Intent.Kind.checkpoint)
+                .map(i -> i.get(Intent.IMAGE)).filter(p -> p != null).map(Path::of).toList();
+        awaitNoDumpIn(dirs);
+        killDumpsIn(dirs);
         for (Intent intent : containers.store().intents()) {
             if (intent.kind() != Intent.Kind.checkpoint) {
                 continue;
@@ -85,9 +92,13 @@ public final class CheckpointRecovery {
 
     private void settle(ContainerRecord r, Intent intent) {
         Path dir = Path.of(intent.get(Intent.IMAGE));
-        // the runtime's dump process may outlive the daemon that started it: let it finish before judging
-        awaitNoProcessUsing(dir);
         Optional<RuntimeState> state = containers.runtime().state(r.id());
+        if (state.filter(s -> "paused".equals(s.status())).isPresent()) {
+            // a dump killed midway leaves the container frozen; the checkpoint never stopped it, so it runs on
+            LOG.infof("%s was left frozen by its interrupted checkpoint; resuming it", r.name());
+            containers.runtime().resume(r.id());
+            state = containers.runtime().state(r.id());
+        }
         if (state.filter(RuntimeState::live).isPresent()) {
             LOG.infof("%s runs after an interrupted checkpoint; its staged image %s is dropped", r.name(), dir);
             ContainerRecord running = r;
@@ -147,10 +158,10 @@ public final class CheckpointRecovery {
                 r.name(), problem, dir.resolve("image"));
     }
 
-    /** Waits (bounded by the dump deadline) while any process names the staged directory on its command line. */
-    private void awaitNoProcessUsing(Path dir) {
+    /** Waits (bounded by the dump deadline, once for all) while a dump process works in any of {@code dirs}. */
+    private void awaitNoDumpIn(List<Path> dirs) {
         long deadline = System.nanoTime() + dumpDeadline.toNanos();
-        while (processUsing(dir) && System.nanoTime() < deadline) {
+        while (!dumpProcesses(dirs).isEmpty() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -160,19 +171,70 @@ public final class CheckpointRecovery {
         }
     }
 
-    private static boolean processUsing(Path dir) {
-        String needle = dir.toString();
+    /**
+     * Kills what is left of dumps in {@code dirs} after the deadline: the runtime's checkpoint process and all it
+     * started (CRIU, which runc drives over a socket and whose command line names no directory).
+     */
+    private static void killDumpsIn(List<Path> dirs) {
+        List<ProcessHandle> hung = new ArrayList<>();
+        for (ProcessHandle p : dumpProcesses(dirs)) {
+            p.descendants().forEach(hung::add);
+            hung.add(p);
+        }
+        if (hung.isEmpty()) {
+            return;
+        }
+        LOG.warnf("killing %d processes of checkpoint dumps that outlived the daemon and their deadline: %s",
+                hung.size(), hung.stream().map(h -> Long.toString(h.pid())).toList());
+        hung.forEach(ProcessHandle::destroyForcibly);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (hung.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * Processes dumping into one of {@code dirs}: a command line with a {@code checkpoint} verb and a path under
+     * the directory (runc checkpoint --image-path DIR/image), or CRIU's own {@code dump}. A restored container's
+     * monitor also names DIR/image (after --restore) and lives as long as the container: it is no dump.
+     */
+    static List<ProcessHandle> dumpProcesses(List<Path> dirs) {
+        if (dirs.isEmpty()) {
+            return List.of();
+        }
+        List<ProcessHandle> found = new ArrayList<>();
         try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
-                    .anyMatch(p -> {
-                        try {
-                            return new String(Files.readAllBytes(p.resolve("cmdline"))).contains(needle);
-                        } catch (IOException e) {
-                            return false;
-                        }
-                    });
+            for (Path p : procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                List<String> args = cmdline(p);
+                if (isDump(args, dirs)) {
+                    ProcessHandle.of(Long.parseLong(p.getFileName().toString())).ifPresent(found::add);
+                }
+            }
         } catch (IOException e) {
+            LOG.warnf("cannot list processes: %s", e.getMessage());
+        }
+        return found;
+    }
+
+    static boolean isDump(List<String> args, List<Path> dirs) {
+        if (args.contains("--restore") || args.contains("restore")) {
             return false;
+        }
+        boolean verb = args.contains("checkpoint") || args.contains("dump");
+        return verb && args.stream().anyMatch(a -> dirs.stream().anyMatch(d -> a.startsWith(d.toString())));
+    }
+
+    private static List<String> cmdline(Path proc) {
+        try {
+            byte[] raw = Files.readAllBytes(proc.resolve("cmdline"));
+            return List.of(new String(raw, java.nio.charset.StandardCharsets.UTF_8).split("\\x00"));
+        } catch (IOException e) {
+            return List.of();
         }
     }
 }

@@ -191,9 +191,11 @@ public final class ContainerRecovery {
     }
 
     /**
-     * The periodic pass: catches what notifications missed (inotify overflow, a monitor that died unseen). A
-     * container whose lock is held (a checkpoint can hold it for minutes) is skipped until the next pass, so one
-     * busy container never stalls the others.
+     * The periodic pass: catches what notifications missed (inotify overflow, a monitor that died unseen). It only
+     * reads: a container that needs settling (its exit recorded, an orphan relaunched) is handed to the background
+     * executor, which takes its lock, so one slow runtime call never stalls the pass for the others. A container
+     * whose lock is held (a checkpoint can hold it for minutes) is skipped until the next pass. Returns how many were
+     * skipped as busy.
      */
     public int reconcile() {
         int skipped = 0;
@@ -202,21 +204,17 @@ public final class ContainerRecovery {
                 continue;
             }
             try {
-                boolean ran = containers.locks().tryWith(r.id(), () -> {
-                    ContainerRecord now = containers.store().byId(r.id()).orElse(null);
-                    if (now != null && now.status().live()) {
-                        supervisor.check(now);
-                    }
-                    return true;
-                }).isPresent();
-                if (!ran) {
+                if (containers.locks().busy(r.id())) {
                     skipped++;
                     if (reportedBusy.add(r.id())) {
                         LOG.infof("reconcile: container %s is busy (a long operation holds it); it is checked again"
                                 + " on a later pass, the others now", r.name());
                     }
-                } else {
-                    reportedBusy.remove(r.id());
+                    continue;
+                }
+                reportedBusy.remove(r.id());
+                if (supervisor.needsCheck(r)) {
+                    supervisor.checkInBackground(r.id());
                 }
             } catch (RuntimeException e) {
                 LOG.warnf("reconcile of %s: %s", r.name(), e.getMessage());

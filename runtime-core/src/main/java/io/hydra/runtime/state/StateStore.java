@@ -166,16 +166,24 @@ public final class StateStore implements Outbox, AutoCloseable {
 
     /**
      * One atomic change: records to write, ids to delete, events to append to the outbox, intents to write and
-     * intents to settle (by container id). Deleting a container settles its intent too.
+     * intents to settle (by container id). Deleting a container settles its intent too. {@code settleOwn} settles a
+     * container's intent only while it is still that very intent (same kind, time and image): an operation that
+     * ends after another one replaced its intent must not erase the other's.
      */
     public record Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events, List<Intent> intents,
-                         List<String> settle) {
+                         List<String> settle, List<Intent> settleOwn) {
         public Change {
             put = List.copyOf(put);
             delete = List.copyOf(delete);
             events = List.copyOf(events);
             intents = List.copyOf(intents);
             settle = List.copyOf(settle);
+            settleOwn = List.copyOf(settleOwn);
+        }
+
+        public Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events, List<Intent> intents,
+                      List<String> settle) {
+            this(put, delete, events, intents, settle, List.of());
         }
 
         public Change(List<ContainerRecord> put, List<String> delete, List<HydraEvent> events) {
@@ -207,18 +215,39 @@ public final class StateStore implements Outbox, AutoCloseable {
         public Change settling(String containerId) {
             List<String> s = new ArrayList<>(settle);
             s.add(containerId);
-            return new Change(put, delete, events, intents, s);
+            return new Change(put, delete, events, intents, s, settleOwn);
+        }
+
+        /** Settles {@code own} if it is still the container's intent, and changes nothing else. */
+        public static Change settlingOwnOnly(Intent own) {
+            return new Change(List.of(), List.of(), List.of(), List.of(), List.of(), List.of(own));
+        }
+
+        /** This change also settles {@code own}, if it is still the container's intent. */
+        public Change settlingOwn(Intent own) {
+            List<Intent> s = new ArrayList<>(settleOwn);
+            s.add(own);
+            return new Change(put, delete, events, intents, settle, s);
         }
 
         /** This change also writes {@code intent}. */
         public Change with(Intent intent) {
             List<Intent> i = new ArrayList<>(intents);
             i.add(intent);
-            return new Change(put, delete, events, i, settle);
+            return new Change(put, delete, events, i, settle, settleOwn);
         }
     }
 
+    /** True when {@code intent} is still the one open for its container. */
+    public synchronized boolean stillOpen(Intent intent) {
+        Intent now = intents.get(intent.containerId());
+        return now != null && now.kind() == intent.kind() && now.at().equals(intent.at())
+                && java.util.Objects.equals(now.get(Intent.IMAGE), intent.get(Intent.IMAGE));
+    }
+
     public synchronized void commit(Change change) {
+        List<String> ownStillOpen = change.settleOwn().stream().filter(this::stillOpen).map(Intent::containerId)
+                .toList();
         try {
             for (ContainerRecord r : change.put()) {
                 try (PreparedStatement p = db.prepareStatement(
@@ -232,6 +261,7 @@ public final class StateStore implements Outbox, AutoCloseable {
             }
             List<String> settled = new ArrayList<>(change.settle());
             settled.addAll(change.delete());
+            settled.addAll(ownStillOpen);
             for (String id : settled) {
                 try (PreparedStatement p = db.prepareStatement("DELETE FROM intents WHERE container_id = ?")) {
                     p.setString(1, id);
@@ -274,6 +304,7 @@ public final class StateStore implements Outbox, AutoCloseable {
             throw new IllegalStateException("state write failed: " + e.getMessage(), e);
         }
         change.settle().forEach(intents::remove);
+        ownStillOpen.forEach(intents::remove);
         change.delete().forEach(intents::remove);
         for (Intent i : change.intents()) {
             intents.put(i.containerId(), i);

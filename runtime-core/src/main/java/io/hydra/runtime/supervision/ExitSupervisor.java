@@ -46,6 +46,8 @@ public final class ExitSupervisor {
     private final OrphanPolicy orphanPolicy;
     private final ExecutorService background;
     private final Relauncher relauncher;
+    /** Containers a background check is queued or running for. */
+    private final java.util.Set<String> checking = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ExitSupervisor(Containers containers, OrphanPolicy orphanPolicy, ExecutorService background,
                           Relauncher relauncher) {
@@ -129,6 +131,52 @@ public final class ExitSupervisor {
         ContainerRecord exited = r.exited(null, null, false, reason, Instant.now());
         containers.store().commit(Change.put(exited, containers.event(EventType.CONTAINER_EXITED, exited)));
         finishExit(exited);
+    }
+
+    /**
+     * Read only, no lock: whether {@link #check} would find something to do (an exit recorded, a monitor or an
+     * orphan's init gone). The periodic pass asks this and hands the work to {@link #checkInBackground}, so a
+     * slow runtime call for one container never holds up the pass for the others.
+     */
+    public boolean needsCheck(ContainerRecord r) {
+        if (!r.status().live()) {
+            return false;
+        }
+        MonitorRecord m = r.monitorRecord();
+        if (m == null) {
+            return true;
+        }
+        if (r.status() == ContainerStatus.orphaned) {
+            return !m.container().isAlive();
+        }
+        return !m.monitor().isAlive() || containers.monitorOf(r).exitStatus(r.id(), r.containerDir()).isPresent();
+    }
+
+    /**
+     * Runs {@link #check} on the background executor under the container's lock, at most one at a time per
+     * container; a container busy then is left to a later pass.
+     */
+    public void checkInBackground(String id) {
+        if (!checking.add(id)) {
+            return;
+        }
+        try {
+            background.execute(() -> {
+                try {
+                    containers.locks().tryWith(id, () -> {
+                        ContainerRecord now = containers.store().byId(id).orElse(null);
+                        return now != null && now.status().live() ? check(now) : null;
+                    });
+                } catch (RuntimeException e) {
+                    LOG.warnf("check of container %s: %s", id, e.getMessage());
+                } finally {
+                    checking.remove(id);
+                }
+            });
+        } catch (RuntimeException e) {
+            checking.remove(id);
+            throw e;
+        }
     }
 
     /**

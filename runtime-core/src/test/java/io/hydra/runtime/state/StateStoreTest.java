@@ -98,4 +98,25 @@ class StateStoreTest {
             assertTrue(s.intents().isEmpty());
         }
     }
+
+    /** An operation settling its own intent leaves alone one another operation wrote since, also after a reopen. */
+    @Test
+    void settlingOwnLeavesAnotherOperationsIntent() {
+        Intent first = new Intent("a", Intent.Kind.checkpoint, Map.of(Intent.IMAGE, "/s/a-1"),
+                Instant.parse("2026-01-01T00:00:01Z"));
+        Intent second = new Intent("a", Intent.Kind.checkpoint, Map.of(Intent.IMAGE, "/s/a-2"),
+                Instant.parse("2026-01-01T00:00:02Z"));
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            s.commit(StateStore.Change.put(record("a", "alpha")).with(first));
+            assertTrue(s.stillOpen(first));
+            s.commit(StateStore.Change.intent(second));
+            s.commit(StateStore.Change.settlingOwnOnly(first));
+            assertEquals(second, s.intent("a").orElseThrow());
+            s.commit(StateStore.Change.settlingOwnOnly(second.with(Intent.PHASE, Intent.DUMPED)));
+            assertTrue(s.intent("a").isEmpty(), "the same intent in a later phase is still its own");
+        }
+        try (StateStore s = new StateStore(dir.resolve("state.db"))) {
+            assertTrue(s.intent("a").isEmpty());
+        }
+    }
 }
