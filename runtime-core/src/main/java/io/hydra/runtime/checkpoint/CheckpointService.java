@@ -188,7 +188,8 @@ public final class CheckpointService {
         Intent own = dumped.intent();
         CommitResult committed;
         try {
-            committed = repository.checkpoint(r.id(), r.name(), image, dumped.metadata(), progress);
+            committed = requireRestorable(r,
+                    repository.checkpoint(r.id(), r.name(), image, dumped.metadata(), progress));
         } catch (Throwable e) {
             if (options.leaveRunning()) {
                 store.commit(StateStore.Change.settlingOwnOnly(own));
@@ -314,6 +315,25 @@ public final class CheckpointService {
     // ---- what recovery finishes (the caller holds the container's lock)
 
     /**
+     * A version whose reused packs vanished after its commit (another node's garbage collection in the instant
+     * between the pack check and the manifest) cannot be restored: it is removed again, and the caller treats the
+     * checkpoint as failed, so a stopping checkpoint's staged image is never deleted on the strength of it.
+     */
+    private CommitResult requireRestorable(ContainerRecord r, CommitResult committed) throws IOException {
+        if (committed.restorable()) {
+            return committed;
+        }
+        try {
+            repository.delete(r.id(), committed.version());
+        } catch (IOException | RuntimeException e) {
+            LOG.errorf("cannot remove the unrestorable version %d of %s: %s", committed.version(), r.name(),
+                    e.getMessage());
+        }
+        throw new IOException("version " + committed.version() + " of " + r.name() + " lost packs it reuses "
+                + committed.reusedPacksGone() + " to a concurrent garbage collection; it was removed");
+    }
+
+    /**
      * Finishes the commit of a staged stopping checkpoint that a crash interrupted: uploads the image (unless a
      * version was committed from it already), records the event and settles the intent. Returns the version.
      */
@@ -336,7 +356,8 @@ public final class CheckpointService {
             if (!Files.isDirectory(image)) {
                 throw new IOException("the staged image " + image + " is gone");
             }
-            CommitResult committed = repository.checkpoint(r.id(), r.name(), image, metadata, ProgressListener.NONE);
+            CommitResult committed = requireRestorable(r,
+                    repository.checkpoint(r.id(), r.name(), image, metadata, ProgressListener.NONE));
             version = committed.version();
         }
         store.commit(StateStore.Change.events(containers.event(EventType.CHECKPOINT_CREATED, r, "version", version,
