@@ -36,11 +36,11 @@ final class ExitFiles {
     }
 
     static Optional<ExitReport> read(Path exitFile, Path persistDir) {
-        String text;
-        try {
-            text = Files.readString(exitFile).trim();
-        } catch (IOException e) {
-            return Optional.empty();
+        String text = readTrimmed(exitFile);
+        if (text.isEmpty() && persistDir != null) {
+            // conmon writes the code to the persist dir too; a container launched before the exit dir moved under
+            // this plugin (an upgrade while it ran) has its exit file where its conmon was told, not here
+            text = readTrimmed(persistDir.resolve("exit"));
         }
         if (text.isEmpty()) {
             return Optional.empty();
@@ -53,6 +53,15 @@ final class ExitFiles {
         }
         boolean oom = persistDir != null && Files.exists(persistDir.resolve("oom"));
         return Optional.of(new ExitReport(code, code == null ? null : signal(code), oom));
+    }
+
+    /** Empty while the file is absent or not yet written. */
+    private static String readTrimmed(Path file) {
+        try {
+            return Files.readString(file).trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     void clear(String containerId, Path containerDir) throws IOException {

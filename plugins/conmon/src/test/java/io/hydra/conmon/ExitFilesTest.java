@@ -37,6 +37,16 @@ class ExitFilesTest {
     }
 
     @Test
+    void theCopyInThePersistDirServesWhenTheExitDirHasNone() throws Exception {
+        // a container launched by an older daemon writes its exit file into the exit dir it was given then
+        Path persist = Files.createDirectories(dir.resolve("persist"));
+        Files.writeString(persist.resolve("exit"), "7");
+        ExitReport s = ExitFiles.read(dir.resolve("exits-here-has-none"), persist).orElseThrow();
+        assertEquals(7, s.code());
+        assertFalse(s.oomKilled());
+    }
+
+    @Test
     void clearingForgetsTheExitAndTheMarkers() throws Exception {
         Path exits = Files.createDirectories(dir.resolve("exits"));
         Path container = Files.createDirectories(dir.resolve("c"));
