@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -63,9 +62,7 @@ class TwoNodeGcTest {
     }
 
     private Path image(String name, long seed) throws IOException {
-        Path dir = temp.resolve(name);
-        ImageFixtures.writeMemoryImage(dir.resolve("pages-1.img"), 256, new SplittableRandom(seed));
-        return dir;
+        return ImageFixtures.memoryImageDir(temp.resolve(name), 256, seed);
     }
 
     private Set<String> packsInStore() throws IOException {
