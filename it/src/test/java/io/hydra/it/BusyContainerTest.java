@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -24,9 +23,10 @@ class BusyContainerTest {
         Path tools = Files.createTempDirectory(Path.of("/tmp"), "hydra-it-slow-runc-");
         Path began = tools.resolve("checkpoint-began");
         Path wrapper = tools.resolve("slow-checkpoint-runc");
-        Files.writeString(wrapper, "#!/bin/sh\nfor a in \"$@\"; do\n  if [ \"$a\" = checkpoint ]; then touch " + began
-                + "; sleep " + HOLD_SECONDS + "; break; fi\ndone\nexec " + HydraDaemonProcess.RUNC + " \"$@\"\n");
-        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        RuntimeWrapper.around(wrapper,
+                "for a in \"$@\"; do",
+                "  if [ \"$a\" = checkpoint ]; then touch " + began + "; sleep " + HOLD_SECONDS + "; break; fi",
+                "done");
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("busy", "hydra.runtime.path=" + wrapper).start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));
             Memhog.installInto(rootfs);

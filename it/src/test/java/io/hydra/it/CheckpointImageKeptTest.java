@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,15 +25,12 @@ class CheckpointImageKeptTest {
         Path work = Files.createTempDirectory(Path.of("/tmp"), "hydra-it-delete-fails-");
         Path failDelete = work.resolve("fail-delete");
         Path wrapper = work.resolve("runc-delete-fails");
-        Files.writeString(wrapper, String.join("\n",
-                "#!/bin/sh",
+        RuntimeWrapper.around(wrapper,
                 "for a in \"$@\"; do",
                 "  if [ \"$a\" = delete ] && [ -e " + failDelete + " ]; then",
                 "    echo 'time=\"x\" level=error msg=\"injected: cgroup busy\"' >&2; exit 1",
                 "  fi",
-                "done",
-                "exec " + HydraDaemonProcess.RUNC + " \"$@\"", ""));
-        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+                "done");
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("delete-fails", "hydra.runtime.path=" + wrapper)
                 .start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
@@ -23,23 +22,7 @@ class HungDumpRecoveryTest {
         Path paused = work.resolve("paused");
         Path hungPid = work.resolve("hung.pid");
         Path wrapper = work.resolve("runc-hangs-on-checkpoint");
-        Files.writeString(wrapper, String.join("\n",
-                "#!/bin/sh",
-                "root=''; prev=''; id=''; verb=''",
-                "for a in \"$@\"; do",
-                "  [ \"$prev\" = --root ] && root=$a",
-                "  [ \"$a\" = checkpoint ] && verb=checkpoint",
-                "  prev=$a; id=$a",
-                "done",
-                "if [ \"$verb\" = checkpoint ]; then",
-                "  " + HydraDaemonProcess.RUNC + " --root \"$root\" pause \"$id\" && touch " + paused,
-                "  sleep 100000 &",
-                "  echo $! > " + hungPid,
-                "  wait",
-                "  exit 1",
-                "fi",
-                "exec " + HydraDaemonProcess.RUNC + " \"$@\"", ""));
-        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+        RuntimeWrapper.freezingAndHangingOnCheckpoint(wrapper, paused, hungPid);
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("hung-dump", "hydra.runtime.path=" + wrapper,
                 "hydra.checkpoint.timeout=5s").start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));

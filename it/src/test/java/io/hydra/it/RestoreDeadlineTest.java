@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,8 +28,7 @@ class RestoreDeadlineTest {
         Path hang = work.resolve("hang");
         Path hungPid = work.resolve("hung.pid");
         Path wrapper = work.resolve("runc-hangs-on-restore");
-        Files.writeString(wrapper, String.join("\n",
-                "#!/bin/sh",
+        RuntimeWrapper.around(wrapper,
                 "# the real runc, except that restore hangs while " + hang + " exists",
                 "for a in \"$@\"; do",
                 "  if [ \"$a\" = restore ] && [ -e " + hang + " ]; then",
@@ -39,9 +37,7 @@ class RestoreDeadlineTest {
                 "    wait",
                 "    exit 1",
                 "  fi",
-                "done",
-                "exec " + HydraDaemonProcess.RUNC + " \"$@\"", ""));
-        Files.setPosixFilePermissions(wrapper, PosixFilePermissions.fromString("rwxr-xr-x"));
+                "done");
         try (HydraDaemonProcess daemon = new HydraDaemonProcess("restore-hang", "hydra.runtime.path=" + wrapper,
                 "hydra.checkpoint.timeout=5s").start()) {
             Path rootfs = BusyboxRootfs.create(daemon.dir.resolve("rootfs"));

@@ -18,20 +18,9 @@ import io.hydra.storage.s3.testing.S3ProxyServer;
 class S3CheckpointTest {
     private static final String BUCKET = "hydra-checkpoints";
 
-    /** A shared store needs a manifest key every daemon sharing it holds: one file beside the S3 data. */
+    /** A shared store needs a manifest key every daemon sharing it holds. */
     private static String[] s3Settings(S3ProxyServer s3) throws java.io.IOException {
-        Path key = macKey(s3);
-        if (!Files.exists(key)) {
-            Files.write(key, "a-shared-manifest-key-for-s3-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        return new String[] {"hydra.storage=s3", "hydra.checkpoint.key=" + key,
-                "hydra.plugin.storage.s3.endpoint=" + s3.endpoint(),
-                "hydra.plugin.storage.s3.bucket=" + BUCKET, "hydra.plugin.storage.s3.access-key=" + s3.accessKey(),
-                "hydra.plugin.storage.s3.secret-key=" + s3.secretKey(), "hydra.plugin.storage.s3.create-bucket=true"};
-    }
-
-    private static Path macKey(S3ProxyServer s3) {
-        return s3.baseDir().resolveSibling(s3.baseDir().getFileName() + ".mac-key");
+        return S3DaemonSettings.sharingManifestKey(s3, BUCKET);
     }
 
     @Test

@@ -22,14 +22,7 @@ class S3RestoreByNameTest {
 
     /** Both daemons hold the shared manifest key: the lookup by name then also checks the markers' manifests' MACs. */
     private static String[] s3Settings(S3ProxyServer s3) throws java.io.IOException {
-        Path key = s3.baseDir().resolveSibling(s3.baseDir().getFileName() + ".mac-key");
-        if (!Files.exists(key)) {
-            Files.write(key, "a-shared-manifest-key-for-name-tests".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        return new String[] {"hydra.storage=s3", "hydra.checkpoint.key=" + key,
-                "hydra.plugin.storage.s3.endpoint=" + s3.endpoint(),
-                "hydra.plugin.storage.s3.bucket=" + BUCKET, "hydra.plugin.storage.s3.access-key=" + s3.accessKey(),
-                "hydra.plugin.storage.s3.secret-key=" + s3.secretKey(), "hydra.plugin.storage.s3.create-bucket=true"};
+        return S3DaemonSettings.sharingManifestKey(s3, BUCKET);
     }
 
     @Test

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
@@ -307,16 +306,10 @@ class StorageTrustTest {
     }
 
     private static String[] s3Signed(S3ProxyServer s3, Path macKey) {
-        List<String> settings = new ArrayList<>(List.of("hydra.storage=s3", "hydra.checkpoint.key=" + macKey,
-                "hydra.plugin.storage.s3.create-bucket=true"));
-        s3.daemonProperties(BUCKET).forEach((k, v) -> settings.add(k + "=" + v));
-        return settings.toArray(String[]::new);
+        return S3DaemonSettings.signed(s3, BUCKET, macKey);
     }
 
     private static String[] s3Unsigned(S3ProxyServer s3) {
-        List<String> settings = new ArrayList<>(List.of("hydra.storage=s3", "hydra.checkpoint.unsigned=true",
-                "hydra.plugin.storage.s3.create-bucket=true"));
-        s3.daemonProperties(BUCKET).forEach((k, v) -> settings.add(k + "=" + v));
-        return settings.toArray(String[]::new);
+        return S3DaemonSettings.unsigned(s3, BUCKET);
     }
 }

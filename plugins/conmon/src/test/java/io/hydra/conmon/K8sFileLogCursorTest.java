@@ -27,6 +27,13 @@ class K8sFileLogCursorTest {
         Files.writeString(file, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
+    /** What conmon 2.1.6 does at --log-size-max: a fresh {@code <log>.tmp} renamed over the log. */
+    private static void replaceAsConmonDoes(Path log, String text) throws Exception {
+        Path tmp = log.resolveSibling(log.getFileName() + ".tmp");
+        Files.writeString(tmp, text);
+        Files.move(tmp, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     private void drain(K8sFileLogCursor cursor) throws Exception {
         while (cursor.poll(K8sFileLogCursor.WINDOW, this::sink) > 0) {
             // until nothing new
@@ -59,11 +66,8 @@ class K8sFileLogCursorTest {
         append(log, "t stdout F one\nt stdout F two\n");
         try (K8sFileLogCursor cursor = new K8sFileLogCursor(log)) {
             drain(cursor);
-            // what conmon 2.1.6 does at --log-size-max: a fresh <log>.tmp renamed over the log
             append(log, "t stdout F three\n");
-            Path tmp = dir.resolve("ctr.log.tmp");
-            Files.writeString(tmp, "t stdout F four\n");
-            Files.move(tmp, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            replaceAsConmonDoes(log, "t stdout F four\n");
             append(log, "t stdout F five\n");
             drain(cursor);
             assertEquals("one\ntwo\nthree\nfour\nfive\n", out.toString(StandardCharsets.UTF_8),
@@ -79,9 +83,7 @@ class K8sFileLogCursorTest {
         try (K8sFileLogCursor cursor = new K8sFileLogCursor(log)) {
             drain(cursor);
             append(log, "t stdout F two\n");
-            Path tmp = dir.resolve("ctr.log.tmp");
-            Files.writeString(tmp, "t stdout F three\n");
-            Files.move(tmp, log, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            replaceAsConmonDoes(log, "t stdout F three\n");
             drain(cursor);
             assertEquals("one\ntwo\nthree\n", out.toString(StandardCharsets.UTF_8));
         }

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -40,10 +39,7 @@ class RestoreConfigTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        rootfs = temp.resolve("rootfs");
-        Files.createDirectories(rootfs.resolve("bin"));
-        Files.createFile(rootfs.resolve("bin/sh"),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        rootfs = RootfsFixture.withShell(temp.resolve("rootfs"));
         root = temp.resolve("hydra");
     }
 

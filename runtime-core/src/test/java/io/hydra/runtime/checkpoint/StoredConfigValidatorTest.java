@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -29,10 +28,7 @@ class StoredConfigValidatorTest {
 
     @BeforeEach
     void rootfs() throws IOException {
-        rootfs = temp.resolve("rootfs");
-        Files.createDirectories(rootfs.resolve("bin"));
-        Files.createFile(rootfs.resolve("bin/sh"),
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        rootfs = RootfsFixture.withShell(temp.resolve("rootfs"));
         daemonRoot = temp.resolve("hydra-root");
     }
 

@@ -3,15 +3,13 @@ package io.hydra.runtime.checkpoint.repo;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
 /** A real store that counts the whole-blob and ranged reads of manifests and packs passing through it. */
-final class CountingBlobStore implements BlobStore {
-    private final BlobStore delegate;
+final class CountingBlobStore extends ForwardingBlobStore {
     final AtomicInteger manifestGets = new AtomicInteger();
     final AtomicInteger wholePackGets = new AtomicInteger();
     final AtomicInteger rangedPackGets = new AtomicInteger();
@@ -19,17 +17,7 @@ final class CountingBlobStore implements BlobStore {
     final AtomicInteger manifestListings = new AtomicInteger();
 
     CountingBlobStore(BlobStore delegate) {
-        this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-        return delegate.name();
-    }
-
-    @Override
-    public boolean put(String blobName, InputStream content, long length, boolean ifAbsent) throws IOException {
-        return delegate.put(blobName, content, length, ifAbsent);
+        super(delegate);
     }
 
     @Override
@@ -51,19 +39,15 @@ final class CountingBlobStore implements BlobStore {
     }
 
     @Override
-    public Optional<BlobInfo> stat(String blobName) throws IOException {
-        return delegate.stat(blobName);
-    }
-
-    @Override
     public List<BlobInfo> list(String prefix) throws IOException {
         countListing(prefix);
         return delegate.list(prefix);
     }
 
     @Override
-    public void delete(String blobName) throws IOException {
-        delegate.delete(blobName);
+    public void forEach(String prefix, BlobVisitor visitor) throws IOException {
+        countListing(prefix);
+        delegate.forEach(prefix, visitor);
     }
 
     private void countListing(String prefix) {

@@ -2,11 +2,8 @@ package io.hydra.runtime.checkpoint.repo;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
 /**
@@ -14,13 +11,12 @@ import io.hydra.spi.storage.BlobStore;
  * as a store whose disk fills or whose network drops would. Optionally deletes fail too, like a process that dies
  * and can clean nothing up.
  */
-final class FailingBlobStore implements BlobStore {
-    private final BlobStore delegate;
+final class FailingBlobStore extends ForwardingBlobStore {
     private final AtomicInteger putsLeft;
     private final boolean deletesFail;
 
     FailingBlobStore(BlobStore delegate, int putsBeforeFailure, boolean deletesFail) {
-        this.delegate = delegate;
+        super(delegate);
         this.putsLeft = new AtomicInteger(putsBeforeFailure);
         this.deletesFail = deletesFail;
     }
@@ -36,26 +32,6 @@ final class FailingBlobStore implements BlobStore {
             throw new IOException("injected failure: put of " + blobName + " refused");
         }
         return delegate.put(blobName, content, length, ifAbsent);
-    }
-
-    @Override
-    public InputStream get(String blobName) throws IOException {
-        return delegate.get(blobName);
-    }
-
-    @Override
-    public InputStream get(String blobName, long offset, long length) throws IOException {
-        return delegate.get(blobName, offset, length);
-    }
-
-    @Override
-    public Optional<BlobInfo> stat(String blobName) throws IOException {
-        return delegate.stat(blobName);
-    }
-
-    @Override
-    public List<BlobInfo> list(String prefix) throws IOException {
-        return delegate.list(prefix);
     }
 
     @Override

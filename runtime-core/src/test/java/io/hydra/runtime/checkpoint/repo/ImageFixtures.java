@@ -58,6 +58,12 @@ final class ImageFixtures {
         return file;
     }
 
+    /** An image directory holding one memory image of {@code pages} pages drawn from {@code seed}; returns it. */
+    static Path memoryImageDir(Path dir, int pages, long seed) throws IOException {
+        writeMemoryImage(dir.resolve("pages-1.img"), pages, new SplittableRandom(seed));
+        return dir;
+    }
+
     /** Incompressible bytes, written in blocks. */
     static Path writeRandom(Path file, long size, SplittableRandom random) throws IOException {
         Files.createDirectories(file.getParent());

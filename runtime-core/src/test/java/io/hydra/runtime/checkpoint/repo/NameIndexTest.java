@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,9 +53,7 @@ class NameIndexTest {
     }
 
     private Path image(String name, long seed) throws IOException {
-        Path dir = temp.resolve(name);
-        ImageFixtures.writeMemoryImage(dir.resolve("pages-1.img"), 256, new SplittableRandom(seed));
-        return dir;
+        return ImageFixtures.memoryImageDir(temp.resolve(name), 256, seed);
     }
 
     private void put(String name, String body) throws IOException {

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -63,9 +62,7 @@ class TwoNodeGcTest {
     }
 
     private Path image(String name, long seed) throws IOException {
-        Path dir = temp.resolve(name);
-        ImageFixtures.writeMemoryImage(dir.resolve("pages-1.img"), 256, new SplittableRandom(seed));
-        return dir;
+        return ImageFixtures.memoryImageDir(temp.resolve(name), 256, seed);
     }
 
     private Set<String> packsInStore() throws IOException {
@@ -171,21 +168,15 @@ class TwoNodeGcTest {
     }
 
     /** A real store that runs a hook before each manifest put, while one is set. */
-    private static final class ManifestPutHookBlobStore implements BlobStore {
+    private static final class ManifestPutHookBlobStore extends ForwardingBlobStore {
         interface Hook {
             void run() throws IOException;
         }
 
-        private final BlobStore delegate;
         volatile Hook beforeManifestPut;
 
         ManifestPutHookBlobStore(BlobStore delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String name() {
-            return delegate.name();
+            super(delegate);
         }
 
         @Override
@@ -196,31 +187,6 @@ class TwoNodeGcTest {
                 hook.run();
             }
             return delegate.put(blobName, content, length, ifAbsent);
-        }
-
-        @Override
-        public java.io.InputStream get(String blobName) throws IOException {
-            return delegate.get(blobName);
-        }
-
-        @Override
-        public java.io.InputStream get(String blobName, long offset, long length) throws IOException {
-            return delegate.get(blobName, offset, length);
-        }
-
-        @Override
-        public java.util.Optional<io.hydra.spi.storage.BlobInfo> stat(String blobName) throws IOException {
-            return delegate.stat(blobName);
-        }
-
-        @Override
-        public List<io.hydra.spi.storage.BlobInfo> list(String prefix) throws IOException {
-            return delegate.list(prefix);
-        }
-
-        @Override
-        public void delete(String blobName) throws IOException {
-            delegate.delete(blobName);
         }
     }
 
