@@ -357,7 +357,12 @@ public final class CheckpointRepository implements AutoCloseable {
         for (BlobInfo info : store.list(ManifestNames.prefix(containerId))) {
             OptionalLong version = ManifestNames.versionOf(containerId, info.name());
             if (version.isPresent()) {
-                versions.add(describe(containerId, version.getAsLong(), info));
+                CheckpointVersion described = describe(containerId, version.getAsLong(), info);
+                // a manifest deleted (retention, rm-checkpoint) between the listing and its read is gone, not
+                // an incomplete version
+                if (described.complete() || store.stat(info.name()).isPresent()) {
+                    versions.add(described);
+                }
             }
         }
         return versions;

@@ -78,6 +78,27 @@ class CheckpointRepositoryTest {
         return RepositorySettings.defaults().withGcGrace(Duration.ZERO);
     }
 
+    @Test
+    void aManifestDeletedBetweenTheListingAndItsReadIsNotListedAsIncomplete() throws Exception {
+        CheckpointRepository writer = repository(noGrace());
+        writer.checkpoint("c0ffee", "web", smallImage("img", 1), Map.of(), ProgressListener.NONE);
+        // the listing still names version 2, which retention deleted before its manifest was read
+        BlobStore racing = new ForwardingBlobStore(store) {
+            @Override
+            public List<io.hydra.spi.storage.BlobInfo> list(String prefix) throws IOException {
+                List<io.hydra.spi.storage.BlobInfo> listed = new ArrayList<>(delegate.list(prefix));
+                if (prefix.equals(ManifestNames.prefix("c0ffee"))) {
+                    listed.add(new io.hydra.spi.storage.BlobInfo(ManifestNames.blobName("c0ffee", 2), 10,
+                            java.time.Instant.now()));
+                }
+                return listed;
+            }
+        };
+        List<CheckpointVersion> versions = repository(racing, noGrace()).versions("c0ffee");
+        assertEquals(List.of(1L), versions.stream().map(CheckpointVersion::version).toList());
+        assertTrue(versions.get(0).complete());
+    }
+
     /** A small image: 2 MiB of memory pages (LZ4 compresses them), a config and an inventory. */
     private Path smallImage(String name, long seed) throws IOException {
         Path dir = temp.resolve(name);
