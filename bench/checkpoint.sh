@@ -35,15 +35,7 @@ CRIU=/usr/local/sbin/criu
 mkdir -p "$RESULTS" "$DISK"
 
 cleanup() {
-    set +e
-    if [ -n "$DAEMON_PID" ]; then
-        driver rm-all "$SOCK" >/dev/null 2>&1
-        stop_daemon
-    fi
-    force_clean_root "$ROOT"
-    runc_clean "$RUNC_STATE"
-    [ "$PODMAN_OK" = 1 ] && podman rm -f -t 0 $(podman ps -aq --filter name=ckpt-p) >/dev/null 2>&1
-    tmpfs_clean
+    ckpt_cleanup ckpt-p
     rm -rf "$DISK" "$ROOT"
 }
 trap cleanup EXIT

@@ -85,3 +85,20 @@ pct() {
     sort -n "$1" | awk -v p="$2" '{a[NR] = $1} END { if (NR == 0) { print "n/a"; exit } i = int((p / 100) * NR + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print a[i] }'
 }
 med() { pct "$1" 50; }
+
+# What a checkpoint bench tears down at exit: the daemon and its containers, the daemon's root, raw runc's
+# containers, Podman's containers whose names match $1 (when Podman ran), and the tmpfs. Callers remove their own
+# directories after it.
+ckpt_cleanup() {
+    set +e
+    if [ -n "$DAEMON_PID" ]; then
+        driver rm-all "$SOCK" >/dev/null 2>&1
+        stop_daemon
+    fi
+    force_clean_root "$ROOT"
+    runc_clean "$RUNC_STATE"
+    if [ "$PODMAN_OK" = 1 ] && [ -n "${1:-}" ]; then
+        podman rm -f -t 0 $(podman ps -aq --filter "name=$1") >/dev/null 2>&1
+    fi
+    tmpfs_clean
+}

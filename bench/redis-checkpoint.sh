@@ -41,15 +41,7 @@ PODMAN_ERROR="not tried (PODMAN=0)"
 mkdir -p "$RESULTS"
 
 cleanup() {
-    set +e
-    if [ -n "$DAEMON_PID" ]; then
-        driver rm-all "$SOCK" >/dev/null 2>&1
-        stop_daemon
-    fi
-    force_clean_root "$ROOT"
-    runc_clean "$RUNC_STATE"
-    [ "$PODMAN_OK" = 1 ] && podman rm -f -t 0 ckpt-predis >/dev/null 2>&1
-    tmpfs_clean
+    ckpt_cleanup ckpt-predis
     rm -rf "$ROOT"
 }
 trap cleanup EXIT
