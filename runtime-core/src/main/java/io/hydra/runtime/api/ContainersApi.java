@@ -70,8 +70,10 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void create(CreateRequest req, StreamObserver<Container> observer) {
-        CreateSpec spec = new CreateSpec(req.getName(), req.getBundle(), req.getRootfs(), req.getArgsList(),
-                req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getHostNetwork(), req.getMemoryBytes());
+        CreateSpec spec = new CreateSpec(req.getName(), req.getBundle(), req.getRootfs(), req.getImage(),
+                req.getArgsList(), req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getTty(),
+                req.getHostNetwork(), req.getMemoryBytes(), req.getCpuMillis(), req.getVolumesList(), req.getWorkdir(),
+                req.getUser(), req.getLabelsMap(), req.getRestart(), req.getAutoRemove());
         timed(req.getStart() ? "run" : "create", observer,
                 () -> proto(req.getStart() ? containers.run(spec) : containers.create(spec)));
     }

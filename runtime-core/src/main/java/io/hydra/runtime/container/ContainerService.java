@@ -27,6 +27,7 @@ import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
+import io.hydra.runtime.state.RunOptions;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
 import io.hydra.runtime.supervision.ExitSupervisor;
@@ -116,7 +117,7 @@ public final class ContainerService {
         Path bundleDir = containerDir.resolve("bundle");
         ContainerRecord record = new ContainerRecord(id, spec.name(), ContainerStatus.creating, monitorName, null,
                 containerDir, bundleDir, prepared.userBundle(), prepared.command(), spec.interactive(), 0, null, null,
-                false, null, containers.nodeId(), Instant.now(), null, null, 0);
+                false, null, containers.nodeId(), Instant.now(), null, null, 0, RunOptions.NONE);
         synchronized (createLock) {
             requireFreeName(spec.name());
             // the record (status creating) is durable before anything exists: a crash from here on is rolled back
@@ -401,7 +402,7 @@ public final class ContainerService {
         Path containerDir = containers.layout().containers().resolve(id);
         return new ContainerRecord(id, name, ContainerStatus.creating, monitor, null, containerDir,
                 containerDir.resolve("bundle"), null, command, interactive, 0, null, null, false, null,
-                containers.nodeId(), Instant.now(), null, null, 0);
+                containers.nodeId(), Instant.now(), null, null, 0, RunOptions.NONE);
     }
 
     public static String newContainerId() {

@@ -17,9 +17,12 @@ import io.hydra.spi.monitor.MonitorRecord;
 public record ContainerRecord(String id, String name, ContainerStatus status, String monitor, MonitorRecord monitorRecord,
                               Path containerDir, Path bundle, String userBundle, List<String> command, boolean interactive,
                               int pid, Integer exitCode, String signal, boolean oomKilled, String exitReason, String node,
-                              Instant createdAt, Instant startedAt, Instant finishedAt, int restartCount) {
+                              Instant createdAt, Instant startedAt, Instant finishedAt, int restartCount,
+                              RunOptions options) {
     public ContainerRecord {
         command = command == null ? List.of() : List.copyOf(command);
+        // records written before RunOptions existed have none
+        options = options == null ? RunOptions.NONE : options;
     }
 
     public Path logFile() {
@@ -29,35 +32,35 @@ public record ContainerRecord(String id, String name, ContainerStatus status, St
     public ContainerRecord withStatus(ContainerStatus newStatus) {
         return new ContainerRecord(id, name, newStatus, monitor, monitorRecord, containerDir, bundle, userBundle, command,
                 interactive, pid, exitCode, signal, oomKilled, exitReason, node, createdAt, startedAt, finishedAt,
-                restartCount);
+                restartCount, options);
     }
 
     public ContainerRecord launched(String monitorName, MonitorRecord launched) {
         return new ContainerRecord(id, name, ContainerStatus.created, monitorName, launched, containerDir, bundle,
                 userBundle, command, interactive, launched.container().pid(), null, null, false, null, node, createdAt,
-                null, null, restartCount);
+                null, null, restartCount, options);
     }
 
     public ContainerRecord started(Instant at) {
         return new ContainerRecord(id, name, ContainerStatus.running, monitor, monitorRecord, containerDir, bundle,
-                userBundle, command, interactive, pid, null, null, false, null, node, createdAt, at, null, restartCount);
+                userBundle, command, interactive, pid, null, null, false, null, node, createdAt, at, null, restartCount, options);
     }
 
     public ContainerRecord restarted(String monitorName, MonitorRecord launched, Instant at) {
         return new ContainerRecord(id, name, ContainerStatus.running, monitorName, launched, containerDir, bundle,
                 userBundle, command, interactive, launched.container().pid(), null, null, false, null, node, createdAt,
-                at, null, restartCount + 1);
+                at, null, restartCount + 1, options);
     }
 
     public ContainerRecord exited(Integer code, String killedBy, boolean oom, String reason, Instant at) {
         return new ContainerRecord(id, name, ContainerStatus.exited, monitor, null, containerDir, bundle, userBundle,
-                command, interactive, pid, code, killedBy, oom, reason, node, createdAt, startedAt, at, restartCount);
+                command, interactive, pid, code, killedBy, oom, reason, node, createdAt, startedAt, at, restartCount, options);
     }
 
     public ContainerRecord orphaned() {
         return new ContainerRecord(id, name, ContainerStatus.orphaned, monitor, monitorRecord, containerDir, bundle,
                 userBundle, command, interactive, pid, exitCode, signal, oomKilled,
                 "monitor " + (monitorRecord == null ? "" : monitorRecord.monitor().pid() + " ") + "died", node,
-                createdAt, startedAt, finishedAt, restartCount);
+                createdAt, startedAt, finishedAt, restartCount, options);
     }
 }

@@ -50,7 +50,7 @@ class RestoreConfigTest {
             Files.write(dir.resolve("bundle/config.json"), JSON.writeValueAsBytes(config("/hydra/" + id)));
         }
         return new ContainerRecord(id, "n" + id, ContainerStatus.creating, "eager", null, dir, dir.resolve("bundle"),
-                null, List.of("sh"), false, 0, null, null, false, null, "node", Instant.now(), null, null, 0);
+                null, List.of("sh"), false, 0, null, null, false, null, "node", Instant.now(), null, null, 0, null);
     }
 
     private ObjectNode config(String cgroupsPath) {

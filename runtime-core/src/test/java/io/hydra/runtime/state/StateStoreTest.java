@@ -24,7 +24,7 @@ class StateStoreTest {
         return new ContainerRecord(id, name, ContainerStatus.running, "eager",
                 new MonitorRecord("eager", new ProcessIdentity(10, 20), new ProcessIdentity(11, 21), Map.of("k", "v")),
                 Path.of("/c/" + id), Path.of("/c/" + id + "/bundle"), null, List.of("sleep", "1"), false, 11, null, null,
-                false, null, "node", Instant.parse("2026-01-01T00:00:00Z"), Instant.now(), null, 0);
+                false, null, "node", Instant.parse("2026-01-01T00:00:00Z"), Instant.now(), null, 0, null);
     }
 
     @Test
