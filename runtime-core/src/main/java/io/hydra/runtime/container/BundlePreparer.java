@@ -7,7 +7,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -135,6 +137,32 @@ public final class BundlePreparer {
         validateEnv(spec.env());
         ObjectNode config = DefaultSpec.generate(root, spec, cgroupsPath, hardNofileLimit());
         return validate(config, root, "--rootfs", null);
+    }
+
+    /**
+     * A container of an image: {@code spec} is the effective request ({@link ImageProcess#apply}), {@code root} the
+     * container's mounted overlay ({@code <containerDir>/rootfs}). The same config as {@code --rootfs} generates,
+     * and the command looked up in the merged root (127 and 126 as there).
+     */
+    public PreparedBundle fromImage(CreateSpec spec, Path root, String cgroupsPath) {
+        validateMemory(spec.memoryBytes());
+        validateEnv(spec.env());
+        ObjectNode config = DefaultSpec.generate(root, spec, cgroupsPath, hardNofileLimit());
+        ObjectNode process = (ObjectNode) config.get("process");
+        // the generated defaults (PATH above all) come first; the image's Env and -e replace them by key
+        process.set("env", array(lastPerKey(process.path("env"))));
+        return validate(config, root, "image " + spec.image(), null);
+    }
+
+    /** One entry per key, where the key first appeared, holding its last value. */
+    private static List<String> lastPerKey(JsonNode env) {
+        Map<String, String> byKey = new LinkedHashMap<>();
+        for (JsonNode e : env) {
+            String entry = e.asText();
+            int eq = entry.indexOf('=');
+            byKey.put(eq < 0 ? entry : entry.substring(0, eq), entry);
+        }
+        return List.copyOf(byKey.values());
     }
 
     private PreparedBundle validate(ObjectNode config, Path rootfs, String where, String userBundle) {

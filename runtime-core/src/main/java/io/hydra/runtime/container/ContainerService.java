@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -23,10 +24,12 @@ import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraConfig.OrphanPolicy;
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.image.StoredImage;
 import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
+import io.hydra.runtime.state.RestartPolicy;
 import io.hydra.runtime.state.RunOptions;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
@@ -101,23 +104,42 @@ public final class ContainerService {
         MonitorStrategies monitors = containers.monitors();
         String monitorName = spec.monitor() == null || spec.monitor().isEmpty() ? monitors.defaultName() : spec.monitor();
         MonitorStrategy strategy = monitors.get(monitorName);
-        boolean hasBundle = spec.bundle() != null && !spec.bundle().isEmpty();
-        boolean hasRootfs = spec.rootfs() != null && !spec.rootfs().isEmpty();
-        if (hasBundle == hasRootfs) {
-            throw HydraException.invalid("give exactly one of --bundle DIR or --rootfs DIR");
+        boolean hasBundle = present(spec.bundle());
+        boolean hasRootfs = present(spec.rootfs());
+        boolean hasImage = present(spec.image());
+        if ((hasBundle ? 1 : 0) + (hasRootfs ? 1 : 0) + (hasImage ? 1 : 0) != 1) {
+            throw HydraException.invalid("give exactly one of an image, --rootfs DIR or --bundle DIR"
+                    + (hasImage && hasRootfs ? " (got image " + spec.image() + " and --rootfs " + spec.rootfs() + ")"
+                    : hasImage && hasBundle ? " (got image " + spec.image() + " and --bundle " + spec.bundle() + ")"
+                    : hasRootfs && hasBundle ? " (got --rootfs and --bundle)" : ""));
         }
         String id = Containers.newId();
-        BundlePreparer.PreparedBundle prepared = hasBundle
-                ? bundles.fromBundle(Path.of(spec.bundle()), spec)
-                : bundles.fromRootfs(spec, "/hydra/" + id);
-        if (hasBundle && !spec.args().isEmpty()) {
-            throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");
-        }
         Path containerDir = containers.layout().containers().resolve(id);
         Path bundleDir = containerDir.resolve("bundle");
-        ContainerRecord record = new ContainerRecord(id, spec.name(), ContainerStatus.creating, monitorName, null,
-                containerDir, bundleDir, prepared.userBundle(), prepared.command(), spec.interactive(), 0, null, null,
-                false, null, containers.nodeId(), Instant.now(), null, null, 0, RunOptions.NONE);
+        ContainerRecord record;
+        Supplier<BundlePreparer.PreparedBundle> preparation;
+        if (hasImage) {
+            // resolved and applied before anything exists: an unknown image or one without a command leaves nothing
+            StoredImage image = containers.imageRoots().resolve(spec.image());
+            CreateSpec effective = ImageProcess.apply(image, spec);
+            record = new ContainerRecord(id, spec.name(), ContainerStatus.creating, monitorName, null, containerDir,
+                    bundleDir, null, effective.args(), spec.interactive(), 0, null, null, false, null,
+                    containers.nodeId(), Instant.now(), null, null, 0, runOptions(effective, image));
+            // the command is looked up in the merged root, so the root is mounted first
+            preparation = () -> bundles.fromImage(effective,
+                    containers.imageRoots().mount(image, containerDir), "/hydra/" + id);
+        } else {
+            BundlePreparer.PreparedBundle prepared = hasBundle
+                    ? bundles.fromBundle(Path.of(spec.bundle()), spec)
+                    : bundles.fromRootfs(spec, "/hydra/" + id);
+            if (hasBundle && !spec.args().isEmpty()) {
+                throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");
+            }
+            record = new ContainerRecord(id, spec.name(), ContainerStatus.creating, monitorName, null,
+                    containerDir, bundleDir, prepared.userBundle(), prepared.command(), spec.interactive(), 0, null,
+                    null, false, null, containers.nodeId(), Instant.now(), null, null, 0, runOptions(spec, null));
+            preparation = () -> prepared;
+        }
         synchronized (createLock) {
             requireFreeName(spec.name());
             // the record (status creating) is durable before anything exists: a crash from here on is rolled back
@@ -126,9 +148,10 @@ public final class ContainerService {
         return locks.with(id, () -> {
             MonitorHandle handle;
             try {
-                bundles.write(prepared, bundleDir);
+                bundles.write(preparation.get(), bundleDir);
                 handle = strategy.launch(containers.launchRequest(record, Optional.empty(), List.of()));
             } catch (IOException | RuntimeException e) {
+                // an image root is unmounted and its writable layer deleted with the rest
                 containers.discard(record);
                 if (e instanceof HydraException he && !(e instanceof MonitorException)) {
                     throw he;
@@ -140,6 +163,20 @@ public final class ContainerService {
             supervisor.watch(created, handle);
             return created;
         });
+    }
+
+    /**
+     * What the record keeps of the request beyond its process. {@code image} is the image it was made from, or null
+     * for --rootfs and --bundle.
+     */
+    private static RunOptions runOptions(CreateSpec spec, StoredImage image) {
+        String ref = image == null ? null : image.ref() != null ? image.ref() : spec.image();
+        return new RunOptions(ref, image == null ? null : image.manifestDigest(), spec.labels(), RestartPolicy.NO,
+                spec.autoRemove(), spec.tty());
+    }
+
+    private static boolean present(String s) {
+        return s != null && !s.isEmpty();
     }
 
     private void requireFreeName(String name) {
@@ -293,6 +330,8 @@ public final class ContainerService {
             // the old run's runtime state and recorded exit would otherwise end the new run at once
             runtime.delete(r.id(), true);
             containers.clearExitStatus(r.id(), r.containerDir());
+            // after a host reboot an image container's root is no longer mounted
+            containers.imageRoots().remount(r);
             handle = containers.monitorOf(r).launch(containers.launchRequest(r, Optional.empty(), List.of()));
         } catch (RuntimeException e) {
             store.commit(Change.settled(r.id()));
@@ -334,6 +373,12 @@ public final class ContainerService {
                 // no monitor will report this exit: wait for the init process ourselves
                 ExitSupervisor.awaitGone(r.monitorRecord() == null ? null : r.monitorRecord().container(),
                         Duration.ofSeconds(10));
+            }
+            try {
+                containers.imageRoots().release(r);
+            } catch (HydraException e) {
+                throw HydraException.failed("cannot remove container " + r.name() + ": its root cannot be removed ("
+                        + e.getMessage() + "); it stays, try again");
             }
             Optional<Intent> kept = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
             store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r)));

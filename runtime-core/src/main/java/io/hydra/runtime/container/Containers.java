@@ -42,9 +42,17 @@ public final class Containers {
     private final ContainerLocks locks = new ContainerLocks();
     private final Map<String, CompletableFuture<ContainerRecord>> exits = new ConcurrentHashMap<>();
     private final Map<String, MonitorHandle> handles = new ConcurrentHashMap<>();
+    private final ImageRoots imageRoots;
 
     public Containers(Layout layout, String nodeId, StateStore store, OciRuntime runtime, MonitorStrategies monitors,
                       long logMaxBytes) {
+        this(layout, nodeId, store, runtime, monitors, logMaxBytes,
+                ImageRoots.unavailable("none was configured for this daemon"));
+    }
+
+    public Containers(Layout layout, String nodeId, StateStore store, OciRuntime runtime, MonitorStrategies monitors,
+                      long logMaxBytes, ImageRoots imageRoots) {
+        this.imageRoots = imageRoots;
         this.layout = layout;
         this.nodeId = nodeId;
         this.store = store;
@@ -71,6 +79,10 @@ public final class Containers {
 
     public MonitorStrategies monitors() {
         return monitors;
+    }
+
+    public ImageRoots imageRoots() {
+        return imageRoots;
     }
 
     public ContainerLocks locks() {
@@ -198,7 +210,18 @@ public final class Containers {
         } catch (HydraException e) {
             LOG.warnf("runc delete while discarding %s: %s", r.name(), e.getMessage());
         }
-        deleteTree(r.containerDir());
+        boolean unmounted = true;
+        try {
+            // first: the tree below is deleted, and a mounted root must not be walked
+            imageRoots.release(r);
+        } catch (HydraException e) {
+            unmounted = false;
+            LOG.errorf("cannot remove the image root of %s: %s; its directory %s is kept", r.name(), e.getMessage(),
+                    r.containerDir());
+        }
+        if (unmounted) {
+            deleteTree(r.containerDir());
+        }
         clearExitStatus(r.id(), r.containerDir());
         store.commit(StateStore.Change.delete(r.id()));
     }
