@@ -2,6 +2,7 @@ package io.hydra.runtime.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,11 +32,15 @@ import io.hydra.runtime.checkpoint.repo.CommitResult;
 import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.checkpoint.repo.RestoreResult;
 import io.hydra.runtime.container.ContainerService;
+import io.hydra.runtime.container.ImageRoots;
+import io.hydra.runtime.image.StoredImage;
 import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
+import io.hydra.runtime.state.RestartPolicy;
+import io.hydra.runtime.state.RunOptions;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointException;
@@ -75,6 +80,8 @@ public final class CheckpointService {
     private final boolean unsignedRestore;
     /** Seals the metadata values that can hold secrets (the command) when chunks are encrypted. */
     private final MetadataCipher metadataCipher;
+    private final ImageRoots imageRoots;
+    private final WritableLayerDump layerDump;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
@@ -92,6 +99,8 @@ public final class CheckpointService {
         this.concurrent = new Semaphore(Math.max(1, maxConcurrent), true);
         this.unsignedRestore = unsignedRestore;
         this.metadataCipher = new MetadataCipher(repository.settings().encryptionKey());
+        this.imageRoots = containers.containers().imageRoots();
+        this.layerDump = new WritableLayerDump(backend, runtime, imageRoots);
     }
 
     public CheckpointBackend backend() {
@@ -154,7 +163,8 @@ public final class CheckpointService {
             try {
                 Files.createDirectories(image);
                 Files.copy(r.bundle().resolve("config.json"), image.resolve(BUNDLE_CONFIG));
-                result = backend.checkpoint(new CheckpointRequest(r.id(), runtime.ref(), image, work, options));
+                // an image container's writable layer is taken with the memory, at the same instant
+                result = layerDump.dump(r, new CheckpointRequest(r.id(), runtime.ref(), image, work, options));
             } catch (Throwable e) {
                 throw dumpFailed(r, intent, image, options, keepImage, e);
             }
@@ -222,6 +232,9 @@ public final class CheckpointService {
 
     /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
     private static final String META = "meta.";
+    /** The metadata of a version of a container made from an image: its reference and manifest digest. */
+    static final String IMAGE = "image";
+    static final String IMAGE_DIGEST = "imageDigest";
     /** Names the staged image a version was committed from, so recovery never commits one image twice. */
     private static final String STAGING_ID = "stagingId";
 
@@ -240,6 +253,11 @@ public final class CheckpointService {
         metadata.put(STAGING_ID, dir.getFileName().toString());
         // a restore elsewhere refuses a stored config whose root differs from the one the container had
         metadata.put("rootfs", RestoreConfig.rootPath(r.bundle().resolve("config.json")));
+        if (r.options().fromImage()) {
+            // the image the writable layer (in the checkpoint image) goes on top of, on whichever node restores it
+            metadata.put(IMAGE, r.options().image());
+            metadata.put(IMAGE_DIGEST, r.options().imageDigest());
+        }
         try {
             metadata.put("command", JSON.writeValueAsString(r.command()));
         } catch (JsonProcessingException e) {
@@ -308,8 +326,10 @@ public final class CheckpointService {
         // an image this daemon staged itself on this node: storage is not involved
         byte[] config = RestoreConfig.forRestore(r, Optional.of(r), image.resolve(BUNDLE_CONFIG), null,
                 new RestoreConfig.StoreTrust(true, false), "the local image of " + r.name());
+        // no process ran since the dump, so an image container's writable layer is still the one it dumped with;
+        // its root is only mounted again (a reboot since then unmounted it)
         containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
-                Map.of("reason", reason, "version", 0));
+                Map.of("reason", reason, "version", 0), () -> imageRoots.remount(r));
     }
 
     // ---- what recovery finishes (the caller holds the container's lock)
@@ -445,12 +465,12 @@ public final class CheckpointService {
         ContainerRecord target;
         if (as != null && !as.isEmpty()) {
             target = containers.newRecordForRestore(ContainerService.newContainerId(), as,
-                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen));
+                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen), imageOptions(chosen));
         } else if (local.isPresent()) {
             target = local.get();
         } else {
             target = containers.newRecordForRestore(sourceId, chosen.containerName(), chosen.metadata().get("monitor"),
-                    command(chosen), interactive(chosen));
+                    command(chosen), interactive(chosen), imageOptions(chosen));
         }
         if (target.status().live()) {
             throw HydraException.conflict("container " + target.name() + " is " + target.status()
@@ -474,8 +494,11 @@ public final class CheckpointService {
             // a signed repository refuses every manifest whose MAC does not verify, so a key means authenticated
             RestoreConfig.StoreTrust trust = new RestoreConfig.StoreTrust(
                     repository.settings().macKey().isPresent(), unsignedRestore);
+            String what = "version " + chosen.version() + " of " + nameOrId;
+            Runnable prepareRoot = imageRoot(target, chosen, image, what);
             byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
-                    chosen.metadata().get("rootfs"), trust, "version " + chosen.version() + " of " + nameOrId);
+                    chosen.metadata().get("rootfs"), trust, what, target.options().fromImage()
+                            ? Optional.of(ImageRoots.rootOf(target.containerDir())) : Optional.empty());
             CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
                     Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
                     Boolean.parseBoolean(chosen.metadata().get("fileLocks")));
@@ -486,7 +509,7 @@ public final class CheckpointService {
             data.put("bytesMoved", fetched.bytesMoved());
             data.put("durationMs", Duration.ofNanos(System.nanoTime() - start).toMillis());
             ContainerRecord restored = containers.restoreFromImage(target, config, image,
-                    backend.restoreOptions(options), data);
+                    backend.restoreOptions(options), data, prepareRoot);
             return new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(), 0,
                     Duration.ofNanos(System.nanoTime() - start));
         } catch (IOException e) {
@@ -494,6 +517,48 @@ public final class CheckpointService {
         } finally {
             ContainerService.deleteTree(dir);
         }
+    }
+
+    /**
+     * The image a version's container was made from, for the record of a container restored from it; the
+     * version's metadata is signed with the rest of its manifest.
+     */
+    private static RunOptions imageOptions(CheckpointVersion v) {
+        String digest = v.metadata().get(IMAGE_DIGEST);
+        if (digest == null || digest.isEmpty()) {
+            return RunOptions.NONE;
+        }
+        String ref = v.metadata().get(IMAGE);
+        return new RunOptions(ref == null || ref.isEmpty() ? digest : ref, digest, Map.of(),
+                RestartPolicy.NO, false, false);
+    }
+
+    /**
+     * What makes the root of an image container before its processes come back: the image (from the store, so a
+     * node that never pulled it has it) under the writable layer the version carries. Checked before anything is
+     * created: a version without its writable layer, or an image the store lacks, fails naming it. A container of
+     * --rootfs or --bundle has its root in place: nothing to make.
+     */
+    private Runnable imageRoot(ContainerRecord target, CheckpointVersion chosen, Path image, String what) {
+        if (!target.options().fromImage()) {
+            return () -> {
+            };
+        }
+        String digest = target.options().imageDigest();
+        Path archive = image.resolve(ImageRoots.UPPER_ARCHIVE);
+        if (!Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
+            throw HydraException.failed("cannot restore " + what + ": the container runs image "
+                    + target.options().image() + " but the version carries no writable layer ("
+                    + ImageRoots.UPPER_ARCHIVE + ")");
+        }
+        StoredImage stored;
+        try {
+            stored = imageRoots.byDigest(digest);
+        } catch (HydraException e) {
+            throw new HydraException(e.kind(), "cannot restore " + what + ": its image " + target.options().image()
+                    + " (" + digest + ") is not available: " + e.getMessage());
+        }
+        return () -> imageRoots.restoreUpper(archive, stored, target.containerDir());
     }
 
     private List<String> command(CheckpointVersion v) {

@@ -59,6 +59,17 @@ public final class RestoreConfig {
      */
     public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
                                     String recordedRoot, StoreTrust trust, String what) {
+        return forRestore(target, localSource, storedConfig, recordedRoot, trust, what, Optional.empty());
+    }
+
+    /**
+     * As the other; {@code imageRoot} is the root the daemon mounts for a container made from an image (its
+     * image's layers and the checkpoint's writable layer, under the target's own directory). It replaces whatever
+     * root the config names: the stored root path is then no expectation (it was the source's mount point, on its
+     * node), and the root need not exist yet (the restore mounts it).
+     */
+    public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
+                                    String recordedRoot, StoreTrust trust, String what, Optional<Path> imageRoot) {
         Optional<ObjectNode> own = localSource.flatMap(RestoreConfig::ownConfig);
         if (own.isEmpty() && !trust.authenticated() && !trust.unsignedRestoreAllowed()) {
             throw HydraException.failed("refusing to restore " + what + ": this node has no record of the container,"
@@ -72,13 +83,19 @@ public final class RestoreConfig {
         ObjectNode config;
         if (own.isPresent()) {
             config = own.get();
+            imageRoot.ifPresent(root -> setRoot(config, root));
             if (localSource.get().id().equals(target.id())) {
                 return write(withoutCriuConfig(config));
             }
         } else {
             config = parse(storedConfig, what);
             try {
-                StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target));
+                if (imageRoot.isPresent()) {
+                    setRoot(config, imageRoot.get());
+                    StoredConfigValidator.validate(config, imageRoot.get().toString(), daemonRoot(target), false);
+                } else {
+                    StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target), true);
+                }
             } catch (StoredConfigValidator.Refused e) {
                 throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not"
                         + " acceptable: " + e.getMessage());
@@ -90,6 +107,12 @@ public final class RestoreConfig {
         }
         linuxObject.put("cgroupsPath", cgroupsPath(target.id()));
         return write(withoutCriuConfig(config));
+    }
+
+    private static void setRoot(ObjectNode config, Path root) {
+        JsonNode existing = config.get("root");
+        ObjectNode object = existing instanceof ObjectNode o ? o : config.putObject("root");
+        object.put("path", root.toAbsolutePath().normalize().toString());
     }
 
     /**

@@ -81,6 +81,15 @@ final class StoredConfigValidator {
      * @param daemonRoot   the daemon's root directory: a container root above it is refused
      */
     static void validate(ObjectNode config, String expectedRoot, Path daemonRoot) throws Refused {
+        validate(config, expectedRoot, daemonRoot, true);
+    }
+
+    /**
+     * @param rootMustExist false for the root of a container made from an image, which the restore mounts itself
+     *                      after this check (the root path is then the daemon's, never the stored one)
+     */
+    static void validate(ObjectNode config, String expectedRoot, Path daemonRoot, boolean rootMustExist)
+            throws Refused {
         for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!TOP_LEVEL.contains(name)) {
@@ -89,7 +98,7 @@ final class StoredConfigValidator {
         }
         hooks(config.get("hooks"));
         annotations(config.get("annotations"));
-        root(config.path("root"), expectedRoot, daemonRoot);
+        root(config.path("root"), expectedRoot, daemonRoot, rootMustExist);
         process(config.path("process"));
         mounts(config.get("mounts"));
         linux(config.path("linux"));
@@ -126,7 +135,8 @@ final class StoredConfigValidator {
                 + " CRIU configuration run as root), and the daemon sets none");
     }
 
-    private static void root(JsonNode root, String expectedRoot, Path daemonRoot) throws Refused {
+    private static void root(JsonNode root, String expectedRoot, Path daemonRoot, boolean mustExist)
+            throws Refused {
         JsonNode path = root.get("path");
         if (path == null || !path.isTextual() || path.asText().isEmpty()) {
             throw new Refused("root.path", "is missing");
@@ -148,8 +158,10 @@ final class StoredConfigValidator {
             throw new Refused("root.path", "'" + printable(value) + "' differs from the container's root "
                     + expectedRoot);
         }
-        if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            throw new Refused("root.path", "'" + value + "' does not exist on this node (or is a symbolic link)");
+        if (mustExist && !Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+            throw new Refused("root.path", "'" + value + "' does not exist on this node (or is a symbolic link):"
+                    + " a --rootfs or --bundle container's root is used in place, so it can be restored only where"
+                    + " that path exists; run it from an image to restore it anywhere");
         }
     }
 

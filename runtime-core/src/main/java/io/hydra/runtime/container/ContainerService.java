@@ -440,6 +440,12 @@ public final class ContainerService {
     /** A record for a container that exists only in a checkpoint (restored on another node, or --as NEW). */
     public ContainerRecord newRecordForRestore(String id, String name, String monitorName, List<String> command,
                                                boolean interactive) {
+        return newRecordForRestore(id, name, monitorName, command, interactive, RunOptions.NONE);
+    }
+
+    /** As the other, for a container whose record keeps {@code options} (the image it runs, for one). */
+    public ContainerRecord newRecordForRestore(String id, String name, String monitorName, List<String> command,
+                                               boolean interactive, RunOptions options) {
         ContainerNames.validate(name);
         MonitorStrategies monitors = containers.monitors();
         String monitor = monitorName == null || monitorName.isEmpty() ? monitors.defaultName() : monitorName;
@@ -447,7 +453,7 @@ public final class ContainerService {
         Path containerDir = containers.layout().containers().resolve(id);
         return new ContainerRecord(id, name, ContainerStatus.creating, monitor, null, containerDir,
                 containerDir.resolve("bundle"), null, command, interactive, 0, null, null, false, null,
-                containers.nodeId(), Instant.now(), null, null, 0, RunOptions.NONE);
+                containers.nodeId(), Instant.now(), null, null, 0, options);
     }
 
     public static String newContainerId() {
@@ -460,7 +466,18 @@ public final class ContainerService {
      */
     public ContainerRecord restoreFromImage(ContainerRecord target, byte[] bundleConfig, Path image,
                                             List<String> restoreOptions, Map<String, Object> eventData) {
-        return restorer.restore(target, bundleConfig, image, restoreOptions, eventData);
+        return restorer.restore(target, bundleConfig, image, restoreOptions, eventData, () -> {
+        });
+    }
+
+    /**
+     * As {@link #restoreFromImage(ContainerRecord, byte[], Path, List, Map)}, with {@code prepareRoot} making the
+     * container's root (an image container's overlay and writable layer) once its record is registered.
+     */
+    public ContainerRecord restoreFromImage(ContainerRecord target, byte[] bundleConfig, Path image,
+                                            List<String> restoreOptions, Map<String, Object> eventData,
+                                            Runnable prepareRoot) {
+        return restorer.restore(target, bundleConfig, image, restoreOptions, eventData, prepareRoot);
     }
 
     // ---- waiting

@@ -41,10 +41,12 @@ final class ImageRestorer {
      * config.json to run it with. A new record (status creating) is registered first, so a crash midway is rolled
      * back like a half-made create; for an existing one a restore intent is written first (or, restoring from the
      * staged image of a checkpoint not yet committed, that checkpoint's intent stays: it says where the image is).
-     * Returns the running container.
+     * {@code prepareRoot} makes the container's root (an image container's overlay) before the config is installed;
+     * it runs once the record is registered, so a failure is rolled back with it. Returns the running container.
      */
     ContainerRecord restore(ContainerRecord target, byte[] bundleConfig, Path image,
-                                            List<String> restoreOptions, Map<String, Object> eventData) {
+                                            List<String> restoreOptions, Map<String, Object> eventData,
+                                            Runnable prepareRoot) {
         boolean isNew = target.status() == ContainerStatus.creating;
         if (isNew) {
             synchronized (createLock) {
@@ -79,6 +81,7 @@ final class ImageRestorer {
             }
             CrashPoint.at("restore.intent-written");
             try {
+                prepareRoot.run();
                 Files.createDirectories(r.bundle());
                 Path config = r.bundle().resolve("config.json");
                 Path staged = r.bundle().resolve("config.json.restore");
