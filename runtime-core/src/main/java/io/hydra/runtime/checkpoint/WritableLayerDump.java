@@ -61,11 +61,16 @@ final class WritableLayerDump {
             resumeIfFrozen(r).ifPresent(problem -> e.addSuppressed(new IllegalStateException(problem)));
             throw e;
         }
-        Optional<String> problem = resumeIfFrozen(r);
-        Duration frozen = Duration.ofNanos(System.nanoTime() - start);
-        if (problem.isPresent()) {
-            throw HydraException.failed("checkpoint of " + r.name() + " was taken but " + problem.get());
+        try {
+            // CRIU left it frozen as it found it: thawed at once, without asking the runtime first
+            runtime.resume(r.id());
+        } catch (RuntimeException e) {
+            Optional<String> problem = resumeIfFrozen(r);
+            if (problem.isPresent()) {
+                throw HydraException.failed("checkpoint of " + r.name() + " was taken but " + problem.get());
+            }
         }
+        Duration frozen = Duration.ofNanos(System.nanoTime() - start);
         return new CheckpointResult(frozen.compareTo(dumped.frozen()) > 0 ? frozen : dumped.frozen(), frozen,
                 dumped.pagesWritten());
     }

@@ -31,22 +31,32 @@ public final class ImageRoots {
     private final ImageSource images;
     private final ContainerRootfs roots;
     private final String unavailable;
+    private final Runnable released;
     /** By manifest digest: an image is content-addressed, so a remembered answer never goes stale. */
     private final Map<String, StoredImage> byDigest = new ConcurrentHashMap<>();
 
     public ImageRoots(ImageSource images, ContainerRootfs roots) {
-        this(Objects.requireNonNull(images, "images"), Objects.requireNonNull(roots, "roots"), null);
+        this(images, roots, () -> {
+        });
     }
 
-    private ImageRoots(ImageSource images, ContainerRootfs roots, String unavailable) {
+    /** @param released runs after a container's root was removed: the layers it used may have no user left */
+    public ImageRoots(ImageSource images, ContainerRootfs roots, Runnable released) {
+        this(Objects.requireNonNull(images, "images"), Objects.requireNonNull(roots, "roots"), null,
+                Objects.requireNonNull(released, "released"));
+    }
+
+    private ImageRoots(ImageSource images, ContainerRootfs roots, String unavailable, Runnable released) {
         this.images = images;
         this.roots = roots;
         this.unavailable = unavailable;
+        this.released = released;
     }
 
     /** A daemon without an image store: containers come from --rootfs or --bundle only, and this says why. */
     public static ImageRoots unavailable(String reason) {
-        return new ImageRoots(null, null, reason);
+        return new ImageRoots(null, null, reason, () -> {
+        });
     }
 
     /** The mount point of an image container's root. */
@@ -105,6 +115,7 @@ public final class ImageRoots {
     public void release(Path containerDir, String what) {
         requireAvailable("remove the root of " + what);
         roots.remove(containerDir);
+        released.run();
     }
 
     /** Writes an image container's writable layer into a checkpoint image as {@link #UPPER_ARCHIVE}. */
