@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
@@ -273,8 +272,7 @@ public final class LayerUnpacker {
 
     private static void setMtime(Path target, FileTime mtime) throws IOException {
         if (mtime != null) {
-            Files.getFileAttributeView(target, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .setTimes(mtime, mtime, null);
+            LibCalls.setTimes(target, mtime);
         }
     }
 

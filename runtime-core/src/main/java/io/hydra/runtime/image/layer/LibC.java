@@ -7,9 +7,10 @@ import jnr.ffi.annotations.SaveError;
 /**
  * The libc calls layers and overlay roots need that the JDK does not offer: device nodes (overlay whiteouts),
  * xattrs without following symlinks, ownership and modes with setuid bits, mount(2), and syncfs before a layer is
- * renamed into place. One call per entry, never a process.
+ * renamed into place. One call per entry, never a process. Public only because jnr-ffi generates its
+ * implementation in another class loader; not an API of this package.
  */
-interface LibC {
+public interface LibC {
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
     Runtime RUNTIME = Runtime.getRuntime(INSTANCE);
 
@@ -23,6 +24,8 @@ interface LibC {
     int ERANGE = 34;
     int EINVAL = 22;
     int ENOTSUP = 95;
+    int AT_FDCWD = -100;
+    int AT_SYMLINK_NOFOLLOW = 0x100;
 
     @SaveError
     int mknod(String path, int mode, long dev);
@@ -41,6 +44,10 @@ interface LibC {
 
     @SaveError
     long llistxattr(String path, byte[] list, long size);
+
+    /** {@code times}: atime seconds, nanos, mtime seconds, nanos (two struct timespec). */
+    @SaveError
+    int utimensat(int dirFd, String path, long[] times, int flags);
 
     @SaveError
     int mount(String source, String target, String fsType, long flags, String data);

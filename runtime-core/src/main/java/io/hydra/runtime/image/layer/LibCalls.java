@@ -25,6 +25,18 @@ final class LibCalls {
         }
     }
 
+    /**
+     * Sets atime and mtime without following a symlink and without opening the file (the JDK's setTimes opens
+     * it, which blocks forever on a fifo).
+     */
+    static void setTimes(Path path, java.nio.file.attribute.FileTime time) throws IOException {
+        java.time.Instant instant = time.toInstant();
+        long[] times = {instant.getEpochSecond(), instant.getNano(), instant.getEpochSecond(), instant.getNano()};
+        if (LibC.INSTANCE.utimensat(LibC.AT_FDCWD, path.toString(), times, LibC.AT_SYMLINK_NOFOLLOW) != 0) {
+            throw new IOException("cannot set the mtime of " + path + ": " + LibC.lastError());
+        }
+    }
+
     /** An overlay whiteout: a char device 0:0. */
     static void whiteout(Path path) throws IOException {
         if (LibC.INSTANCE.mknod(path.toString(), LibC.S_IFCHR, 0) != 0) {
