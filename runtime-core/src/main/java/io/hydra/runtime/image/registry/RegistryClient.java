@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,11 +36,12 @@ public final class RegistryClient {
 
     private final HttpClient http;
     private final Set<String> insecure;
-    private final RegistryCredentials credentials;
+    private final Supplier<RegistryCredentials> credentialsFile;
 
-    public RegistryClient(Set<String> insecure, RegistryCredentials credentials) {
+    /** @param credentials read for each pull, so a {@code docker login} after the daemon started counts */
+    public RegistryClient(Set<String> insecure, Supplier<RegistryCredentials> credentials) {
         this.insecure = Set.copyOf(insecure);
-        this.credentials = credentials;
+        this.credentialsFile = credentials;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
                 .followRedirects(HttpClient.Redirect.NORMAL).build();
     }
@@ -52,10 +54,16 @@ public final class RegistryClient {
     public final class Session {
         private final ImageRef ref;
         private final URI base;
+        private final RegistryCredentials credentials;
         private volatile String authorization;
 
         private Session(ImageRef ref, boolean tlsVerify) {
             this.ref = ref;
+            try {
+                this.credentials = credentialsFile.get();
+            } catch (IllegalStateException e) {
+                throw HydraException.failed(ref + ": " + e.getMessage());
+            }
             String host = ref.registry().equals(ImageRef.DOCKER_HUB) ? "registry-1.docker.io" : ref.registry();
             boolean plain = !tlsVerify || insecure.contains(ref.registry());
             this.base = URI.create((plain ? "http://" : "https://") + host + "/v2/" + ref.repository() + "/");
