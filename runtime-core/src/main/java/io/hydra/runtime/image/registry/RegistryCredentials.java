@@ -60,6 +60,10 @@ public final class RegistryCredentials {
 
     /** Reads a credentials file; a configured file that does not exist is an error, not anonymous access. */
     public static RegistryCredentials load(Path file, String setting) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException(setting + ": the registry credentials file " + file
+                    + " does not exist or is not a regular file");
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(file)) {
             bytes = in.readNBytes(MAX_FILE_BYTES + 1);
