@@ -192,6 +192,24 @@ class ImagesTest {
     }
 
     @Test
+    void bearerTokensAreFetchedFromTheChallengesRealm() throws Exception {
+        try (TokenServer tokens = new TokenServer(work);
+             RegistryServer secured = RegistryServer.withToken("token", tokens.realm(), TokenServer.SERVICE,
+                     TokenServer.ISSUER, tokens.cert)) {
+            assertEquals(401, secured.status("/v2/"), "the registry wants a token");
+            secured.push(layout, "latest", "tok/bb:1");
+            tokens.requests.clear();
+            String ref = secured.host() + "/tok/bb:1";
+            JsonNode pulled = daemon.ok("pull", "--tls-verify=false", "--format", "json", ref).json();
+            assertEquals(OciImages.manifest(layout, "latest").get("digest").asText(), pulled.get("digest").asText());
+            assertFalse(tokens.requests.isEmpty(), "the daemon asked the token service");
+            String first = tokens.requests.get(0);
+            assertTrue(first.contains("service=" + TokenServer.SERVICE), first);
+            assertTrue(first.contains("scope=repository%3Atok%2Fbb%3Apull"), first);
+        }
+    }
+
+    @Test
     void aCorruptRegistryBlobIsRefusedNamingImageAndLayerAndNothingIsStored() throws Exception {
         // an image of its own (new layer content), so no other test's blobs are involved
         Path own = OciImages.busybox(work.resolve("corrupt"), "latest");
