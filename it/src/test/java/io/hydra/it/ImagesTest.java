@@ -125,6 +125,32 @@ class ImagesTest {
     }
 
     @Test
+    void aPullByDigestGetsThatManifestAndARegistryWithoutTlsMustBeAllowed() throws Exception {
+        registry.push(layout, "v2", "pinned/bb:v2");
+        String digest = OciImages.manifest(layout, "v2").get("digest").asText();
+        String ref = registry.host() + "/pinned/bb@" + digest;
+        JsonNode pulled = daemon.ok("pull", "--format", "json", ref).json();
+        assertEquals(ref, pulled.get("ref").asText());
+        assertEquals(digest, pulled.get("digest").asText());
+        assertNotEquals(null, image(ref));
+
+        HydraDaemonProcess.Result bad = daemon.hydra("pull", registry.host() + "/pinned/bb@sha256:" + "0".repeat(64));
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().contains("not found"), bad.err());
+
+        // the same registry under another name (localhost) is not in hydra.registries.insecure: HTTPS is tried
+        HydraDaemonProcess.Result https = daemon.hydra("pull", "localhost:" + registry.port + "/pinned/bb:v2");
+        assertEquals(1, https.code(), https.err());
+        assertTrue(https.err().contains("https://localhost:" + registry.port), https.err());
+        assertTrue(https.err().contains("hydra.registries.insecure") && https.err().contains("--tls-verify=false"),
+                https.err());
+
+        HydraDaemonProcess.Result malformed = daemon.hydra("pull", "Bad/Ref");
+        assertNotEquals(0, malformed.code());
+        assertTrue(malformed.err().contains("image reference 'Bad/Ref'"), malformed.err());
+    }
+
+    @Test
     void aMultiLayerImageHasAllItsBlobsAndItsWhiteoutsInTheStore() throws Exception {
         registry.push(layout, "multi", "tools/multi:1");
         JsonNode manifest = OciImages.manifest(layout, "multi");
