@@ -33,6 +33,7 @@ public final class RegistryClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_TOKEN_RESPONSE_BYTES = 1 << 20;
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+    private static final int MAX_REDIRECTS = 5;
 
     private final HttpClient http;
     private final Set<String> insecure;
@@ -43,7 +44,7 @@ public final class RegistryClient {
         this.insecure = Set.copyOf(insecure);
         this.credentialsFile = credentials;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
-                .followRedirects(HttpClient.Redirect.NORMAL).build();
+                .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
     /** A manifest as the registry sent it. */
@@ -93,12 +94,12 @@ public final class RegistryClient {
         private HttpResponse<InputStream> send(String path, String accept) {
             URI uri = base.resolve(path);
             try {
-                HttpResponse<InputStream> r = http.send(request(uri, accept), HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> r = follow(uri, accept);
                 if (r.statusCode() == 401) {
                     String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
                     r.body().close();
                     authorization = authorize(challenge);
-                    r = http.send(request(uri, accept), HttpResponse.BodyHandlers.ofInputStream());
+                    r = follow(uri, accept);
                 }
                 if (r.statusCode() / 100 != 2) {
                     int status = r.statusCode();
@@ -123,12 +124,42 @@ public final class RegistryClient {
             }
         }
 
-        private HttpRequest request(URI uri, String accept) {
+        /**
+         * Follows redirects by hand: registries send blobs to a storage host or CDN with a signed URL, which must
+         * not receive the registry's Authorization header (S3 refuses a request with two credentials), nor be
+         * reached over plain HTTP from an HTTPS registry.
+         */
+        private HttpResponse<InputStream> follow(URI uri, String accept) throws IOException, InterruptedException {
+            URI current = uri;
+            for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
+                boolean sameOrigin = current.getScheme().equals(base.getScheme())
+                        && current.getAuthority().equals(base.getAuthority());
+                HttpResponse<InputStream> r = http.send(request(current, accept, sameOrigin),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                int status = r.statusCode();
+                if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
+                    return r;
+                }
+                r.body().close();
+                String location = r.headers().firstValue("Location").orElseThrow(() -> HydraException.failed(
+                        ref + ": " + uri + " redirected (HTTP " + status + ") without a Location"));
+                URI next = current.resolve(location);
+                if (base.getScheme().equals("https") && !"https".equals(next.getScheme())) {
+                    throw HydraException.failed(ref + ": " + uri + " redirected to " + next.getScheme() + "://"
+                            + next.getAuthority() + ", not HTTPS");
+                }
+                current = next;
+            }
+            throw HydraException.failed(ref + ": " + uri + " redirected more than " + MAX_REDIRECTS + " times");
+        }
+
+        private HttpRequest request(URI uri, String accept, boolean sameOrigin) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).GET();
-            if (!uri.getPath().contains("/blobs/")) {
+            // a manifest is small; a blob may take long, and a stalled one fails on the socket instead
+            if (accept.equals(MediaTypes.ACCEPT)) {
                 b.timeout(REQUEST_TIMEOUT);
             }
-            if (authorization != null) {
+            if (authorization != null && sameOrigin) {
                 b.header("Authorization", authorization);
             }
             return b.build();
