@@ -12,7 +12,7 @@ tmp=/tmp/hydra-usage-snapshot
 mkdir -p "$tmp"
 cp="$wt/cli/target/hydra-cli-0.1.0-SNAPSHOT.jar:$wt/cli/target/lib/*"
 export HYDRA_HOST=unix://$tmp/no-such.sock
-verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy events info version"
+verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image events info version"
 h() { echo "=== hydra $*"; java -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$cp" io.hydra.cli.Hydra "$@" </dev/null 2>"$tmp/err"; echo "--- rc=$?"; echo "--- stderr"; cat "$tmp/err"; }
 {
 h; h --help; h -h; h --version; h -V; h nosuchverb; h --host
@@ -28,6 +28,10 @@ h restore x --version -1
 h restore x --version 3 --as y --format json
 h policy x
 h policy x --every 5m --keep 2
+h image import --help
+h image import
+h images --format yaml
+h pull --tls-verify=false
 h policy x --remove
 h ps --format xml
 h ps -a --format json

@@ -7,19 +7,20 @@ import java.util.concurrent.Callable;
 
 import io.hydra.api.v1.LogChunk;
 import picocli.CommandLine;
-import picocli.CommandLine.ParentCommand;
 
 /** A subcommand that talks to the daemon: one connection for the length of the command. */
 public abstract class DaemonCommand implements Callable<Integer> {
-    @ParentCommand
-    Hydra hydra;
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     /** Every verb answers --help (DESIGN.md's CLI contract); picocli prints the verb's usage and exits 0. */
     @CommandLine.Option(names = "--help", usageHelp = true, description = "Show this verb's usage and exit.")
     boolean helpRequested;
+
+    /** The top command, whatever the nesting ({@code hydra image import} sits one level deeper than the rest). */
+    private Hydra hydra() {
+        return (Hydra) spec.root().userObject();
+    }
 
     protected PrintWriter out() {
         return spec.commandLine().getOut();
@@ -31,7 +32,7 @@ public abstract class DaemonCommand implements Callable<Integer> {
 
     /** Our stdin, as the caller of {@link Hydra#execute} gave it. */
     protected InputStream stdin() {
-        return hydra.in;
+        return hydra().in;
     }
 
     /** A bad argument found only once the command runs: picocli reports it as a usage error (exit 2). */
@@ -41,7 +42,7 @@ public abstract class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (DaemonConnection c = hydra.connect()) {
+        try (DaemonConnection c = hydra().connect()) {
             return call(c);
         }
     }

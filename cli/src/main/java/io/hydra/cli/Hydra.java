@@ -8,6 +8,10 @@ import java.util.Map;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.hydra.cli.images.ImageCommand;
+import io.hydra.cli.images.Images;
+import io.hydra.cli.images.Pull;
+import io.hydra.cli.images.Rmi;
 import io.hydra.cli.checkpoints.Checkpoint;
 import io.hydra.cli.checkpoints.Checkpoints;
 import io.hydra.cli.checkpoints.PolicyCommand;
@@ -47,7 +51,8 @@ import picocli.CommandLine.Option;
         subcommands = {CommandLine.HelpCommand.class, Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
                 Restart.class, Rm.class, Ps.class, Inspect.class, Logs.class, Wait.class, Attach.class, Exec.class,
                 Top.class, Stats.class, Checkpoint.class, Checkpoints.class, Restore.class, RmCheckpoint.class,
-                PolicyCommand.class, Events.class, Info.class, Version.class})
+                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Events.class,
+                Info.class, Version.class})
 public final class Hydra {
     @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")
     String host;
