@@ -175,6 +175,11 @@ public final class ConmonLauncher {
         if (r.stdin()) {
             a.add("-i");
         }
+        if (r.terminal()) {
+            // conmon makes the console socket, hands it to runc and keeps the pty master: attach and the log
+            // carry the terminal's bytes
+            a.add("-t");
+        }
         if (stayChild) {
             a.add("--sync");
         }
