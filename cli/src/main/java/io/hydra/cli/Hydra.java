@@ -89,10 +89,7 @@ public final class Hydra {
         hydra.in = in;
         hydra.rawOut = rawOut;
         hydra.rawErr = rawErr;
-        CommandLine cl = new CommandLine(hydra);
-        // `run IMAGE CMD -x`: what follows the first positional is the container's command, options included
-        cl.getSubcommands().get("run").setStopAtPositional(true);
-        cl.getSubcommands().get("create").setStopAtPositional(true);
+        CommandLine cl = commandLine(hydra);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -104,6 +101,15 @@ public final class Hydra {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** The command line of every verb, parsed the way {@link #execute} parses it. */
+    public static CommandLine commandLine(Hydra hydra) {
+        CommandLine cl = new CommandLine(hydra);
+        // `run IMAGE CMD -x`: what follows the first positional is the container's command, options included
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("create").setStopAtPositional(true);
+        return cl;
     }
 
     String resolvedHost() {
