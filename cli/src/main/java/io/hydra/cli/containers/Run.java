@@ -44,7 +44,13 @@ public final class Run extends CreateOptions {
         Ref ref = Ref.newBuilder().setName(created.getId()).build();
         // asked before it starts: with --rm the container is gone soon after it exits
         CompletableFuture<WaitResponse> exit = waitFor(c, ref);
-        c.containers().start(ref);
+        try {
+            c.containers().start(ref);
+        } catch (RuntimeException e) {
+            // run is one step for the user: a container that could not start is not left behind
+            removeQuietly(c, created.getId());
+            throw e;
+        }
         Iterator<LogChunk> logs = c.containers().logs(LogsRequest.newBuilder().setName(created.getId())
                 .setFollow(true).build());
         try {
@@ -56,6 +62,14 @@ public final class Run extends CreateOptions {
             }
         }
         return ExitStatus.of(created.getName(), exit.get(), err());
+    }
+
+    private static void removeQuietly(DaemonConnection c, String id) {
+        try {
+            c.containers().remove(io.hydra.api.v1.RemoveRequest.newBuilder().setName(id).setForce(true).build());
+        } catch (RuntimeException ignored) {
+            // the start's own error is the one to report
+        }
     }
 
     private static CompletableFuture<WaitResponse> waitFor(DaemonConnection c, Ref ref) {
