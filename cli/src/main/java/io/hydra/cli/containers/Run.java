@@ -33,7 +33,7 @@ public final class Run extends CreateOptions {
             boolean detached;
             try (RawTerminal terminal = tty && interactive ? RawTerminal.enterIfTerminal(stdinIsProcessStdin()) : null) {
                 detached = Attachment.run(c, created.getId(), interactive ? stdin() : null, this::write,
-                        () -> c.containers().start(ref), tty);
+                        () -> start(c, ref), tty);
             }
             if (detached) {
                 return 0;
@@ -44,13 +44,7 @@ public final class Run extends CreateOptions {
         Ref ref = Ref.newBuilder().setName(created.getId()).build();
         // asked before it starts: with --rm the container is gone soon after it exits
         CompletableFuture<WaitResponse> exit = waitFor(c, ref);
-        try {
-            c.containers().start(ref);
-        } catch (RuntimeException e) {
-            // run is one step for the user: a container that could not start is not left behind
-            removeQuietly(c, created.getId());
-            throw e;
-        }
+        start(c, ref);
         Iterator<LogChunk> logs = c.containers().logs(LogsRequest.newBuilder().setName(created.getId())
                 .setFollow(true).build());
         try {
@@ -62,6 +56,16 @@ public final class Run extends CreateOptions {
             }
         }
         return ExitStatus.of(created.getName(), exit.get(), err());
+    }
+
+    /** Run is one step for the user: a container that could not start is not left behind. */
+    private static void start(DaemonConnection c, Ref ref) {
+        try {
+            c.containers().start(ref);
+        } catch (RuntimeException e) {
+            removeQuietly(c, ref.getName());
+            throw e;
+        }
     }
 
     private static void removeQuietly(DaemonConnection c, String id) {
