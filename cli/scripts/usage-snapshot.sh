@@ -41,6 +41,17 @@ h rm-checkpoint x
 h rm-checkpoint x --version 2
 h stop -t 3 x
 h kill -s TERM x
+h stop a b c
+h rm -f a b
+h ps -q
+h logs --tail 2 --since 10m x
+h logs --tail x x
+h stats
+h run busybox echo hi
+h run --rm --restart always busybox
+h run -v /a busybox
+h run --cpus x busybox
+h run -d
 h --host tcp://127.0.0.1:1 ps
 h --host tcp://127.0.0.1:1 --tls-cert /nope --tls-key /nope --tls-ca /nope ps
 h --host unix://$tmp/other.sock ps

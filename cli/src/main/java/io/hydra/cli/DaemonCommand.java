@@ -35,6 +35,16 @@ public abstract class DaemonCommand implements Callable<Integer> {
         return hydra().in;
     }
 
+    /** Whether our stdin is the process's own (so it may be a terminal we can put in raw mode). */
+    protected boolean stdinIsProcessStdin() {
+        return hydra.in == System.in;
+    }
+
+    /** The environment the CLI runs in (as the caller of {@link Hydra#execute} gave it). */
+    protected java.util.Map<String, String> cliEnvironment() {
+        return hydra.env;
+    }
+
     /** A bad argument found only once the command runs: picocli reports it as a usage error (exit 2). */
     protected CommandLine.ParameterException usageError(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);
@@ -51,7 +61,20 @@ public abstract class DaemonCommand implements Callable<Integer> {
 
     /** Copies a log or output stream to our stdout and stderr. */
     protected void write(LogChunk chunk) {
-        PrintWriter w = chunk.getStream() == LogChunk.Stream.STDERR ? err() : out();
+        boolean stderr = chunk.getStream() == LogChunk.Stream.STDERR;
+        PrintWriter w = stderr ? err() : out();
+        w.flush();
+        java.io.OutputStream raw = stderr ? hydra.rawErr : hydra.rawOut;
+        if (raw != null) {
+            // the container's bytes as they are: no decoding, so no replacement characters and no re-encoding
+            try {
+                chunk.getData().writeTo(raw);
+                raw.flush();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return;
+        }
         w.print(chunk.getData().toString(StandardCharsets.UTF_8));
         w.flush();
     }

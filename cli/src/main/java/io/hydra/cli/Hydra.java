@@ -68,10 +68,14 @@ public final class Hydra {
 
     Map<String, String> env = System.getenv();
     InputStream in = System.in;
+    /** Our own stdout and stderr as bytes, when we run as the command (container output is copied there as is). */
+    java.io.OutputStream rawOut;
+    java.io.OutputStream rawErr;
 
     public static void main(String[] args) {
         System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
-                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv()));
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv(), System.in, System.out,
+                System.err));
     }
 
     /** Runs one command; the tests call this in-process. */
@@ -80,10 +84,17 @@ public final class Hydra {
     }
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, InputStream in) {
+        return execute(args, out, err, env, in, null, null);
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, InputStream in,
+                       java.io.OutputStream rawOut, java.io.OutputStream rawErr) {
         Hydra hydra = new Hydra();
         hydra.env = env;
         hydra.in = in;
-        CommandLine cl = new CommandLine(hydra);
+        hydra.rawOut = rawOut;
+        hydra.rawErr = rawErr;
+        CommandLine cl = commandLine(hydra);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -95,6 +106,15 @@ public final class Hydra {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** The command line of every verb, parsed the way {@link #execute} parses it. */
+    public static CommandLine commandLine(Hydra hydra) {
+        CommandLine cl = new CommandLine(hydra);
+        // `run IMAGE CMD -x`: what follows the first positional is the container's command, options included
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("create").setStopAtPositional(true);
+        return cl;
     }
 
     String resolvedHost() {
@@ -109,7 +129,7 @@ public final class Hydra {
         return new DaemonConnection(resolvedHost(), tlsCert, tlsKey, tlsCa);
     }
 
-    private static String message(Exception e, String host) {
+    static String message(Exception e, String host) {
         if (e instanceof StatusRuntimeException s) {
             if (s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 return "cannot reach the hydra daemon at " + host + " (is it running?): "
