@@ -18,7 +18,7 @@ public abstract class DaemonCommand implements Callable<Integer> {
     boolean helpRequested;
 
     /** The top command, whatever the nesting ({@code hydra image import} sits one level deeper than the rest). */
-    private Hydra hydra() {
+    protected Hydra hydra() {
         return (Hydra) spec.root().userObject();
     }
 
@@ -37,12 +37,12 @@ public abstract class DaemonCommand implements Callable<Integer> {
 
     /** Whether our stdin is the process's own (so it may be a terminal we can put in raw mode). */
     protected boolean stdinIsProcessStdin() {
-        return hydra.in == System.in;
+        return hydra().in == System.in;
     }
 
     /** The environment the CLI runs in (as the caller of {@link Hydra#execute} gave it). */
     protected java.util.Map<String, String> cliEnvironment() {
-        return hydra.env;
+        return hydra().env;
     }
 
     /** A bad argument found only once the command runs: picocli reports it as a usage error (exit 2). */
@@ -64,7 +64,7 @@ public abstract class DaemonCommand implements Callable<Integer> {
         boolean stderr = chunk.getStream() == LogChunk.Stream.STDERR;
         PrintWriter w = stderr ? err() : out();
         w.flush();
-        java.io.OutputStream raw = stderr ? hydra.rawErr : hydra.rawOut;
+        java.io.OutputStream raw = stderr ? hydra().rawErr : hydra().rawOut;
         if (raw != null) {
             // the container's bytes as they are: no decoding, so no replacement characters and no re-encoding
             try {

@@ -22,7 +22,7 @@ public abstract class MultiNameCommand extends DaemonCommand {
                 out().println(name);
                 out().flush();
             } catch (RuntimeException e) {
-                err().println("hydra: " + name + ": " + Hydra.message(e, hydra.resolvedHost()));
+                err().println("hydra: " + name + ": " + Hydra.message(e, hydra().resolvedHost()));
                 err().flush();
                 status = Math.max(status, ExitCodes.of(e));
             }
