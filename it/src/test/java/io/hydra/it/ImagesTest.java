@@ -57,6 +57,9 @@ class ImagesTest {
         if (registry != null) {
             registry.close();
         }
+        if (work != null) {
+            HydraDaemonProcess.sh("rm", "-rf", work.toString());
+        }
     }
 
     static Path storeBlob(String digest) {
@@ -253,6 +256,25 @@ class ImagesTest {
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains(layer) && r.err().contains(ref), r.err());
         assertTrue(r.err().contains("does not match its digest"), r.err());
+        assertEquals(before, storeBlobs(), "no blob of the failed pull is left");
+        assertEquals(null, image(ref));
+    }
+
+    @Test
+    void aTruncatedRegistryBlobIsRefusedNamingImageAndLayerAndNothingIsStored() throws Exception {
+        Path own = OciImages.busybox(work.resolve("truncated"), "latest");
+        OciImages.multiLayer(own, "latest", "short", work);
+        registry.push(own, "short", "broken/short:1");
+        String layer = OciImages.manifest(own, "short").get("layers").get(1).get("digest").asText();
+        Path data = registry.blobData(layer);
+        byte[] bytes = Files.readAllBytes(data);
+        Files.write(data, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        Set<String> before = storeBlobs();
+        String ref = registry.host() + "/broken/short:1";
+        HydraDaemonProcess.Result r = daemon.hydra("pull", ref);
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(layer) && r.err().contains(ref), r.err());
+        assertTrue(r.err().contains("truncated"), r.err());
         assertEquals(before, storeBlobs(), "no blob of the failed pull is left");
         assertEquals(null, image(ref));
     }

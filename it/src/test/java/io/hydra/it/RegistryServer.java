@@ -127,5 +127,6 @@ final class RegistryServer implements AutoCloseable {
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
         }
+        HydraDaemonProcess.sh("rm", "-rf", dir.toString());
     }
 }
