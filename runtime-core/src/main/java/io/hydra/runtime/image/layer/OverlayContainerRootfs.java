@@ -141,6 +141,10 @@ public final class OverlayContainerRootfs implements ContainerRootfs {
                     }
                 }
             }
+            if (Files.size(tarFile) < 1024) {
+                // even an empty tar holds its two 512-byte end-of-archive blocks
+                throw HydraException.invalid(what + ": " + Files.size(tarFile) + " bytes is too short for a tar archive (truncated)");
+            }
             Files.createDirectories(containerDir);
             Files.createDirectory(staging);
             LibCalls.chmod(staging, 0755);

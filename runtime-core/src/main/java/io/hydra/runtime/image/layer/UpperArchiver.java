@@ -26,6 +26,7 @@ import java.util.Map;
  * Writes an overlay upper dir as an OCI-style layer tar: whiteouts (char devices 0:0) as {@code .wh.NAME}, opaque
  * dirs as {@code .wh..wh..opq}, hard links as links to the first name in the walk, xattrs that {@link Xattrs}
  * keeps as {@code LIBARCHIVE.xattr.*} PAX records (base64, so binary values such as file capabilities are exact).
+ * Mtimes survive to the 100 ns the PAX records Commons Compress writes hold.
  * Names are visited in sorted order and only stable metadata is written (no atime or ctime), so an unchanged
  * upper dir gives a byte-identical tar, which the chunked checkpoint store deduplicates.
  * <p>
@@ -45,14 +46,14 @@ final class UpperArchiver {
     }
 
     static void write(Path upper, OutputStream out) throws IOException {
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(new BufferedOutputStream(out, 64 * 1024),
-                StandardCharsets.UTF_8.name());
+        BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
         new UpperArchiver(upper).walk(upper, "", tar);
         tar.finish();
-        tar.flush();
+        buffered.flush(); // the tar stream's flush does not reach the buffer; out stays open for its owner
     }
 
     private void walk(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {
