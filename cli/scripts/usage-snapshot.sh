@@ -8,8 +8,9 @@
 set -u
 wt=$1; outf=$2
 # where no daemon listens; the output names it {DIR}, so snapshots from different runs compare
-tmp=/tmp/hydra-usage-snapshot
-mkdir -p "$tmp"
+# its own directory per run: two recordings at once must not share one stderr file
+tmp=$(mktemp -d /tmp/hydra-usage-snapshot.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 cp="$wt/cli/target/hydra-cli-0.1.0-SNAPSHOT.jar:$wt/cli/target/lib/*"
 export HYDRA_HOST=unix://$tmp/no-such.sock
 verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image events info version"
