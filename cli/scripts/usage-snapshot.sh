@@ -8,11 +8,12 @@
 set -u
 wt=$1; outf=$2
 # where no daemon listens; the output names it {DIR}, so snapshots from different runs compare
-tmp=/tmp/hydra-usage-snapshot
-mkdir -p "$tmp"
+# its own directory per run: two recordings at once must not share one stderr file
+tmp=$(mktemp -d /tmp/hydra-usage-snapshot.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
 cp="$wt/cli/target/hydra-cli-0.1.0-SNAPSHOT.jar:$wt/cli/target/lib/*"
 export HYDRA_HOST=unix://$tmp/no-such.sock
-verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy events info version"
+verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image events info version"
 h() { echo "=== hydra $*"; java -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$cp" io.hydra.cli.Hydra "$@" </dev/null 2>"$tmp/err"; echo "--- rc=$?"; echo "--- stderr"; cat "$tmp/err"; }
 {
 h; h --help; h -h; h --version; h -V; h nosuchverb; h --host
@@ -28,6 +29,10 @@ h restore x --version -1
 h restore x --version 3 --as y --format json
 h policy x
 h policy x --every 5m --keep 2
+h image import --help
+h image import
+h images --format yaml
+h pull --tls-verify=false
 h policy x --remove
 h ps --format xml
 h ps -a --format json
@@ -37,6 +42,17 @@ h rm-checkpoint x
 h rm-checkpoint x --version 2
 h stop -t 3 x
 h kill -s TERM x
+h stop a b c
+h rm -f a b
+h ps -q
+h logs --tail 2 --since 10m x
+h logs --tail x x
+h stats
+h run busybox echo hi
+h run --rm --restart always busybox
+h run -v /a busybox
+h run --cpus x busybox
+h run -d
 h --host tcp://127.0.0.1:1 ps
 h --host tcp://127.0.0.1:1 --tls-cert /nope --tls-key /nope --tls-ca /nope ps
 h --host unix://$tmp/other.sock ps

@@ -145,8 +145,14 @@ public final class BenchDriver {
             c.system(10_000).version(Empty.getDefaultInstance()); // connect before timing
             long all = System.nanoTime();
             for (int i = 0; i < count; i++) {
-                CreateRequest req = CreateRequest.newBuilder().setName(prefix + "-" + i).setRootfs(rootfs)
-                        .addAllArgs(cmd).setStart(true).setHostNetwork(hostNet).build();
+                CreateRequest.Builder b = CreateRequest.newBuilder().setName(prefix + "-" + i);
+                // ROOTFS "image:REF" starts containers of an image (an overlay per container) instead
+                if (rootfs.startsWith("image:")) {
+                    b.setImage(rootfs.substring("image:".length()));
+                } else {
+                    b.setRootfs(rootfs);
+                }
+                CreateRequest req = b.addAllArgs(cmd).setStart(true).setHostNetwork(hostNet).build();
                 long t0 = System.nanoTime();
                 try {
                     Container ct = c.containers().create(req);

@@ -14,6 +14,7 @@ import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.hydra.api.v1.CheckpointsGrpc;
 import io.hydra.api.v1.ContainersGrpc;
 import io.hydra.api.v1.EventsGrpc;
+import io.hydra.api.v1.ImagesGrpc;
 import io.hydra.api.v1.SystemGrpc;
 
 /** One gRPC channel to the daemon: {@code unix:///path} or {@code tcp://host:port} with mutual TLS. */
@@ -74,6 +75,10 @@ public final class DaemonConnection implements AutoCloseable {
 
     public EventsGrpc.EventsBlockingStub events() {
         return EventsGrpc.newBlockingStub(channel);
+    }
+
+    public ImagesGrpc.ImagesBlockingStub images() {
+        return ImagesGrpc.newBlockingStub(channel);
     }
 
     public SystemGrpc.SystemBlockingStub system() {

@@ -8,6 +8,10 @@ import java.util.Map;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.hydra.cli.images.ImageCommand;
+import io.hydra.cli.images.Images;
+import io.hydra.cli.images.Pull;
+import io.hydra.cli.images.Rmi;
 import io.hydra.cli.checkpoints.Checkpoint;
 import io.hydra.cli.checkpoints.Checkpoints;
 import io.hydra.cli.checkpoints.PolicyCommand;
@@ -47,7 +51,8 @@ import picocli.CommandLine.Option;
         subcommands = {CommandLine.HelpCommand.class, Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
                 Restart.class, Rm.class, Ps.class, Inspect.class, Logs.class, Wait.class, Attach.class, Exec.class,
                 Top.class, Stats.class, Checkpoint.class, Checkpoints.class, Restore.class, RmCheckpoint.class,
-                PolicyCommand.class, Events.class, Info.class, Version.class})
+                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Events.class,
+                Info.class, Version.class})
 public final class Hydra {
     @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")
     String host;
@@ -63,10 +68,14 @@ public final class Hydra {
 
     Map<String, String> env = System.getenv();
     InputStream in = System.in;
+    /** Our own stdout and stderr as bytes, when we run as the command (container output is copied there as is). */
+    java.io.OutputStream rawOut;
+    java.io.OutputStream rawErr;
 
     public static void main(String[] args) {
         System.exit(execute(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
-                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv()));
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv(), System.in, System.out,
+                System.err));
     }
 
     /** Runs one command; the tests call this in-process. */
@@ -75,10 +84,17 @@ public final class Hydra {
     }
 
     public static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, InputStream in) {
+        return execute(args, out, err, env, in, null, null);
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, InputStream in,
+                       java.io.OutputStream rawOut, java.io.OutputStream rawErr) {
         Hydra hydra = new Hydra();
         hydra.env = env;
         hydra.in = in;
-        CommandLine cl = new CommandLine(hydra);
+        hydra.rawOut = rawOut;
+        hydra.rawErr = rawErr;
+        CommandLine cl = commandLine(hydra);
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -90,6 +106,15 @@ public final class Hydra {
         out.flush();
         err.flush();
         return status;
+    }
+
+    /** The command line of every verb, parsed the way {@link #execute} parses it. */
+    public static CommandLine commandLine(Hydra hydra) {
+        CommandLine cl = new CommandLine(hydra);
+        // `run IMAGE CMD -x`: what follows the first positional is the container's command, options included
+        cl.getSubcommands().get("run").setStopAtPositional(true);
+        cl.getSubcommands().get("create").setStopAtPositional(true);
+        return cl;
     }
 
     String resolvedHost() {
@@ -104,7 +129,7 @@ public final class Hydra {
         return new DaemonConnection(resolvedHost(), tlsCert, tlsKey, tlsCa);
     }
 
-    private static String message(Exception e, String host) {
+    static String message(Exception e, String host) {
         if (e instanceof StatusRuntimeException s) {
             if (s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 return "cannot reach the hydra daemon at " + host + " (is it running?): "

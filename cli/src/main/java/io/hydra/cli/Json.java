@@ -20,6 +20,7 @@ public final class Json {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", c.getId());
         m.put("name", c.getName());
+        m.put("image", blankToNull(c.getImage()));
         m.put("status", c.getStatus());
         m.put("pid", c.getPid());
         m.put("exitCode", c.getHasExitCode() ? c.getExitCode() : null);
@@ -37,6 +38,11 @@ public final class Json {
             m.put("command", c.getCommandList());
             m.put("logPath", c.getLogPath());
             m.put("restartCount", c.getRestartCount());
+            m.put("restartPolicy", c.getRestartPolicy().isEmpty() ? "no" : c.getRestartPolicy());
+            m.put("autoRemove", c.getAutoRemove());
+            m.put("tty", c.getTty());
+            m.put("labels", new java.util.TreeMap<>(c.getLabelsMap()));
+            m.put("imageDigest", blankToNull(c.getImageDigest()));
             m.put("exitReason", blankToNull(c.getExitReason()));
         }
         return m;

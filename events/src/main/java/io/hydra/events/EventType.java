@@ -13,6 +13,8 @@ public final class EventType {
     public static final String CONTAINER_RESTORED = "io.hydra.container.restored";
     public static final String CHECKPOINT_CREATED = "io.hydra.checkpoint.created";
     public static final String CHECKPOINT_DELETED = "io.hydra.checkpoint.deleted";
+    public static final String IMAGE_PULLED = "io.hydra.image.pulled";
+    public static final String IMAGE_REMOVED = "io.hydra.image.removed";
     public static final String DAEMON_STARTED = "io.hydra.daemon.started";
     public static final String DAEMON_RECOVERED = "io.hydra.daemon.recovered";
 

@@ -47,6 +47,11 @@ import io.hydra.spi.process.ProcessRunner;
 import io.hydra.spi.scheduler.Scheduler;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
+import io.hydra.runtime.api.ImagesApi;
+import io.hydra.runtime.image.ImageService;
+import io.hydra.runtime.image.registry.RegistryClient;
+import io.hydra.runtime.image.registry.RegistryCredentials;
+import io.hydra.runtime.image.store.ImageStore;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.Containers;
 import io.hydra.runtime.container.Layout;
@@ -85,6 +90,9 @@ public class Daemon {
     private CheckpointService checkpoints;
     private CheckpointPolicies policies;
     private String checkpointsUnavailable;
+    private CheckpointKeys keys;
+    private String storageUnavailable;
+    private ImageService images;
     private KafkaEventPublisher publisher;
     /** Asked of runc on the first `hydra info`, not on the start-up path. */
     private Supplier<String> runtimeVersion;
@@ -144,6 +152,8 @@ public class Daemon {
         recovery = new ContainerRecovery(containers);
 
         ContainerRecovery.Summary recovered = metrics.timeReconcile("recovery", recovery::recover);
+        openStorage(plugins, root, nodeId, deadlines, processes);
+        startImages(root, nodeId);
         Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime,
                 deadlines, processes);
         // interrupted checkpoints need the repository: settled now, before the API serves
@@ -175,7 +185,8 @@ public class Daemon {
                 new ContainersApi(containers, runtime, metrics, requests),
                 new EventsApi(store, containers, requests),
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests),
-                new SystemApi(liveInfo, store));
+                new SystemApi(liveInfo, store),
+                new ImagesApi(images, storageUnavailable, requests));
         grpc = new GrpcServer(config.socket());
         // TCP first: once the Unix socket exists, every endpoint answers (scripts and tests wait for the socket)
         if (config.listen().isPresent()) {
@@ -261,19 +272,12 @@ public class Daemon {
         Map<String, String> info = new TreeMap<>();
         info.put("backend", config.checkpoint().backend());
         info.put("storage", config.storage());
-        if (!plugins.names(BlobStore.class).contains(config.storage())) {
-            throw new IllegalStateException("hydra.storage: unknown storage '" + config.storage()
-                    + "': known storages are " + String.join(", ", plugins.names(BlobStore.class)));
-        }
-        // before the store is touched: a missing or bad key stops the daemon, it does not just turn checkpoints off
-        CheckpointKeys keys = CheckpointKeys.load(config.checkpoint().key(), config.checkpoint().unsigned(),
-                config.checkpoint().encryptionKey(), config.storage(), root);
         info.put("signing", keys.signing());
         info.put("encryption", keys.encryption());
         try {
-            blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
-                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage()),
-                            deadlines, processes));
+            if (blobStore == null) {
+                throw new IllegalStateException(storageUnavailable);
+            }
             backend = probe.join();
         } catch (RuntimeException e) {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
@@ -315,6 +319,45 @@ public class Daemon {
         info.put("manifestMac", Boolean.toString(keys.macKey().isPresent()));
         info.put("unsignedRestore", Boolean.toString(config.checkpoint().unsignedRestore()));
         return info;
+    }
+
+    /**
+     * The blob store checkpoints and images share. A storage name that does not exist, or a missing or bad manifest
+     * key, stops the daemon; a store that cannot be opened turns checkpoints and images off, with the reason.
+     */
+    private void openStorage(PluginRegistry plugins, Path root, String nodeId, Deadlines deadlines,
+                             ProcessRunner processes) {
+        if (!plugins.names(BlobStore.class).contains(config.storage())) {
+            throw new IllegalStateException("hydra.storage: unknown storage '" + config.storage()
+                    + "': known storages are " + String.join(", ", plugins.names(BlobStore.class)));
+        }
+        // before the store is touched: a missing or bad key stops the daemon, it does not just turn checkpoints off
+        keys = CheckpointKeys.load(config.checkpoint().key(), config.checkpoint().unsigned(),
+                config.checkpoint().encryptionKey(), config.storage(), root);
+        try {
+            blobStore = plugins.create(BlobStore.class, "storage", config.storage(),
+                    new PluginContext(nodeId, root.resolve("storage"), pluginSettings("storage", config.storage()),
+                            deadlines, processes));
+        } catch (RuntimeException e) {
+            storageUnavailable = "the " + config.storage() + " storage cannot be opened: " + e.getMessage();
+            LOG.errorf("checkpoints and images are off: %s", storageUnavailable);
+        }
+    }
+
+    /** Images live in the blob store, signed with the manifest key, so they work whether or not CRIU does. */
+    private void startImages(Path root, String nodeId) throws IOException {
+        if (blobStore == null) {
+            return;
+        }
+        Supplier<RegistryCredentials> credentials = () -> RegistryCredentials.locate(System.getenv(),
+                config.registries().authFile(), Path.of(System.getProperty("user.home")));
+        RegistryClient registryClient = new RegistryClient(
+                new java.util.HashSet<>(config.registries().insecure().orElse(List.of())), credentials);
+        Path work = root.resolve("images");
+        createPrivateDirectory(work);
+        images = new ImageService(new ImageStore(blobStore, keys.macKey()), registryClient, work,
+                digest -> store.all().stream().anyMatch(r -> digest.equals(r.options().imageDigest())),
+                event -> store.commit(StateStore.Change.events(event)), nodeId);
     }
 
     /** The Kafka publisher draining the outbox, when Kafka is configured; it never blocks the daemon. */

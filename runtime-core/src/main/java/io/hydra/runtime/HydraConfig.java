@@ -2,6 +2,7 @@ package io.hydra.runtime;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -66,6 +67,23 @@ public interface HydraConfig {
     Map<String, Map<String, Map<String, String>>> plugin();
 
     Checkpoint checkpoint();
+
+    Registries registries();
+
+    /** How images are pulled (hydra pull). */
+    interface Registries {
+        /**
+         * Registries (HOST or HOST:PORT, as in the image reference) spoken to over plain HTTP, without TLS:
+         * {@code hydra.registries.insecure=127.0.0.1:5000,registry.lan}.
+         */
+        Optional<List<String>> insecure();
+
+        /**
+         * A credentials file in the format {@code docker login} writes; {@code $REGISTRY_AUTH_FILE} overrides it,
+         * and without either {@code ~/.docker/config.json} is read when it exists.
+         */
+        Optional<Path> authFile();
+    }
 
     /** Kafka's bootstrap servers (HOST:PORT,...). Without it events stay in the outbox and on `hydra events`. */
     Optional<String> kafka();

@@ -1,13 +1,13 @@
 package io.hydra.cli.checkpoints;
 
 /** Byte counts for people: 512 B, 1.5 KiB, 3.0 GiB. */
-final class ByteSize {
+public final class ByteSize {
     private static final String[] UNITS = {"KiB", "MiB", "GiB", "TiB"};
 
     private ByteSize() {
     }
 
-    static String format(long bytes) {
+    public static String format(long bytes) {
         if (bytes < 1024) {
             return bytes + " B";
         }

@@ -23,6 +23,17 @@ final class Attachment {
      */
     static void run(DaemonConnection c, String container, InputStream stdin, Consumer<LogChunk> output,
             Runnable onAttached) throws Exception {
+        run(c, container, stdin, output, onAttached, false);
+    }
+
+    /**
+     * As above; with {@code detachKeys}, ctrl-p ctrl-q in {@code stdin} ends the session without closing the
+     * container's stdin (docker's detach keys), and this returns true. A lone ctrl-p is held until the next byte
+     * says it was not the start of the sequence.
+     */
+    static boolean run(DaemonConnection c, String container, InputStream stdin, Consumer<LogChunk> output,
+            Runnable onAttached, boolean detachKeys) throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean detached = new java.util.concurrent.atomic.AtomicBoolean();
         CountDownLatch attached = new CountDownLatch(1);
         CountDownLatch done = new CountDownLatch(1);
         Throwable[] failure = new Throwable[1];
@@ -37,6 +48,10 @@ final class Attachment {
 
             @Override
             public void onError(Throwable t) {
+                if (detached.get()) {
+                    done.countDown();
+                    return;
+                }
                 failure[0] = t;
                 attached.countDown();
                 done.countDown();
@@ -59,9 +74,20 @@ final class Attachment {
         if (stdin != null) {
             Thread pump = new Thread(() -> {
                 byte[] buffer = new byte[8192];
+                DetachKeys keys = new DetachKeys();
                 try {
                     for (int n; (n = stdin.read(buffer)) > 0; ) {
-                        requests.onNext(AttachInput.newBuilder().setStdin(ByteString.copyFrom(buffer, 0, n)).build());
+                        byte[] data = detachKeys ? keys.filter(buffer, n) : java.util.Arrays.copyOf(buffer, n);
+                        if (data.length > 0) {
+                            requests.onNext(AttachInput.newBuilder().setStdin(ByteString.copyFrom(data)).build());
+                        }
+                        if (detachKeys && keys.detached()) {
+                            detached.set(true);
+                            // cancel, not half-close: the container's stdin stays open for the next attach
+                            requests.onError(io.grpc.Status.CANCELLED.withDescription("detached").asRuntimeException());
+                            done.countDown();
+                            return;
+                        }
                     }
                     requests.onNext(AttachInput.newBuilder().setCloseStdin(true).build());
                 } catch (IOException | RuntimeException e) {
@@ -72,8 +98,12 @@ final class Attachment {
             pump.start();
         }
         done.await();
+        if (detached.get()) {
+            return true;
+        }
         if (failure[0] instanceof Exception e) {
             throw e;
         }
+        return false;
     }
 }

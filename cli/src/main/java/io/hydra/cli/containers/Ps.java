@@ -17,12 +17,19 @@ public final class Ps extends DaemonCommand {
     @Option(names = {"-a", "--all"}, description = "include created and exited containers")
     boolean all;
 
+    @Option(names = {"-q", "--quiet"}, description = "only the ids (12 characters, as docker prints them)")
+    boolean quiet;
+
     @Option(names = "--format", description = "table or json")
     String format = "table";
 
     @Override
     protected int call(DaemonConnection c) {
         List<Container> list = c.containers().list(ListRequest.newBuilder().setAll(all).build()).getContainersList();
+        if (quiet) {
+            list.forEach(x -> out().println(shortId(x.getId())));
+            return 0;
+        }
         if (format.equals("json")) {
             out().println(Json.write(list.stream().map(x -> Json.container(x, false)).toList()));
             return 0;
@@ -32,9 +39,13 @@ public final class Ps extends DaemonCommand {
         }
         out().printf(ROW, "ID", "NAME", "STATUS", "PID", "MONITOR", "EXIT", "CREATED");
         for (Container x : list) {
-            out().printf(ROW, x.getId().substring(0, 12), x.getName(), x.getStatus(), x.getPid() > 0 ? x.getPid() : "-",
+            out().printf(ROW, shortId(x.getId()), x.getName(), x.getStatus(), x.getPid() > 0 ? x.getPid() : "-",
                     x.getMonitor(), x.getHasExitCode() ? x.getExitCode() : "-", x.getCreatedAt());
         }
         return 0;
+    }
+
+    static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
     }
 }

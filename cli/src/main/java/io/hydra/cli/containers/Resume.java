@@ -1,14 +1,14 @@
 package io.hydra.cli.containers;
 
+import io.hydra.api.v1.Ref;
 import io.hydra.cli.DaemonConnection;
-import io.hydra.cli.NamedCommand;
+import io.hydra.cli.MultiNameCommand;
 import picocli.CommandLine.Command;
 
-@Command(name = "resume", description = "Thaw a paused container.")
-public final class Resume extends NamedCommand {
+@Command(name = "resume", description = "Thaw paused containers.")
+public final class Resume extends MultiNameCommand {
     @Override
-    protected int call(DaemonConnection c) {
-        out().println(c.containers().resume(ref()).getName());
-        return 0;
+    protected void apply(DaemonConnection c, String name) {
+        c.containers().resume(Ref.newBuilder().setName(name).build());
     }
 }

@@ -1,14 +1,14 @@
 package io.hydra.cli.containers;
 
+import io.hydra.api.v1.Ref;
 import io.hydra.cli.DaemonConnection;
-import io.hydra.cli.NamedCommand;
+import io.hydra.cli.MultiNameCommand;
 import picocli.CommandLine.Command;
 
-@Command(name = "start", description = "Start a created container.")
-public final class Start extends NamedCommand {
+@Command(name = "start", description = "Start created containers.")
+public final class Start extends MultiNameCommand {
     @Override
-    protected int call(DaemonConnection c) {
-        out().println(c.containers().start(ref()).getName());
-        return 0;
+    protected void apply(DaemonConnection c, String name) {
+        c.containers().start(Ref.newBuilder().setName(name).build());
     }
 }

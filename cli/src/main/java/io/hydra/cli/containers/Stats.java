@@ -1,33 +1,69 @@
 package io.hydra.cli.containers;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import io.hydra.api.v1.Container;
+import io.hydra.api.v1.ListRequest;
+import io.hydra.api.v1.Ref;
 import io.hydra.api.v1.StatsResponse;
+import io.hydra.cli.DaemonCommand;
 import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.Json;
-import io.hydra.cli.NamedCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-@Command(name = "stats", description = "Memory, CPU and process figures of the container's cgroup.")
-public final class Stats extends NamedCommand {
+@Command(name = "stats", description = "Memory, CPU and process figures of containers' cgroups (no names: every"
+        + " running container).")
+public final class Stats extends DaemonCommand {
+    private static final String ROW = "%-12s  %-20s  %14s  %14s  %14s  %16s  %5s%n";
+
+    @Parameters(arity = "0..*", paramLabel = "NAME", description = "container names or ids")
+    List<String> names = new ArrayList<>();
+
     @Option(names = "--format", description = "table or json")
     String format = "table";
 
     @Override
     protected int call(DaemonConnection c) {
-        StatsResponse s = c.containers().stats(ref());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("memoryUsageBytes", s.getMemoryUsageBytes());
-        m.put("memoryLimitBytes", s.getMemoryLimitBytes());
-        m.put("memoryMaxUsageBytes", s.getMemoryMaxUsageBytes());
-        m.put("cpuUsageNanos", s.getCpuUsageNanos());
-        m.put("pids", s.getPids());
-        if (format.equals("json")) {
-            out().println(Json.write(m));
+        if (!format.equals("table") && !format.equals("json")) {
+            throw usageError("--format must be table or json");
+        }
+        List<Container> targets = new ArrayList<>();
+        if (names.isEmpty()) {
+            c.containers().list(ListRequest.newBuilder().build()).getContainersList().stream()
+                    .filter(x -> x.getStatus().equals("running") || x.getStatus().equals("paused"))
+                    .forEach(targets::add);
         } else {
-            m.forEach((k, v) -> out().printf("%-20s %s%n", k, v));
+            for (String n : names) {
+                targets.add(c.containers().inspect(Ref.newBuilder().setName(n).build()));
+            }
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Container x : targets) {
+            StatsResponse s = c.containers().stats(Ref.newBuilder().setName(x.getId()).build());
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", x.getId());
+            m.put("name", x.getName());
+            m.put("memoryUsageBytes", s.getMemoryUsageBytes());
+            m.put("memoryLimitBytes", s.getMemoryLimitBytes());
+            m.put("memoryMaxUsageBytes", s.getMemoryMaxUsageBytes());
+            m.put("cpuUsageNanos", s.getCpuUsageNanos());
+            m.put("pids", s.getPids());
+            rows.add(m);
+        }
+        if (format.equals("json")) {
+            // one container named: its object, as before; otherwise a list
+            out().println(Json.write(names.size() == 1 ? rows.get(0) : rows));
+            return 0;
+        }
+        out().printf(ROW, "ID", "NAME", "MEM USAGE", "MEM LIMIT", "MEM MAX", "CPU NANOS", "PIDS");
+        for (Map<String, Object> m : rows) {
+            out().printf(ROW, Ps.shortId((String) m.get("id")), m.get("name"), m.get("memoryUsageBytes"),
+                    m.get("memoryLimitBytes"), m.get("memoryMaxUsageBytes"), m.get("cpuUsageNanos"), m.get("pids"));
         }
         return 0;
     }

@@ -2,19 +2,17 @@ package io.hydra.cli.containers;
 
 import io.hydra.api.v1.StopRequest;
 import io.hydra.cli.DaemonConnection;
-import io.hydra.cli.NamedCommand;
+import io.hydra.cli.MultiNameCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "stop", description = "SIGTERM, then SIGKILL after the timeout.")
-public final class Stop extends NamedCommand {
+public final class Stop extends MultiNameCommand {
     @Option(names = {"-t", "--time"}, description = "seconds before SIGKILL (default 10)")
     int seconds = -1;
 
     @Override
-    protected int call(DaemonConnection c) {
-        out().println(c.containers().stop(StopRequest.newBuilder().setName(name).setTimeoutSeconds(seconds).build())
-                .getName());
-        return 0;
+    protected void apply(DaemonConnection c, String name) {
+        c.containers().stop(StopRequest.newBuilder().setName(name).setTimeoutSeconds(seconds).build());
     }
 }

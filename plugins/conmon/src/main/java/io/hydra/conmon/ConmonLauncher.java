@@ -175,6 +175,13 @@ public final class ConmonLauncher {
         if (r.stdin()) {
             a.add("-i");
         }
+        if (r.terminal()) {
+            // conmon makes the console socket, hands it to runc and keeps the pty master: attach and the log
+            // carry the terminal's bytes. A terminal's end of input is a ctrl-d typed into it, not a client going
+            // away: an attach that detaches (ctrl-p ctrl-q) must leave the terminal's input open for the next
+            a.add("-t");
+            a.add("--leave-stdin-open");
+        }
         if (stayChild) {
             a.add("--sync");
         }

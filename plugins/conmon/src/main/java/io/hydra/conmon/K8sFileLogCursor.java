@@ -9,6 +9,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
 import io.hydra.spi.monitor.LogCursor;
@@ -143,7 +147,17 @@ final class K8sFileLogCursor implements LogCursor {
         if (!partial) {
             data[data.length - 1] = '\n';
         }
-        sink.write("stderr".equals(stream), data);
+        sink.write(time(b, from, s1), "stderr".equals(stream), data);
+    }
+
+    /** The record's RFC 3339 timestamp, or null when it is not one. */
+    private static Instant time(byte[] b, int from, int to) {
+        try {
+            return OffsetDateTime.parse(new String(b, from, to - from, StandardCharsets.US_ASCII),
+                    DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     private static int indexOf(byte[] b, byte value, int from, int to) {

@@ -1,6 +1,7 @@
 package io.hydra.runtime.api;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -169,16 +170,21 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     @Override
     public void logs(LogsRequest req, StreamObserver<LogChunk> observer) {
         ContainerRecord r;
+        Instant since;
         try {
             r = containers.find(req.getName());
+            since = LogSince.parse(req.getSince(), Instant.now());
+            if (req.getTail() < 0) {
+                throw HydraException.invalid("--tail " + req.getTail() + " is negative");
+            }
         } catch (HydraException e) {
             observer.onError(GrpcErrors.toStatus(e));
             return;
         }
         ServerCallStreamObserver<LogChunk> call = (ServerCallStreamObserver<LogChunk>) observer;
         String id = r.id();
-        poller.start(call, new LogStream(call, containers.openLog(r), req.getFollow(), () -> isLive(id),
-                poller));
+        poller.start(call, new LogStream(call, LogWindow.of(containers.openLog(r), since, req.getTail()),
+                req.getFollow(), () -> isLive(id), poller));
     }
 
     private boolean isLive(String id) {

@@ -6,6 +6,7 @@ import io.hydra.api.v1.Container;
 import io.hydra.api.v1.Event;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.state.ContainerRecord;
+import io.hydra.runtime.state.RunOptions;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -37,6 +38,13 @@ final class Protos {
                 .setOomKilled(r.oomKilled())
                 .setExitReason(r.exitReason() == null ? "" : r.exitReason())
                 .setSignal(r.signal() == null ? "" : r.signal());
+        RunOptions o = r.options();
+        b.setImage(o.image() == null ? "" : o.image())
+                .setImageDigest(o.imageDigest() == null ? "" : o.imageDigest())
+                .putAllLabels(o.labels())
+                .setRestartPolicy(o.restart().toString())
+                .setAutoRemove(o.autoRemove())
+                .setTty(o.tty());
         if (r.exitCode() != null) {
             b.setHasExitCode(true).setExitCode(r.exitCode());
         }

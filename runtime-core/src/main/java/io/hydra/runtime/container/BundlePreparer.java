@@ -47,9 +47,11 @@ public final class BundlePreparer {
         }
         validateMemory(spec.memoryBytes());
         validateEnv(spec.env());
+        RunFlags flags = RunFlags.check(spec);
         PreparedBundle prepared = fromBundle(bundle);
         ObjectNode config = prepared.config();
         String where = bundle.resolve("config.json") + ": ";
+        flags.apply(config, Path.of(config.path("root").path("path").asText()), where);
         if (spec.memoryBytes() > 0) {
             ObjectNode linux = objectField(config, "linux", where);
             ObjectNode resources = objectField(linux, "resources", where + "linux.");
@@ -135,6 +137,7 @@ public final class BundlePreparer {
         }
         validateMemory(spec.memoryBytes());
         validateEnv(spec.env());
+        RunFlags.check(spec);
         ObjectNode config = DefaultSpec.generate(root, spec, cgroupsPath, hardNofileLimit());
         return validate(config, root, "--rootfs", null);
     }

@@ -29,11 +29,11 @@ import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
-import io.hydra.runtime.state.RestartPolicy;
 import io.hydra.runtime.state.RunOptions;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.runtime.state.StateStore.Change;
 import io.hydra.runtime.supervision.ExitSupervisor;
+import io.hydra.runtime.supervision.RestartPolicyEnforcer;
 import io.hydra.spi.monitor.AttachSession;
 import io.hydra.spi.monitor.LogCursor;
 import io.hydra.spi.monitor.MonitorException;
@@ -57,6 +57,7 @@ public final class ContainerService {
     private final int defaultStopTimeout;
     private final Object createLock = new Object();
     private final ImageRestorer restorer;
+    private final RestartPolicyEnforcer restarts;
 
     public ContainerService(Containers containers, OrphanPolicy orphanPolicy, int defaultStopTimeout,
                             ExecutorService background) {
@@ -65,7 +66,8 @@ public final class ContainerService {
         this.runtime = containers.runtime();
         this.locks = containers.locks();
         this.defaultStopTimeout = defaultStopTimeout;
-        this.supervisor = new ExitSupervisor(containers, orphanPolicy, background, this::relaunch);
+        this.restarts = new RestartPolicyEnforcer(containers, this::relaunch, id -> remove(id, true));
+        this.supervisor = new ExitSupervisor(containers, orphanPolicy, background, this::relaunch, restarts::exited);
         this.restorer = new ImageRestorer(containers, supervisor, createLock);
     }
 
@@ -75,6 +77,11 @@ public final class ContainerService {
 
     public ExitSupervisor supervisor() {
         return supervisor;
+    }
+
+    /** Applies restart policies and --rm to exits; recovery hands it the containers that exited while down. */
+    public RestartPolicyEnforcer restarts() {
+        return restarts;
     }
 
     // ---- queries
@@ -99,7 +106,9 @@ public final class ContainerService {
 
     // ---- create, start, run
 
-    public ContainerRecord create(CreateSpec spec) {
+    public ContainerRecord create(CreateSpec requested) {
+        CreateSpec spec = requested.name() == null || requested.name().isEmpty()
+                ? withName(requested, NameGenerator.generate(n -> store.byName(n).isPresent())) : requested;
         ContainerNames.validate(spec.name());
         MonitorStrategies monitors = containers.monitors();
         String monitorName = spec.monitor() == null || spec.monitor().isEmpty() ? monitors.defaultName() : spec.monitor();
@@ -170,13 +179,22 @@ public final class ContainerService {
      * for --rootfs and --bundle.
      */
     private static RunOptions runOptions(CreateSpec spec, StoredImage image) {
-        String ref = image == null ? null : image.ref() != null ? image.ref() : spec.image();
-        return new RunOptions(ref, image == null ? null : image.manifestDigest(), spec.labels(), RestartPolicy.NO,
-                spec.autoRemove(), spec.tty());
+        RunOptions flags = RunFlags.check(spec).options();
+        if (image == null) {
+            return flags;
+        }
+        return new RunOptions(image.ref() != null ? image.ref() : spec.image(), image.manifestDigest(), flags.labels(),
+                flags.restart(), flags.autoRemove(), flags.tty());
     }
 
     private static boolean present(String s) {
         return s != null && !s.isEmpty();
+    }
+
+    private static CreateSpec withName(CreateSpec s, String name) {
+        return new CreateSpec(name, s.bundle(), s.rootfs(), s.image(), s.args(), s.env(), s.monitor(), s.interactive(),
+                s.tty(), s.hostNetwork(), s.memoryBytes(), s.cpuMillis(), s.volumes(), s.workdir(), s.user(),
+                s.labels(), s.restart(), s.autoRemove());
     }
 
     private void requireFreeName(String name) {
@@ -227,6 +245,11 @@ public final class ContainerService {
         locks.run(found.id(), () -> {
             ContainerRecord r = containers.current(found.id());
             requireLive(r, "killed");
+            if (!r.options().manuallyStopped()) {
+                // written before the signal: the exit it causes must never look like one the policy restarts
+                r = r.withOptions(r.options().withManuallyStopped(true));
+                store.commit(Change.put(r));
+            }
             runtime.kill(r.id(), sig);
             if (r.status() == ContainerStatus.paused && ("SIGKILL".equals(sig) || "SIGTERM".equals(sig))) {
                 // a frozen process cannot act on a signal until it is thawed
@@ -314,7 +337,8 @@ public final class ContainerService {
             if (r.status().live()) {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + " again; not restarting");
             }
-            return relaunch(r, Intent.Kind.restart, "restart");
+            // the user asks for it to run again: its restart policy applies to its next exit
+            return relaunch(r.withOptions(r.options().withManuallyStopped(false)), Intent.Kind.restart, "restart");
         });
     }
 

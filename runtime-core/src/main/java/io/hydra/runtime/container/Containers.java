@@ -32,6 +32,8 @@ import io.hydra.spi.monitor.MonitorStrategy;
 public final class Containers {
     private static final Logger LOG = Logger.getLogger(Containers.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The shortest id prefix that names a container (docker accepts any unique one; 4 keeps typos from hitting). */
+    public static final int MIN_ID_PREFIX = 4;
 
     private final Layout layout;
     private final String nodeId;
@@ -99,9 +101,26 @@ public final class Containers {
         if (nameOrId == null || nameOrId.isEmpty()) {
             throw HydraException.invalid("no container name given");
         }
-        return store.byName(nameOrId).or(() -> store.byId(nameOrId))
+        return store.byName(nameOrId).or(() -> store.byId(nameOrId)).or(() -> byIdPrefix(nameOrId))
                 .filter(r -> r.status() != ContainerStatus.creating)
                 .orElseThrow(() -> HydraException.notFound("no such container: " + nameOrId));
+    }
+
+    /** The one container whose id starts with {@code prefix} (at least {@value #MIN_ID_PREFIX} characters). */
+    private Optional<ContainerRecord> byIdPrefix(String prefix) {
+        if (prefix.length() < MIN_ID_PREFIX || !prefix.matches("[0-9a-fA-F]+")) {
+            return Optional.empty();
+        }
+        String lower = prefix.toLowerCase(java.util.Locale.ROOT);
+        List<ContainerRecord> matches = store.all().stream()
+                .filter(r -> r.status() != ContainerStatus.creating && r.id().startsWith(lower))
+                .sorted(Comparator.comparing(ContainerRecord::id)).toList();
+        if (matches.size() > 1) {
+            throw HydraException.invalid("id prefix '" + prefix + "' is ambiguous: it matches " + matches.size()
+                    + " containers: " + String.join(", ", matches.stream().map(r -> r.id() + " (" + r.name() + ")")
+                    .toList()) + "; give more characters or the name");
+        }
+        return matches.stream().findFirst();
     }
 
     public List<ContainerRecord> list(boolean all) {
@@ -118,7 +137,7 @@ public final class Containers {
 
     public LaunchRequest launchRequest(ContainerRecord r, Optional<Path> restoreImage, List<String> restoreOptions) {
         return new LaunchRequest(r.id(), r.name(), r.bundle(), runtime.ref(), r.containerDir(), r.logFile(),
-                logMaxBytes, layout.sockets(), r.interactive(), restoreImage, restoreOptions);
+                logMaxBytes, layout.sockets(), r.interactive(), restoreImage, restoreOptions, r.options().tty());
     }
 
     // ---- monitor handles and exit futures

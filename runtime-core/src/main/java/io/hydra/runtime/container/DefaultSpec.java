@@ -8,7 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** The OCI config {@code runc spec} would write, with the user's command, environment and name filled in. */
+/**
+ * The OCI config {@code runc spec} would write, with the user's command, environment and name filled in, and the
+ * run flags ({@link RunFlags}) merged in.
+ */
 final class DefaultSpec {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> CAPABILITIES = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE",
@@ -80,6 +83,7 @@ final class DefaultSpec {
                 "/sys/firmware", "/proc/scsi")));
         linux.set("readonlyPaths", BundlePreparer.array(List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
                 "/proc/sysrq-trigger")));
+        RunFlags.check(spec).apply(c, rootfs, "");
         return c;
     }
 

@@ -84,6 +84,8 @@ public final class ContainerRecovery {
             }
         }
         if (!r.status().live()) {
+            // it exited before this daemon started, and its policy (restart, --rm) may not have been applied
+            lifecycle.restarts().exited(r);
             return;
         }
         switch (adoptAndCheck(r)) {

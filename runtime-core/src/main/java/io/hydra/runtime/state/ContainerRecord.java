@@ -35,6 +35,12 @@ public record ContainerRecord(String id, String name, ContainerStatus status, St
                 restartCount, options);
     }
 
+    public ContainerRecord withOptions(RunOptions newOptions) {
+        return new ContainerRecord(id, name, status, monitor, monitorRecord, containerDir, bundle, userBundle, command,
+                interactive, pid, exitCode, signal, oomKilled, exitReason, node, createdAt, startedAt, finishedAt,
+                restartCount, newOptions);
+    }
+
     public ContainerRecord launched(String monitorName, MonitorRecord launched) {
         return new ContainerRecord(id, name, ContainerStatus.created, monitorName, launched, containerDir, bundle,
                 userBundle, command, interactive, launched.container().pid(), null, null, false, null, node, createdAt,

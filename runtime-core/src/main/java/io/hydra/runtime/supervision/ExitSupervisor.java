@@ -46,15 +46,23 @@ public final class ExitSupervisor {
     private final OrphanPolicy orphanPolicy;
     private final ExecutorService background;
     private final Relauncher relauncher;
+    /** Told of every exit once it is recorded (the restart policy and --rm act on it); never blocks. */
+    private final java.util.function.Consumer<ContainerRecord> onExited;
     /** Containers a background check is queued or running for. */
     private final java.util.Set<String> checking = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public ExitSupervisor(Containers containers, OrphanPolicy orphanPolicy, ExecutorService background,
-                          Relauncher relauncher) {
+                          Relauncher relauncher, java.util.function.Consumer<ContainerRecord> onExited) {
         this.containers = containers;
         this.orphanPolicy = orphanPolicy;
         this.background = background;
         this.relauncher = relauncher;
+        this.onExited = onExited;
+    }
+
+    public ExitSupervisor(Containers containers, OrphanPolicy orphanPolicy, ExecutorService background,
+                          Relauncher relauncher) {
+        this(containers, orphanPolicy, background, relauncher, r -> { });
     }
 
     /** A monitor says the container may have exited: record the exit once. */
@@ -125,6 +133,7 @@ public final class ExitSupervisor {
             LOG.warnf("runc delete of exited %s: %s", exited.name(), e.getMessage());
         }
         containers.exitFuture(exited.id()).complete(exited);
+        onExited.accept(exited);
     }
 
     private void recordVanished(ContainerRecord r, String reason) {

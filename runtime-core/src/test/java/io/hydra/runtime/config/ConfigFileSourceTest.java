@@ -23,6 +23,12 @@ class ConfigFileSourceTest {
     }
 
     @Test
+    void theRegistrySettingsAreKnown() {
+        assertEquals(List.of("hydra.registries.insecur"), ConfigFileSource.unknownKeys(List.of(
+                "hydra.registries.insecure", "hydra.registries.auth-file", "hydra.registries.insecur")));
+    }
+
+    @Test
     void readsAPropertiesFileStrippingValues(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("hydra.properties");
         Files.writeString(f, "# comment\nhydra.node-id = n1  \nhydra.runtime.timeout:30s\n\n");

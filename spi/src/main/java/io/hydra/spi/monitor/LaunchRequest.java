@@ -19,10 +19,12 @@ import java.util.Optional;
  * @param stdin        keep the container's stdin open for attach
  * @param restoreImage when present, restore the container from this checkpoint image instead of creating it
  * @param restoreOptions options for the runtime's restore command (from the checkpoint backend)
+ * @param terminal     the process has a terminal (config.json's process.terminal): the monitor holds its pty
+ *                     master, logs and attaches through it
  */
 public record LaunchRequest(String containerId, String name, Path bundle, OciRuntimeRef runtime, Path containerDir,
                             Path logFile, long logMaxBytes, Path socketDir, boolean stdin, Optional<Path> restoreImage,
-                            List<String> restoreOptions) {
+                            List<String> restoreOptions, boolean terminal) {
     public LaunchRequest {
         Objects.requireNonNull(containerId, "containerId");
         Objects.requireNonNull(bundle, "bundle");
@@ -30,5 +32,13 @@ public record LaunchRequest(String containerId, String name, Path bundle, OciRun
         Objects.requireNonNull(containerDir, "containerDir");
         Objects.requireNonNull(restoreImage, "restoreImage");
         restoreOptions = List.copyOf(restoreOptions);
+    }
+
+    /** A request for a container without a terminal. */
+    public LaunchRequest(String containerId, String name, Path bundle, OciRuntimeRef runtime, Path containerDir,
+                         Path logFile, long logMaxBytes, Path socketDir, boolean stdin, Optional<Path> restoreImage,
+                         List<String> restoreOptions) {
+        this(containerId, name, bundle, runtime, containerDir, logFile, logMaxBytes, socketDir, stdin, restoreImage,
+                restoreOptions, false);
     }
 }

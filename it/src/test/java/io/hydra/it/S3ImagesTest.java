@@ -1,0 +1,43 @@
+package io.hydra.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+
+import io.hydra.storage.s3.testing.S3ProxyServer;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** Images live in the shared store: what one node imports, another node sharing the S3 bucket lists and removes. */
+class S3ImagesTest {
+    private static final String BUCKET = "hydra-images";
+
+    @Test
+    void anImageImportedOnOneNodeIsOnEveryNodeSharingTheBucket() throws Exception {
+        Path s3dir = Files.createTempDirectory(Path.of("/tmp"), "hydra-s3-images-");
+        try (S3ProxyServer s3 = S3ProxyServer.start(s3dir);
+             HydraDaemonProcess first = new HydraDaemonProcess("s3-images-a",
+                     S3DaemonSettings.sharingManifestKey(s3, BUCKET)).start();
+             HydraDaemonProcess second = new HydraDaemonProcess("s3-images-b",
+                     S3DaemonSettings.sharingManifestKey(s3, BUCKET)).start()) {
+            Path layout = OciImages.busybox(first.dir.resolve("shared"), "1");
+            JsonNode imported = first.ok("image", "import", "--format", "json", layout.toString()).json();
+            assertEquals("docker.io/library/shared:1", imported.get("ref").asText());
+            assertTrue(Files.isDirectory(s3dir.resolve(BUCKET).resolve("images")), "the blobs are in the bucket");
+
+            JsonNode listed = second.ok("images", "--format", "json").json();
+            assertEquals(1, listed.size(), listed.toString());
+            assertEquals(imported.get("digest").asText(), listed.get(0).get("digest").asText());
+            assertEquals(imported.get("size").asLong(), listed.get(0).get("size").asLong());
+
+            second.ok("rmi", "shared:1");
+            assertEquals(0, first.ok("images", "--format", "json").json().size());
+        } finally {
+            HydraDaemonProcess.sh("rm", "-rf", s3dir.toString());
+        }
+    }
+}

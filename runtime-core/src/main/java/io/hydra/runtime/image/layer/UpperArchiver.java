@@ -1,0 +1,160 @@
+package io.hydra.runtime.image.layer;
+
+import io.hydra.runtime.HydraException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes an overlay upper dir as an OCI-style layer tar: whiteouts (char devices 0:0) as {@code .wh.NAME}, opaque
+ * dirs as {@code .wh..wh..opq}, hard links as links to the first name in the walk, xattrs that {@link Xattrs}
+ * keeps as {@code LIBARCHIVE.xattr.*} PAX records (base64, so binary values such as file capabilities are exact).
+ * Mtimes survive to the 100 ns the PAX records Commons Compress writes hold.
+ * Names are visited in sorted order and only stable metadata is written (no atime or ctime), so an unchanged
+ * upper dir gives a byte-identical tar, which the chunked checkpoint store deduplicates.
+ * <p>
+ * Refused: device nodes the container made (they could not be imported back) and names beginning with
+ * {@code .wh.} (the archive would read them as whiteouts). Sockets are skipped: a socket file is meaningless
+ * without the process that bound it, and tar cannot hold one.
+ */
+final class UpperArchiver {
+    private record Inode(long dev, long ino) {
+    }
+
+    private final Path upper;
+    private final Map<Inode, String> firstNames = new HashMap<>();
+
+    private UpperArchiver(Path upper) {
+        this.upper = upper;
+    }
+
+    static void write(Path upper, OutputStream out) throws IOException {
+        BufferedOutputStream buffered = new BufferedOutputStream(out, 64 * 1024);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(buffered, StandardCharsets.UTF_8.name());
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
+        new UpperArchiver(upper).walk(upper, "", tar);
+        tar.finish();
+        buffered.flush(); // the tar stream's flush does not reach the buffer; out stays open for its owner
+    }
+
+    private void walk(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            entries.forEach(children::add);
+        }
+        children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        for (Path child : children) {
+            String name = prefix + child.getFileName();
+            Map<String, Object> stat = Files.readAttributes(child, "unix:mode,ino,dev,nlink,uid,gid,rdev,lastModifiedTime,size",
+                    LinkOption.NOFOLLOW_LINKS);
+            int mode = (Integer) stat.get("mode");
+            int type = mode & 0170000;
+            if (child.getFileName().toString().startsWith(".wh.")) {
+                throw refused(name, "its name begins with .wh., which a layer archive reserves for whiteouts");
+            }
+            switch (type) {
+                case 0040000 -> {
+                    TarArchiveEntry entry = new TarArchiveEntry(name + "/", TarConstants.LF_DIR);
+                    describe(entry, child, stat);
+                    tar.putArchiveEntry(entry);
+                    tar.closeArchiveEntry();
+                    byte[] opaque = Xattrs.get(child, Xattrs.OPAQUE);
+                    if (opaque != null && opaque.length == 1 && opaque[0] == 'y') {
+                        TarArchiveEntry marker = new TarArchiveEntry(name + "/.wh..wh..opq", TarConstants.LF_NORMAL);
+                        marker.setModTime(entry.getLastModifiedTime());
+                        tar.putArchiveEntry(marker);
+                        tar.closeArchiveEntry();
+                    }
+                    walk(child, name + "/", tar);
+                }
+                case 0100000 -> {
+                    Inode inode = new Inode((Long) stat.get("dev"), (Long) stat.get("ino"));
+                    String first = (Integer) stat.get("nlink") > 1 ? firstNames.putIfAbsent(inode, name) : null;
+                    if (first != null) {
+                        TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_LINK);
+                        link.setLinkName(first);
+                        describe(link, child, stat);
+                        link.setSize(0);
+                        tar.putArchiveEntry(link);
+                        tar.closeArchiveEntry();
+                    } else {
+                        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
+                        describe(entry, child, stat);
+                        entry.setSize((Long) stat.get("size"));
+                        tar.putArchiveEntry(entry);
+                        try (InputStream in = Files.newInputStream(child, LinkOption.NOFOLLOW_LINKS)) {
+                            long copied = in.transferTo(tar);
+                            if (copied != entry.getSize()) {
+                                throw refused(name, "it changed size while being archived (is the container still running?)");
+                            }
+                        }
+                        tar.closeArchiveEntry();
+                    }
+                }
+                case 0120000 -> {
+                    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+                    entry.setLinkName(Files.readSymbolicLink(child).toString());
+                    describe(entry, child, stat);
+                    tar.putArchiveEntry(entry);
+                    tar.closeArchiveEntry();
+                }
+                case 0010000 -> {
+                    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_FIFO);
+                    describe(entry, child, stat);
+                    tar.putArchiveEntry(entry);
+                    tar.closeArchiveEntry();
+                }
+                case 0020000 -> {
+                    if ((Long) stat.get("rdev") != 0) {
+                        throw refused(name, "it is a character device, which cannot be carried in a layer");
+                    }
+                    String parent = name.contains("/") ? name.substring(0, name.lastIndexOf('/') + 1) : "";
+                    TarArchiveEntry whiteout = new TarArchiveEntry(parent + ".wh." + child.getFileName(), TarConstants.LF_NORMAL);
+                    whiteout.setModTime((FileTime) stat.get("lastModifiedTime"));
+                    tar.putArchiveEntry(whiteout);
+                    tar.closeArchiveEntry();
+                }
+                case 0140000 -> {
+                    // a socket: skipped (see the class comment)
+                }
+                default -> throw refused(name, "it is a block device, which cannot be carried in a layer");
+            }
+        }
+    }
+
+    private static void describe(TarArchiveEntry entry, Path path, Map<String, Object> stat) throws IOException {
+        entry.setMode((Integer) stat.get("mode") & 07777);
+        entry.setUserId(((Integer) stat.get("uid")).longValue() & 0xffffffffL);
+        entry.setGroupId(((Integer) stat.get("gid")).longValue() & 0xffffffffL);
+        entry.setUserName("");
+        entry.setGroupName("");
+        entry.setModTime((FileTime) stat.get("lastModifiedTime"));
+        for (Map.Entry<String, byte[]> xattr : Xattrs.keptOf(path).entrySet()) {
+            entry.addPaxHeader("LIBARCHIVE.xattr." + URLEncoder.encode(xattr.getKey(), StandardCharsets.UTF_8),
+                    Base64.getEncoder().encodeToString(xattr.getValue()));
+        }
+    }
+
+    private HydraException refused(String name, String reason) {
+        return HydraException.invalid("cannot archive the writable layer " + upper + ": '" + name + "': " + reason);
+    }
+}
