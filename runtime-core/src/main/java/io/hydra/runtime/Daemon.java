@@ -54,6 +54,11 @@ import io.hydra.runtime.image.registry.RegistryCredentials;
 import io.hydra.runtime.image.store.ImageStore;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.Containers;
+import io.hydra.runtime.container.ImageRoots;
+import io.hydra.runtime.container.UnusedLayers;
+import io.hydra.runtime.image.layer.LayerCache;
+import io.hydra.runtime.image.layer.LayerUnpacker;
+import io.hydra.runtime.image.layer.OverlayContainerRootfs;
 import io.hydra.runtime.container.Layout;
 import io.hydra.runtime.container.MonitorStrategies;
 import io.hydra.runtime.recovery.CheckpointRecovery;
@@ -93,6 +98,7 @@ public class Daemon {
     private CheckpointKeys keys;
     private String storageUnavailable;
     private ImageService images;
+    private UnusedLayers unusedLayers;
     private KafkaEventPublisher publisher;
     /** Asked of runc on the first `hydra info`, not on the start-up path. */
     private Supplier<String> runtimeVersion;
@@ -147,13 +153,15 @@ public class Daemon {
         background = Executors.newFixedThreadPool(2, named("hydra-background"));
         requests = Executors.newCachedThreadPool(named("hydra-request"));
         DaemonMetrics metrics = new DaemonMetrics(registry, store);
-        Containers shared = new Containers(layout, nodeId, store, runtime, monitors, config.logMaxSize().asLongValue());
+        // before recovery: restarting an image container (after a host reboot) mounts its root from the store
+        openStorage(plugins, root, nodeId, deadlines, processes);
+        startImages(root, nodeId);
+        Containers shared = new Containers(layout, nodeId, store, runtime, monitors, config.logMaxSize().asLongValue(),
+                imageRoots(root));
         containers = new ContainerService(shared, config.orphanPolicy(), config.stopTimeout(), background);
         recovery = new ContainerRecovery(containers);
 
         ContainerRecovery.Summary recovered = metrics.timeReconcile("recovery", recovery::recover);
-        openStorage(plugins, root, nodeId, deadlines, processes);
-        startImages(root, nodeId);
         Map<String, String> checkpointInfo = startCheckpoints(plugins, backendProbe, root, nodeId, runtime,
                 deadlines, processes);
         // interrupted checkpoints need the repository: settled now, before the API serves
@@ -357,7 +365,27 @@ public class Daemon {
         createPrivateDirectory(work);
         images = new ImageService(new ImageStore(blobStore, keys.macKey()), registryClient, work,
                 digest -> store.all().stream().anyMatch(r -> digest.equals(r.options().imageDigest())),
-                event -> store.commit(StateStore.Change.events(event)), nodeId);
+                event -> {
+                    store.commit(StateStore.Change.events(event));
+                    if (EventType.IMAGE_REMOVED.equals(event.type()) && unusedLayers != null) {
+                        unusedLayers.collectSoon();
+                    }
+                }, nodeId);
+    }
+
+    /**
+     * Container roots from images: the layer cache under the root, filled from the image store, and overlays over
+     * it; cached layers nothing uses any more go after a container or an image is removed.
+     */
+    private ImageRoots imageRoots(Path root) {
+        if (images == null) {
+            return ImageRoots.unavailable(storageUnavailable == null ? "no storage" : storageUnavailable);
+        }
+        ImageStore imageStore = images.store();
+        LayerUnpacker unpacker = new LayerUnpacker();
+        LayerCache cache = new LayerCache(root, imageStore::openLayer, unpacker);
+        unusedLayers = new UnusedLayers(store, imageStore, images::list, cache, background);
+        return new ImageRoots(imageStore, new OverlayContainerRootfs(cache, unpacker), unusedLayers::collectSoon);
     }
 
     /** The Kafka publisher draining the outbox, when Kafka is configured; it never blocks the daemon. */
