@@ -100,7 +100,7 @@ public final class Hydra {
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("hydra: " + message(e, hydra.resolvedHost()));
             commandLine.getErr().flush();
-            return ExitCodes.of(e);
+            return ExitCodes.of(e, commandLine.getCommandName());
         });
         int status = cl.execute(args);
         out.flush();

@@ -91,11 +91,11 @@ class DockerLikeCliTest {
         int before = daemon.ok("ps", "-a", "-q").out().split("\n").length;
         HydraDaemonProcess.Result noHost = daemon.hydra("run", "-d", "--name", "bad1", "-v", "/no/such/path:/x",
                 "--rootfs", rootfs.toString(), "--", "true");
-        assertEquals(1, noHost.code(), noHost.err());
+        assertEquals(125, noHost.code(), noHost.err());
         assertTrue(noHost.err().contains("/no/such/path does not exist"), noHost.err());
         HydraDaemonProcess.Result noUser = daemon.hydra("run", "-d", "--name", "bad2", "-u", "nobody",
                 "--rootfs", rootfs.toString(), "--", "true");
-        assertEquals(1, noUser.code(), noUser.err());
+        assertEquals(125, noUser.code(), noUser.err());
         assertTrue(noUser.err().contains("'nobody' is not in the container's /etc/passwd"), noUser.err());
         HydraDaemonProcess.Result usage = daemon.hydra("run", "-d", "--restart", "sometimes", "--rootfs",
                 rootfs.toString(), "--", "true");

@@ -109,10 +109,10 @@ class ExitCodesAndBundleFlagsTest {
                 rootfs.toString(), "--", "/a-directory");
         assertEquals(126, directory.code(), directory.err());
 
-        // nothing was created by the refusals, and other failures still exit 1
+        // nothing was created by the refusals, and other refusals of run exit 125 (docker's "the daemon refused")
         HydraDaemonProcess.Result ps = daemon.ok("ps", "-a");
         assertTrue(!ps.out().contains("r-missing") && !ps.out().contains("r-noexec"), ps.out());
-        assertEquals(1, daemon.hydra("run", "-d", "--name", "r-norootfs", "--rootfs", "/nonexistent-rootfs", "--",
+        assertEquals(125, daemon.hydra("run", "-d", "--name", "r-norootfs", "--rootfs", "/nonexistent-rootfs", "--",
                 "sh").code());
         // a command's own 127 passes through run untouched
         HydraDaemonProcess.Result own127 = daemon.hydra("run", "--name", "r-own127", "--rootfs", rootfs.toString(),

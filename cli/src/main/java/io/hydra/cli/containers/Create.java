@@ -3,7 +3,7 @@ package io.hydra.cli.containers;
 import io.hydra.cli.DaemonConnection;
 import picocli.CommandLine.Command;
 
-@Command(name = "create", description = "Create a container without starting it (127: its command is not"
+@Command(name = "create", description = "Create a container without starting it (125: the daemon refused, 127: its command is not"
         + " found in the rootfs, 126: it cannot be executed).")
 public final class Create extends CreateOptions {
     @Override

@@ -13,7 +13,7 @@ import io.hydra.cli.DaemonConnection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "run", description = "Create and start a container; attached, exit with its code (127: the"
+@Command(name = "run", description = "Create and start a container; attached, exit with its code (125: the daemon refused, 127: the"
         + " command is not found in the rootfs, 126: it cannot be executed). With -t, ctrl-p ctrl-q detaches.")
 public final class Run extends CreateOptions {
     @Option(names = {"-d", "--detach"}, description = "print the id and return")
