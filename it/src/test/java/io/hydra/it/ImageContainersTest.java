@@ -201,7 +201,7 @@ class ImageContainersTest {
         assertTrue(unknown.err().contains("no-such-image"), unknown.err());
 
         HydraDaemonProcess.Result noCmd = daemon.hydra("run", "--name", "b2", "nocmd");
-        assertNotEquals(0, noCmd.code(), noCmd.err());
+        assertEquals(125, noCmd.code(), "the daemon refused: " + noCmd.err());
         assertTrue(noCmd.err().contains("nocmd") && noCmd.err().contains("no Entrypoint and no Cmd"), noCmd.err());
 
         HydraDaemonProcess.Result missing = daemon.hydra("run", "--name", "b3", "busybox", "no-such-command");
