@@ -2,7 +2,6 @@ package io.hydra.runtime.checkpoint;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,14 +32,11 @@ import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.checkpoint.repo.RestoreResult;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.ImageRoots;
-import io.hydra.runtime.image.StoredImage;
 import io.hydra.runtime.container.OciRuntime;
 import io.hydra.runtime.recovery.CrashPoint;
 import io.hydra.runtime.state.ContainerRecord;
 import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
-import io.hydra.runtime.state.RestartPolicy;
-import io.hydra.runtime.state.RunOptions;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointException;
@@ -82,6 +78,7 @@ public final class CheckpointService {
     private final MetadataCipher metadataCipher;
     private final ImageRoots imageRoots;
     private final WritableLayerDump layerDump;
+    private final ImageContainerVersions imageVersions;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
@@ -101,6 +98,7 @@ public final class CheckpointService {
         this.metadataCipher = new MetadataCipher(repository.settings().encryptionKey());
         this.imageRoots = containers.containers().imageRoots();
         this.layerDump = new WritableLayerDump(backend, runtime, imageRoots);
+        this.imageVersions = new ImageContainerVersions(imageRoots);
     }
 
     public CheckpointBackend backend() {
@@ -232,9 +230,6 @@ public final class CheckpointService {
 
     /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
     private static final String META = "meta.";
-    /** The metadata of a version of a container made from an image: its reference and manifest digest. */
-    static final String IMAGE = "image";
-    static final String IMAGE_DIGEST = "imageDigest";
     /** Names the staged image a version was committed from, so recovery never commits one image twice. */
     private static final String STAGING_ID = "stagingId";
 
@@ -253,11 +248,7 @@ public final class CheckpointService {
         metadata.put(STAGING_ID, dir.getFileName().toString());
         // a restore elsewhere refuses a stored config whose root differs from the one the container had
         metadata.put("rootfs", RestoreConfig.rootPath(r.bundle().resolve("config.json")));
-        if (r.options().fromImage()) {
-            // the image the writable layer (in the checkpoint image) goes on top of, on whichever node restores it
-            metadata.put(IMAGE, r.options().image());
-            metadata.put(IMAGE_DIGEST, r.options().imageDigest());
-        }
+        ImageContainerVersions.record(r, metadata);
         try {
             metadata.put("command", JSON.writeValueAsString(r.command()));
         } catch (JsonProcessingException e) {
@@ -465,12 +456,12 @@ public final class CheckpointService {
         ContainerRecord target;
         if (as != null && !as.isEmpty()) {
             target = containers.newRecordForRestore(ContainerService.newContainerId(), as,
-                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen), imageOptions(chosen));
+                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen), ImageContainerVersions.options(chosen));
         } else if (local.isPresent()) {
             target = local.get();
         } else {
             target = containers.newRecordForRestore(sourceId, chosen.containerName(), chosen.metadata().get("monitor"),
-                    command(chosen), interactive(chosen), imageOptions(chosen));
+                    command(chosen), interactive(chosen), ImageContainerVersions.options(chosen));
         }
         if (target.status().live()) {
             throw HydraException.conflict("container " + target.name() + " is " + target.status()
@@ -495,7 +486,7 @@ public final class CheckpointService {
             RestoreConfig.StoreTrust trust = new RestoreConfig.StoreTrust(
                     repository.settings().macKey().isPresent(), unsignedRestore);
             String what = "version " + chosen.version() + " of " + nameOrId;
-            Runnable prepareRoot = imageRoot(target, chosen, image, what);
+            Runnable prepareRoot = imageVersions.rootFor(target, image, what);
             byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
                     chosen.metadata().get("rootfs"), trust, what, target.options().fromImage()
                             ? Optional.of(ImageRoots.rootOf(target.containerDir())) : Optional.empty());
@@ -517,48 +508,6 @@ public final class CheckpointService {
         } finally {
             ContainerService.deleteTree(dir);
         }
-    }
-
-    /**
-     * The image a version's container was made from, for the record of a container restored from it; the
-     * version's metadata is signed with the rest of its manifest.
-     */
-    private static RunOptions imageOptions(CheckpointVersion v) {
-        String digest = v.metadata().get(IMAGE_DIGEST);
-        if (digest == null || digest.isEmpty()) {
-            return RunOptions.NONE;
-        }
-        String ref = v.metadata().get(IMAGE);
-        return new RunOptions(ref == null || ref.isEmpty() ? digest : ref, digest, Map.of(),
-                RestartPolicy.NO, false, false);
-    }
-
-    /**
-     * What makes the root of an image container before its processes come back: the image (from the store, so a
-     * node that never pulled it has it) under the writable layer the version carries. Checked before anything is
-     * created: a version without its writable layer, or an image the store lacks, fails naming it. A container of
-     * --rootfs or --bundle has its root in place: nothing to make.
-     */
-    private Runnable imageRoot(ContainerRecord target, CheckpointVersion chosen, Path image, String what) {
-        if (!target.options().fromImage()) {
-            return () -> {
-            };
-        }
-        String digest = target.options().imageDigest();
-        Path archive = image.resolve(ImageRoots.UPPER_ARCHIVE);
-        if (!Files.isRegularFile(archive, LinkOption.NOFOLLOW_LINKS)) {
-            throw HydraException.failed("cannot restore " + what + ": the container runs image "
-                    + target.options().image() + " but the version carries no writable layer ("
-                    + ImageRoots.UPPER_ARCHIVE + ")");
-        }
-        StoredImage stored;
-        try {
-            stored = imageRoots.byDigest(digest);
-        } catch (HydraException e) {
-            throw new HydraException(e.kind(), "cannot restore " + what + ": its image " + target.options().image()
-                    + " (" + digest + ") is not available: " + e.getMessage());
-        }
-        return () -> imageRoots.restoreUpper(archive, stored, target.containerDir());
     }
 
     private List<String> command(CheckpointVersion v) {
