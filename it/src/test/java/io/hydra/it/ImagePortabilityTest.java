@@ -33,6 +33,9 @@ class ImagePortabilityTest {
              HydraDaemonProcess second = new HydraDaemonProcess("port-b",
                      S3DaemonSettings.sharingManifestKey(s3, BUCKET)).start()) {
             Path layout = OciImages.busybox(first.dir.resolve("busybox"), "1");
+            // an image label is the container's too, and must not keep it from moving (as an OCI annotation would)
+            OciImages.run(List.of("umoci", "config", "--image", layout + ":1", "--config.label",
+                    "org.example.origin=hydra-tests"));
             registry.push(layout, "1", "tools/busybox:1");
             String ref = registry.host() + "/tools/busybox:1";
             first.ok("pull", ref);
@@ -52,6 +55,8 @@ class ImagePortabilityTest {
             JsonNode moved = second.inspect("mover");
             assertEquals("running", moved.get("status").asText());
             assertEquals(first.inspect("mover").get("imageDigest").asText(), moved.get("imageDigest").asText());
+            assertEquals("hydra-tests", first.inspect("mover").path("labels").path("org.example.origin").asText(),
+                    first.inspect("mover").toString());
             assertEquals("written-on-a\n", second.ok("exec", "mover", "--", "cat", "/data/file").out(),
                     "the file written on the first node is there");
             HydraDaemonProcess.awaitTrue(Duration.ofSeconds(20),

@@ -183,8 +183,8 @@ public final class ContainerService {
         if (image == null) {
             return flags;
         }
-        return new RunOptions(image.ref() != null ? image.ref() : spec.image(), image.manifestDigest(), flags.labels(),
-                flags.restart(), flags.autoRemove(), flags.tty());
+        return new RunOptions(image.ref() != null ? image.ref() : spec.image(), image.manifestDigest(),
+                ImageProcess.labels(image, spec), flags.restart(), flags.autoRemove(), flags.tty());
     }
 
     private static boolean present(String s) {

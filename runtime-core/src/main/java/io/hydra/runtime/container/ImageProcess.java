@@ -18,7 +18,8 @@ import io.hydra.runtime.image.StoredImage;
  *   <li>working directory: {@code -w}, else the image's WorkingDir, else the default ({@code /});</li>
  *   <li>user: {@code -u}, else the image's User, else the default (root); a name is resolved later, in the
  *       container's own /etc/passwd;</li>
- *   <li>labels: the image's Labels, then each {@code --label} replacing the one of its key.</li>
+ *   <li>labels (in the record, see {@link #labels}): the image's Labels, then each {@code --label} replacing the one
+ *       of its key.</li>
  * </ul>
  */
 public final class ImageProcess {
@@ -26,8 +27,8 @@ public final class ImageProcess {
     }
 
     /**
-     * The create request as it applies to {@code image}: a copy of {@code spec} whose args, env, workdir, user and
-     * labels are the effective ones, which the generated config then uses as it would a {@code --rootfs} request's.
+     * The create request as it applies to {@code image}: a copy of {@code spec} whose args, env, workdir and user
+     * are the effective ones, which the generated config then uses as it would a {@code --rootfs} request's.
      */
     public static CreateSpec apply(StoredImage image, CreateSpec spec) {
         ImageConfig config = image.config();
@@ -46,12 +47,22 @@ public final class ImageProcess {
             throw HydraException.invalid(what + ": its WorkingDir '" + workdir + "' is not an absolute path");
         }
         String user = present(spec.user()) ? spec.user() : config.user();
-        Map<String, String> labels = new LinkedHashMap<>(config.labels());
-        labels.putAll(spec.labels());
         return new CreateSpec(spec.name(), null, null, spec.image(), args, env(config.env(), spec.env(), what),
                 spec.monitor(), spec.interactive(), spec.tty(), spec.hostNetwork(), spec.memoryBytes(),
                 spec.cpuMillis(), spec.volumes(), present(workdir) ? workdir : null, present(user) ? user : null,
-                labels, spec.restart(), spec.autoRemove());
+                spec.labels(), spec.restart(), spec.autoRemove());
+    }
+
+    /**
+     * The container's labels as the record keeps them: the image's, then each {@code --label} replacing the one of
+     * its key. Only the run's own labels go into the OCI config ({@link #apply} keeps them alone): a restore on a
+     * node without the container's record refuses a config carrying annotations it cannot vouch for, and an image's
+     * labels would then keep every container of it from moving.
+     */
+    public static Map<String, String> labels(StoredImage image, CreateSpec spec) {
+        Map<String, String> labels = new LinkedHashMap<>(image.config().labels());
+        labels.putAll(spec.labels());
+        return labels;
     }
 
     /** The image's Env with each override replacing the entry of its key where it stands, or appended. */

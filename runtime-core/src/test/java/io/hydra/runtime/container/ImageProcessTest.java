@@ -108,10 +108,11 @@ class ImageProcessTest {
     }
 
     @Test
-    void labelsAreTheImagesWithTheRunsOverriding() {
+    void theRecordsLabelsAreTheImagesWithTheRunsOverridingButOnlyTheRunsReachTheConfig() {
         StoredImage img = image(List.of(), List.of("sh"), List.of(), null, null, Map.of("a", "img", "b", "img"));
-        assertEquals(Map.of("a", "img", "b", "run", "c", "run"), ImageProcess.apply(img,
-                run(List.of(), List.of(), null, null, Map.of("b", "run", "c", "run"))).labels());
+        CreateSpec spec = run(List.of(), List.of(), null, null, Map.of("b", "run", "c", "run"));
+        assertEquals(Map.of("a", "img", "b", "run", "c", "run"), ImageProcess.labels(img, spec));
+        assertEquals(Map.of("b", "run", "c", "run"), ImageProcess.apply(img, spec).labels());
     }
 
     @Test
