@@ -169,6 +169,17 @@ final class HydraDaemonProcess implements AutoCloseable {
                 }
             }
         }
+        // an image container's root is an overlay mount: rm would walk into it and stop at the busy mount point
+        if (Files.isDirectory(root.resolve("containers"))) {
+            String mounts = Files.readString(Path.of("/proc/self/mountinfo"));
+            try (var containers = Files.list(root.resolve("containers"))) {
+                for (Path container : containers.toList()) {
+                    if (mounts.contains(" " + container.resolve("rootfs") + " ")) {
+                        sh("umount", container.resolve("rootfs").toString());
+                    }
+                }
+            }
+        }
         sh("rm", "-rf", dir.toString());
     }
 }
