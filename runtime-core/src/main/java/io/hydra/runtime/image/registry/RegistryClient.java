@@ -96,10 +96,14 @@ public final class RegistryClient {
             try {
                 HttpResponse<InputStream> r = follow(uri, accept);
                 if (r.statusCode() == 401) {
+                    refuseForeignChallenge(uri, r);
                     String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
                     r.body().close();
                     authorization = authorize(challenge);
                     r = follow(uri, accept);
+                    if (r.statusCode() == 401) {
+                        refuseForeignChallenge(uri, r);
+                    }
                 }
                 if (r.statusCode() / 100 != 2) {
                     int status = r.statusCode();
@@ -132,9 +136,7 @@ public final class RegistryClient {
         private HttpResponse<InputStream> follow(URI uri, String accept) throws IOException, InterruptedException {
             URI current = uri;
             for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
-                boolean sameOrigin = current.getScheme().equals(base.getScheme())
-                        && current.getAuthority().equals(base.getAuthority());
-                HttpResponse<InputStream> r = http.send(request(current, accept, sameOrigin),
+                HttpResponse<InputStream> r = http.send(request(current, accept, sameOrigin(current)),
                         HttpResponse.BodyHandlers.ofInputStream());
                 int status = r.statusCode();
                 if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
@@ -151,6 +153,23 @@ public final class RegistryClient {
                 current = next;
             }
             throw HydraException.failed(ref + ": " + uri + " redirected more than " + MAX_REDIRECTS + " times");
+        }
+
+        /**
+         * A 401 from a storage host or CDN a redirect led to is not the registry's challenge: answering it would send
+         * the user's login to whatever realm that host names.
+         */
+        private void refuseForeignChallenge(URI asked, HttpResponse<InputStream> r) throws IOException {
+            if (!sameOrigin(r.uri())) {
+                r.body().close();
+                throw HydraException.failed(ref + ": " + asked + " redirected to " + r.uri().getScheme() + "://"
+                        + r.uri().getAuthority() + ", which refused access (HTTP 401); the registry's login is"
+                        + " sent only to " + base.getScheme() + "://" + base.getAuthority());
+            }
+        }
+
+        private boolean sameOrigin(URI uri) {
+            return uri.getScheme().equals(base.getScheme()) && uri.getAuthority().equals(base.getAuthority());
         }
 
         private HttpRequest request(URI uri, String accept, boolean sameOrigin) {
