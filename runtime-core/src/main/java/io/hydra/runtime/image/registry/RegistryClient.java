@@ -38,9 +38,19 @@ public final class RegistryClient {
     private final HttpClient http;
     private final Set<String> insecure;
     private final Supplier<RegistryCredentials> credentialsFile;
+    private final Duration idleTimeout;
 
     /** @param credentials read for each pull, so a {@code docker login} after the daemon started counts */
     public RegistryClient(Set<String> insecure, Supplier<RegistryCredentials> credentials) {
+        this(insecure, credentials, REQUEST_TIMEOUT);
+    }
+
+    /** @param idleTimeout how long a blob's body may send nothing before the transfer fails */
+    public RegistryClient(Set<String> insecure, Supplier<RegistryCredentials> credentials, Duration idleTimeout) {
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("the registry idle timeout must be positive, not " + idleTimeout);
+        }
+        this.idleTimeout = idleTimeout;
         this.insecure = Set.copyOf(insecure);
         this.credentialsFile = credentials;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
@@ -72,7 +82,8 @@ public final class RegistryClient {
 
         public FetchedManifest manifest(String reference) {
             HttpResponse<InputStream> r = send("manifests/" + reference, MediaTypes.ACCEPT);
-            try (InputStream in = r.body()) {
+            try (InputStream in = new IdleTimeoutInputStream(r.body(), idleTimeout,
+                    ref + ": manifest " + reference + " from " + base.getHost())) {
                 byte[] body = in.readNBytes(ManifestParser.MAX_DOCUMENT_BYTES + 1);
                 if (body.length > ManifestParser.MAX_DOCUMENT_BYTES) {
                     throw HydraException.invalid(ref + ": manifest " + reference + " is larger than "
@@ -88,7 +99,8 @@ public final class RegistryClient {
 
         /** The blob's bytes as the registry sends them; the caller verifies them against the digest. */
         public InputStream blob(String digest) {
-            return send("blobs/" + digest, "*/*").body();
+            return new IdleTimeoutInputStream(send("blobs/" + digest, "*/*").body(), idleTimeout,
+                    ref + ": blob " + digest + " from " + base.getHost());
         }
 
         private HttpResponse<InputStream> send(String path, String accept) {
@@ -174,10 +186,8 @@ public final class RegistryClient {
 
         private HttpRequest request(URI uri, String accept, boolean sameOrigin) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).GET();
-            // a manifest is small; a blob may take long, and a stalled one fails on the socket instead
-            if (accept.equals(MediaTypes.ACCEPT)) {
-                b.timeout(REQUEST_TIMEOUT);
-            }
+            // covers the wait for the headers only; a blob's body is watched by IdleTimeoutInputStream
+            b.timeout(REQUEST_TIMEOUT);
             if (authorization != null && sameOrigin) {
                 b.header("Authorization", authorization);
             }
