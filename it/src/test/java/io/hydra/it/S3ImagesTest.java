@@ -40,4 +40,36 @@ class S3ImagesTest {
             HydraDaemonProcess.sh("rm", "-rf", s3dir.toString());
         }
     }
+
+    /**
+     * A pin another node wrote (as its container or checkpoint code does, through ImageService.pin) is honoured by
+     * this node's rmi: images/pins/HEX/OWNER is put in the bucket's directory of the S3 server here, standing for
+     * node B's conditional create.
+     */
+    @Test
+    void rmiOnOneNodeIsRefusedWhileAnotherNodePinsTheImage() throws Exception {
+        Path s3dir = Files.createTempDirectory(Path.of("/tmp"), "hydra-s3-pins-");
+        try (S3ProxyServer s3 = S3ProxyServer.start(s3dir);
+             HydraDaemonProcess nodeA = new HydraDaemonProcess("s3-pins-a",
+                     S3DaemonSettings.sharingManifestKey(s3, BUCKET)).start()) {
+            Path layout = OciImages.busybox(nodeA.dir.resolve("pinned"), "1");
+            JsonNode imported = nodeA.ok("image", "import", "--format", "json", layout.toString()).json();
+            String digest = imported.get("digest").asText();
+            Path pins = s3dir.resolve(BUCKET).resolve("images/pins").resolve(digest.substring("sha256:".length()));
+            Files.createDirectories(pins);
+            Files.writeString(pins.resolve("node-b.c0ffee"), "node-b.c0ffee 2026-01-01T00:00:00Z\n");
+
+            HydraDaemonProcess.Result refused = nodeA.hydra("rmi", "pinned:1");
+            assertTrue(refused.code() != 0, refused.toString());
+            assertTrue(refused.err().contains("node-b.c0ffee") && refused.err().contains("rmi -f"), refused.err());
+            assertEquals(1, nodeA.ok("images", "--format", "json").json().size());
+
+            nodeA.ok("rmi", "-f", "pinned:1");
+            assertEquals(0, nodeA.ok("images", "--format", "json").json().size(), "-f removes the ref");
+            Path blob = s3dir.resolve(BUCKET).resolve("images/blobs/sha256").resolve(digest.substring(7));
+            assertTrue(Files.exists(blob), "the pinned image's manifest stays in the store");
+        } finally {
+            HydraDaemonProcess.sh("rm", "-rf", s3dir.toString());
+        }
+    }
 }

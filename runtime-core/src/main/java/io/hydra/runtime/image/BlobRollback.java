@@ -1,19 +1,18 @@
 package io.hydra.runtime.image;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import org.jboss.logging.Logger;
 
 import io.hydra.runtime.image.store.ImageStore;
-import io.hydra.runtime.image.store.RefRecord;
 
 /**
- * The blobs one pull or import created, so that an operation that fails leaves the store as it found it: each is
- * deleted unless an existing ref's image uses it.
+ * The blobs one pull or import created, so that an operation that fails leaves nothing behind for good: each becomes
+ * a garbage candidate, never deleted at once, because another node's concurrent pull may have found it present and
+ * be about to write a ref naming it ({@link ImageCollector} decides, after the grace period).
  */
 final class BlobRollback {
     private static final Logger LOG = Logger.getLogger(BlobRollback.class);
@@ -28,26 +27,13 @@ final class BlobRollback {
         created.add(digest);
     }
 
-    void undo() {
-        if (created.isEmpty()) {
-            return;
-        }
-        Set<String> kept = new HashSet<>();
-        for (RefRecord r : store.refs()) {
-            try {
-                kept.addAll(store.blobsOf(r.manifestDigest()));
-            } catch (RuntimeException e) {
-                LOG.warnf("rollback keeps every blob it wrote: image %s is unreadable (%s)", r.ref(), e.getMessage());
-                return;
-            }
-        }
+    void undo(Instant now) {
         for (String digest : created) {
-            if (!kept.contains(digest)) {
-                try {
-                    store.deleteBlob(digest);
-                } catch (IOException e) {
-                    LOG.warnf("could not delete blob %s after a failed image operation: %s", digest, e.getMessage());
-                }
+            try {
+                store.markCandidate(digest, now);
+            } catch (IOException e) {
+                LOG.warnf("blob %s a failed image operation wrote is left in place, unmarked: %s", digest,
+                        e.getMessage());
             }
         }
     }

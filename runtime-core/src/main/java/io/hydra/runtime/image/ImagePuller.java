@@ -5,23 +5,36 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jboss.logging.Logger;
 
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.image.registry.RegistryClient;
 import io.hydra.runtime.image.store.ImageStore;
+import io.hydra.runtime.image.store.RefRecord;
 
 /**
  * Copies one image from a registry into the image store: manifest (an index resolved to linux/amd64), config and
- * layers, each verified by digest while it streams; the ref is written last. A failure leaves no blob this pull
- * created behind (see {@link BlobRollback}).
+ * layers, each verified by digest while it streams; the ref is written last. A failure leaves the blobs this pull
+ * created as garbage candidates (see {@link BlobRollback}).
  */
 final class ImagePuller {
+    private static final Logger LOG = Logger.getLogger(ImagePuller.class);
     private final RegistryClient registry;
     private final ImageStore store;
+    private final ReentrantLock changes;
+    private final ImageCollector collector;
 
-    ImagePuller(RegistryClient registry, ImageStore store) {
+    /** @param changes the node's lock on ref changes, held only to commit or roll back, never while transferring */
+    ImagePuller(RegistryClient registry, ImageStore store, ReentrantLock changes, ImageCollector collector) {
         this.registry = registry;
         this.store = store;
+        this.changes = changes;
+        this.collector = collector;
     }
 
     PullSummary pull(ImageRef ref, boolean tlsVerify, ImageProgress progress) {
@@ -65,6 +78,7 @@ final class ImagePuller {
                     rollback, progress, moved, total);
             ManifestParser.Config config = ManifestParser.config(
                     store.readBlob(image.config().digest(), "image " + ref + ": config"), "image " + ref);
+            ManifestParser.checkPlatform(config, "image " + ref);
             if (config.diffIds().size() != image.layers().size()) {
                 throw HydraException.invalid("image " + ref + ": its config lists " + config.diffIds().size()
                         + " diff_ids for " + image.layers().size() + " layers");
@@ -77,12 +91,16 @@ final class ImagePuller {
                     "manifest " + manifestDigest + " of image " + ref)) {
                 rollback.created(manifestDigest);
             }
-            store.putRef(ref.toString(), manifestDigest, Instant.now());
+            List<String> blobs = new ArrayList<>();
+            blobs.add(manifestDigest);
+            blobs.add(image.config().digest());
+            image.layers().forEach(l -> blobs.add(l.digest()));
+            commit(ref, manifestDigest, blobs);
         } catch (IOException e) {
-            rollback.undo();
+            abandon(rollback);
             throw HydraException.failed("pull of " + ref + " failed, nothing was stored: " + e.getMessage());
         } catch (RuntimeException e) {
-            rollback.undo();
+            abandon(rollback);
             throw e;
         }
         progress.progress("done", moved[0], total);
@@ -90,10 +108,57 @@ final class ImagePuller {
                 Duration.ofNanos(System.nanoTime() - start));
     }
 
+    /**
+     * Writes the ref under the node's lock. Another node's garbage collection may have deleted a blob this pull found
+     * present (its grace period passed while the pull ran): the blobs are checked after the ref is written, and a ref
+     * naming a missing blob is taken back.
+     */
+    private void commit(ImageRef ref, String manifestDigest, List<String> blobs) throws IOException {
+        changes.lock();
+        try {
+            for (String blob : blobs) {
+                store.unmarkCandidate(blob);
+            }
+            Optional<RefRecord> previous;
+            try {
+                previous = store.ref(ref.toString());
+            } catch (HydraException unreadable) {
+                previous = Optional.empty();
+            }
+            store.putRef(ref.toString(), manifestDigest, Instant.now());
+            List<String> missing = blobs.stream().filter(b -> !store.hasBlob(b)).toList();
+            if (!missing.isEmpty()) {
+                if (previous.isPresent()) {
+                    store.putRef(ref.toString(), previous.get().manifestDigest(), previous.get().createdAt());
+                } else {
+                    store.deleteRef(ref.toString());
+                }
+                throw HydraException.failed("pull of " + ref + " failed: blob " + missing.get(0) + " was deleted by"
+                        + " another node's image garbage collection while the pull ran; pull again");
+            }
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    private void abandon(BlobRollback rollback) {
+        changes.lock();
+        try {
+            rollback.undo(collector.now());
+            collector.sweep();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("image garbage collection after a failed pull did not run: %s", e.getMessage());
+        } finally {
+            changes.unlock();
+        }
+    }
+
     /** @return the bytes already present (0 when it had to be fetched) */
     private long fetch(RegistryClient.Session session, ParsedManifest.Descriptor d, String what,
                        BlobRollback rollback, ImageProgress progress, long[] moved, long total) throws IOException {
         if (store.hasBlob(d.digest())) {
+            // relied on from now: a garbage mark an rmi elsewhere left on it is taken back
+            store.unmarkCandidate(d.digest());
             return d.size();
         }
         try (InputStream in = new Counting(session.blob(d.digest()), n -> {

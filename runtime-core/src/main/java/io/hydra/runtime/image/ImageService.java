@@ -3,13 +3,14 @@ package io.hydra.runtime.image;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -26,14 +27,19 @@ import io.hydra.runtime.image.store.ImageStore;
 import io.hydra.runtime.image.store.RefRecord;
 
 /**
- * Pull, import, list and remove images. Changes to the store are made one at a time on a node (a failed pull rolls
- * back only blobs nobody else can be relying on yet). Removing the last ref of an image deletes the blobs no other
- * ref uses; an image a container uses (the {@code inUse} predicate, asked with a manifest digest) is not removed
- * without force, and even forced its blobs stay while the container exists: it is kept as {@code NAME@DIGEST}, so a
- * restore or a restart still finds it and a later {@code rmi} can remove it.
+ * Pull, import, list and remove images. The blob store is shared by every node, so nothing here deletes a blob on one
+ * node's knowledge: a container or a checkpoint that uses an image pins it in the store ({@link #pin}), rmi refuses
+ * while any pin from any node exists, and a removed ref or a failed pull only makes its blobs garbage candidates,
+ * which {@link #collectGarbage} deletes after the grace period if no ref and no pin names them then (see
+ * {@link ImageCollector}). This node's own containers are also asked directly (the {@code inUse} predicate, given a
+ * manifest digest): such an image, removed with force, is kept as {@code NAME@DIGEST} so a restart still finds it.
+ * Ref changes on a node are made one at a time; a pull holds that lock only to commit or roll back, never while it
+ * transfers.
  */
 public final class ImageService {
     private static final Logger LOG = Logger.getLogger(ImageService.class);
+    /** Longer than a pull of a large image takes: another node's pull may rely on a candidate that long. */
+    public static final Duration DEFAULT_GARBAGE_GRACE = Duration.ofHours(1);
 
     private final ImageStore store;
     private final RegistryClient registry;
@@ -41,6 +47,7 @@ public final class ImageService {
     private final Predicate<String> inUse;
     private final Consumer<HydraEvent> events;
     private final String nodeId;
+    private final ImageCollector collector;
     private final ReentrantLock changes = new ReentrantLock();
 
     public record Removed(String ref, String manifestDigest, int blobsDeleted, boolean keptForContainers) {
@@ -52,12 +59,19 @@ public final class ImageService {
      */
     public ImageService(ImageStore store, RegistryClient registry, Path workDir, Predicate<String> inUse,
                         Consumer<HydraEvent> events, String nodeId) {
+        this(store, registry, workDir, inUse, events, nodeId, DEFAULT_GARBAGE_GRACE, Clock.systemUTC());
+    }
+
+    /** @param garbageGrace how long a garbage candidate stays before a sweep may delete it */
+    public ImageService(ImageStore store, RegistryClient registry, Path workDir, Predicate<String> inUse,
+                        Consumer<HydraEvent> events, String nodeId, Duration garbageGrace, Clock clock) {
         this.store = store;
         this.registry = registry;
         this.workDir = workDir;
         this.inUse = inUse;
         this.events = events;
         this.nodeId = nodeId;
+        this.collector = new ImageCollector(store, garbageGrace, clock);
         cleanWorkDir();
     }
 
@@ -67,14 +81,9 @@ public final class ImageService {
 
     public PullSummary pull(String text, boolean tlsVerify, ImageProgress progress) {
         ImageRef ref = ImageRef.parse(text);
-        changes.lock();
-        try {
-            PullSummary s = new ImagePuller(registry, store).pull(ref, tlsVerify, progress);
-            emit(EventType.IMAGE_PULLED, s, "registry");
-            return s;
-        } finally {
-            changes.unlock();
-        }
+        PullSummary s = new ImagePuller(registry, store, changes, collector).pull(ref, tlsVerify, progress);
+        emit(EventType.IMAGE_PULLED, s, "registry");
+        return s;
     }
 
     public List<PullSummary> importImages(Path path, ImageProgress progress) {
@@ -87,8 +96,44 @@ public final class ImageService {
             }
             return imported;
         } catch (RuntimeException e) {
-            rollback.undo();
+            rollback.undo(collector.now());
+            sweepQuietly();
             throw e;
+        } finally {
+            changes.unlock();
+        }
+    }
+
+    /**
+     * Records in the store that {@code owner} uses the image, so that no node removes it: called by whoever creates a
+     * container from an image (owner {@code <nodeId>.<containerId>}) and by a checkpoint version of one (owner
+     * {@code checkpoint.<containerId>}). Idempotent.
+     *
+     * @throws HydraException not found when the image's manifest is not in the store (the pin is not left behind)
+     */
+    public void pin(String manifestDigest, String owner) {
+        store.pin(manifestDigest, owner);
+        // pinned first, checked second: a sweep that deletes the manifest after this check sees the pin
+        if (!store.hasBlob(manifestDigest)) {
+            store.unpin(manifestDigest, owner);
+            throw HydraException.notFound("image " + manifestDigest + " is not in the " + store.storeName()
+                    + " store: it cannot be pinned for " + owner);
+        }
+    }
+
+    /** Takes back {@code owner}'s pin; quiet when there is none. The blobs stay until a sweep finds them unused. */
+    public void unpin(String manifestDigest, String owner) {
+        store.unpin(manifestDigest, owner);
+    }
+
+    /** Deletes the garbage candidates past their grace period that nothing names; returns how many. */
+    public int collectGarbage() {
+        changes.lock();
+        try {
+            return collector.sweep();
+        } catch (IOException e) {
+            throw HydraException.failed("image garbage collection in the " + store.storeName() + " store failed: "
+                    + e.getMessage());
         } finally {
             changes.unlock();
         }
@@ -115,30 +160,37 @@ public final class ImageService {
             RefRecord record = store.ref(ref.toString()).orElseThrow(() -> HydraException.notFound(
                     "image " + ref + " is not here (see `hydra images`)"));
             String digest = record.manifestDigest();
-            boolean used = inUse.test(digest);
-            if (used && !force) {
-                throw HydraException.conflict("image " + ref + " (" + digest + ") is used by a container: remove the"
-                        + " container first, or use rmi -f (the image is then kept by digest while containers use it)");
+            boolean usedHere = inUse.test(digest);
+            List<String> pins = store.pinOwners(digest);
+            if ((usedHere || !pins.isEmpty()) && !force) {
+                throw HydraException.conflict("image " + ref + " (" + digest + ") is used by "
+                        + (pins.isEmpty() ? "a container on this node" : String.join(", ", pins))
+                        + ": remove the container first, or use rmi -f (the image's blobs are then kept while it is"
+                        + " used)");
             }
-            List<RefRecord> others = store.refs().stream().filter(r -> !r.ref().equals(record.ref())).toList();
-            boolean sharedByRef = others.stream().anyMatch(r -> r.manifestDigest().equals(digest));
+            boolean sharedByRef = store.refs().stream()
+                    .anyMatch(r -> !r.ref().equals(record.ref()) && r.manifestDigest().equals(digest));
             String kept = null;
-            if (used && !sharedByRef && ref.digest() == null) {
+            if (usedHere && !sharedByRef && ref.digest() == null) {
                 kept = ref.withDigest(digest).toString();
                 store.putRef(kept, digest, record.createdAt());
             }
             store.deleteRef(record.ref());
-            int deleted = 0;
-            if (!used && !sharedByRef) {
-                deleted = deleteUnreferenced(digest, others);
+            if (kept == null && !sharedByRef) {
+                // the sweep keeps whatever another ref or a pin still names
+                Instant now = collector.now();
+                for (String blob : store.blobsOf(digest)) {
+                    store.markCandidate(blob, now);
+                }
             }
+            int deleted = sweepQuietly();
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("ref", record.ref());
             data.put("digest", digest);
             data.put("blobsDeleted", deleted);
             data.put("node", nodeId);
             events.accept(HydraEvent.of(EventType.IMAGE_REMOVED, nodeId, digest, data));
-            return new Removed(record.ref(), digest, deleted, kept != null);
+            return new Removed(record.ref(), digest, deleted, kept != null || !pins.isEmpty());
         } catch (IOException e) {
             throw HydraException.failed("removing image " + ref + " from the " + store.storeName() + " store failed: "
                     + e.getMessage());
@@ -147,26 +199,13 @@ public final class ImageService {
         }
     }
 
-    private int deleteUnreferenced(String digest, List<RefRecord> others) throws IOException {
-        Set<String> keep = new HashSet<>();
-        for (RefRecord r : others) {
-            try {
-                keep.addAll(store.blobsOf(r.manifestDigest()));
-            } catch (HydraException e) {
-                // its blobs cannot be told apart from ours: keep everything rather than break it further
-                LOG.warnf("image %s is unreadable (%s); no blob of the removed image is deleted", r.ref(),
-                        e.getMessage());
-                return 0;
-            }
+    private int sweepQuietly() {
+        try {
+            return collector.sweep();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("image garbage collection did not run: %s", e.getMessage());
+            return 0;
         }
-        int deleted = 0;
-        for (String blob : store.blobsOf(digest)) {
-            if (!keep.contains(blob)) {
-                store.deleteBlob(blob);
-                deleted++;
-            }
-        }
-        return deleted;
     }
 
     private void emit(String type, PullSummary s, String source) {

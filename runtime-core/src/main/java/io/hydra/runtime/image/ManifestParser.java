@@ -120,6 +120,21 @@ public final class ManifestParser {
                 + " has " + (seen.isEmpty() ? "none" : String.join(", ", seen)) + ")");
     }
 
+    /**
+     * Refuses a config built for another platform: a single manifest carries no platform of its own, and an arm64
+     * image would otherwise be stored and fail only at exec. A config naming no os or architecture (old builders
+     * left them out) is taken as it is.
+     */
+    public static void checkPlatform(Config config, String what) {
+        boolean osDiffers = config.os() != null && !config.os().isEmpty() && !PLATFORM_OS.equals(config.os());
+        boolean archDiffers = config.architecture() != null && !config.architecture().isEmpty()
+                && !PLATFORM_ARCH.equals(config.architecture());
+        if (osDiffers || archDiffers) {
+            throw HydraException.invalid(what + " is built for " + config.os() + "/" + config.architecture()
+                    + "; this node runs " + PLATFORM_OS + "/" + PLATFORM_ARCH);
+        }
+    }
+
     /** The parts of an image config Hydra uses: the process config, the layers' diff ids and the creation time. */
     public record Config(ImageConfig config, List<String> diffIds, Optional<Instant> created, String os,
                          String architecture) {

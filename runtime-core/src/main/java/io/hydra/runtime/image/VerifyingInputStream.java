@@ -44,6 +44,10 @@ public final class VerifyingInputStream extends FilterInputStream {
         if (verified) {
             return -1;
         }
+        if (len == 0) {
+            // readAllBytes asks for 0 bytes when its buffer is full: the probe byte past the end must not be read
+            return 0;
+        }
         int want = len;
         if (size >= 0) {
             // read one byte past the end to notice a source longer than promised

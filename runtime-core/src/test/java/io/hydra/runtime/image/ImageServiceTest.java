@@ -9,15 +9,24 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +56,44 @@ class ImageServiceTest {
     }
 
     private ImageService service(Optional<byte[]> key) {
-        return new ImageService(new ImageStore(blobs, key), new RegistryClient(Set.of(), RegistryCredentials::none),
-                dir.resolve("work"), inUse::contains, events::add, "node-1");
+        return service(key, "node-1", Duration.ZERO);
+    }
+
+    /** A node of the same store; its registry client gives up on a blob idle for {@link #IDLE}. */
+    private ImageService service(Optional<byte[]> key, String node, Duration grace) {
+        Set<String> insecure = registry != null ? Set.of(registry.host()) : Set.of();
+        return new ImageService(new ImageStore(blobs, key), new RegistryClient(insecure, RegistryCredentials::none, IDLE),
+                dir.resolve("work-" + node), inUse::contains, events::add, node, grace, clock);
+    }
+
+    static final Duration IDLE = Duration.ofSeconds(2);
+    TestRegistry registry;
+    final MutableClock clock = new MutableClock();
+
+    static final class MutableClock extends Clock {
+        volatile Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+
+    @AfterEach
+    void stopRegistry() {
+        if (registry != null) {
+            registry.close();
+        }
     }
 
     /** An OCI layout with one image of one uncompressed layer holding {@code file}. */
@@ -197,5 +242,148 @@ class ImageServiceTest {
         HydraException e = assertThrows(HydraException.class,
                 () -> service.store().byManifestDigest(s.manifestDigest()));
         assertTrue(e.getMessage().contains(s.manifestDigest()) && e.getMessage().contains("corrupt"), e.getMessage());
+    }
+
+    private boolean stored(String digest) throws Exception {
+        return storedBlobs().contains(Digests.hex(digest));
+    }
+
+    @Test
+    void anImagePinnedByAnotherNodeIsNotRemovedAndForcedKeepsItsBlobsUntilUnpinned() throws Exception {
+        PullSummary s = service.importImages(layout("app", "1.0", "hello", false), ImageProgress.NONE).get(0);
+        ImageService nodeB = service(Optional.of(KEY), "node-2", Duration.ZERO);
+        nodeB.pin(s.manifestDigest(), "node-2.c0ffee");
+        nodeB.pin(s.manifestDigest(), "checkpoint.c0ffee");
+        HydraException e = assertThrows(HydraException.class, () -> service.remove("app:1.0", false));
+        assertEquals(HydraException.Kind.CONFLICT, e.kind());
+        assertTrue(e.getMessage().contains("node-2.c0ffee") && e.getMessage().contains("checkpoint.c0ffee"),
+                e.getMessage());
+
+        ImageService.Removed forced = service.remove("app:1.0", true);
+        assertEquals(0, forced.blobsDeleted());
+        assertEquals(List.of(), service.list(), "-f removes the ref");
+        assertEquals(3, storedBlobs().size(), "the blobs stay while pinned");
+        assertEquals(s.manifestDigest(), nodeB.store().byManifestDigest(s.manifestDigest()).manifestDigest());
+        assertEquals(0, service.collectGarbage());
+
+        nodeB.unpin(s.manifestDigest(), "node-2.c0ffee");
+        assertEquals(0, service.collectGarbage(), "one pin is left");
+        nodeB.unpin(s.manifestDigest(), "checkpoint.c0ffee");
+        assertEquals(3, service.collectGarbage());
+        assertEquals(Set.of(), storedBlobs());
+    }
+
+    @Test
+    void aPinNeedsTheImageAndAPlainOwnerName() throws Exception {
+        String missing = "sha256:" + "a".repeat(64);
+        HydraException e = assertThrows(HydraException.class, () -> service.pin(missing, "node-1.c1"));
+        assertEquals(HydraException.Kind.NOT_FOUND, e.kind());
+        assertTrue(e.getMessage().contains(missing), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("store/images/pins/" + "a".repeat(64) + "/node-1.c1")),
+                "no pin is left behind");
+        PullSummary s = service.importImages(layout("app", "1.0", "hello", false), ImageProgress.NONE).get(0);
+        for (String bad : List.of("../x", "a/b", ".hidden", "")) {
+            HydraException b = assertThrows(HydraException.class, () -> service.pin(s.manifestDigest(), bad));
+            assertEquals(HydraException.Kind.INVALID, b.kind(), bad);
+        }
+    }
+
+    @Test
+    void removedBlobsAreDeletedOnlyAfterTheGracePeriod() throws Exception {
+        ImageService graced = service(Optional.of(KEY), "node-1", Duration.ofHours(1));
+        graced.importImages(layout("app", "1.0", "hello", false), ImageProgress.NONE);
+        assertEquals(0, graced.remove("app:1.0", false).blobsDeleted());
+        assertEquals(3, storedBlobs().size(), "only candidates yet");
+        clock.now = clock.now.plus(Duration.ofMinutes(59));
+        assertEquals(0, graced.collectGarbage());
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        assertEquals(3, graced.collectGarbage());
+        assertEquals(Set.of(), storedBlobs());
+    }
+
+    @Test
+    void aPullOfAnotherPlatformsImageIsRefusedBeforeItsLayers() throws Exception {
+        registry = new TestRegistry();
+        byte[] layer = TestRegistry.layer("bin/arm", "arm code");
+        TestRegistry.Image arm = TestRegistry.image("linux", "arm64", layer);
+        registry.push("arm", "1", arm);
+        ImageService node = service(Optional.of(KEY), "node-1", Duration.ZERO);
+        HydraException e = assertThrows(HydraException.class,
+                () -> node.pull(registry.host() + "/arm:1", true, ImageProgress.NONE));
+        assertTrue(e.getMessage().contains("linux/arm64") && e.getMessage().contains("amd64"), e.getMessage());
+        assertFalse(stored(arm.layerDigest(0)), "its layer was not fetched");
+        assertEquals(Set.of(), storedBlobs(), "the config it fetched is collected");
+        assertEquals(List.of(), node.list());
+    }
+
+    @Test
+    void aStalledBlobFailsThePullAndHoldsNoLockMeanwhile() throws Exception {
+        registry = new TestRegistry();
+        TestRegistry.Image img = TestRegistry.image("linux", "amd64", TestRegistry.layer("big", "x".repeat(100_000)));
+        registry.push("stall", "1", img);
+        TestRegistry.Hold hold = registry.hold(img.layerDigest(0));
+        ImageService node = service(Optional.of(KEY), "node-1", Duration.ZERO);
+        CompletableFuture<PullSummary> pull = CompletableFuture.supplyAsync(
+                () -> node.pull(registry.host() + "/stall:1", true, ImageProgress.NONE));
+        assertTrue(hold.requested.await(30, TimeUnit.SECONDS));
+        // the same node's other image changes go on while the pull waits for bytes
+        CompletableFuture<List<PullSummary>> other = CompletableFuture.supplyAsync(() -> {
+            try {
+                return node.importImages(layout("app", "1.0", "hello", false), ImageProgress.NONE);
+            } catch (Exception ex) {
+                throw new RuntimeException(ex);
+            }
+        });
+        assertEquals(1, other.get(IDLE.toSeconds() / 2 + 1, TimeUnit.SECONDS).size());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pull.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("idle timeout")
+                && e.getCause().getMessage().contains(img.layerDigest(0)), e.getCause().getMessage());
+        assertFalse(stored(img.layerDigest(0)));
+        assertFalse(stored(Digests.of(img.config())), "the rolled-back config is collected");
+        assertEquals(List.of("docker.io/library/app:1.0"), node.list().stream().map(StoredImage::ref).toList());
+    }
+
+    @Test
+    void aPullsRollbackDoesNotDeleteABlobAConcurrentPullReliesOn() throws Exception {
+        registry = new TestRegistry();
+        byte[] shared = TestRegistry.layer("shared", "shared layer");
+        TestRegistry.Image first = TestRegistry.image("linux", "amd64", shared,
+                TestRegistry.layer("bad", "y".repeat(50_000)));
+        TestRegistry.Image second = TestRegistry.image("linux", "amd64", shared,
+                TestRegistry.layer("slow", "z".repeat(50_000)));
+        registry.push("first", "1", first);
+        registry.push("second", "1", second);
+        TestRegistry.Hold badLayer = registry.hold(first.layerDigest(1));
+        TestRegistry.Hold slowLayer = registry.hold(second.layerDigest(1));
+        ImageService nodeA = service(Optional.of(KEY), "node-a", Duration.ofMinutes(10));
+        ImageService nodeB = service(Optional.of(KEY), "node-b", Duration.ofMinutes(10));
+
+        // A writes the shared layer, then waits on its second one
+        CompletableFuture<PullSummary> pullA = CompletableFuture.supplyAsync(
+                () -> nodeA.pull(registry.host() + "/first:1", true, ImageProgress.NONE));
+        assertTrue(badLayer.requested.await(30, TimeUnit.SECONDS));
+        assertTrue(stored(shared.length > 0 ? Digests.of(shared) : null));
+        // B finds the shared layer present, skips it, and waits on its own second layer
+        CompletableFuture<PullSummary> pullB = CompletableFuture.supplyAsync(
+                () -> nodeB.pull(registry.host() + "/second:1", true, ImageProgress.NONE));
+        assertTrue(slowLayer.requested.await(30, TimeUnit.SECONDS));
+        // A's second layer arrives corrupt: A rolls back while B has no ref yet
+        badLayer.release(true);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pullA.get(30, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("does not match its digest"), e.getCause().getMessage());
+        assertTrue(stored(Digests.of(shared)), "the rollback only made the shared layer a candidate");
+        slowLayer.release(false);
+        PullSummary b = pullB.get(30, TimeUnit.SECONDS);
+
+        clock.now = clock.now.plus(Duration.ofHours(1));
+        assertTrue(nodeA.collectGarbage() >= 1, "A's own layer and config go");
+        assertFalse(stored(first.layerDigest(1)));
+        StoredImage image = nodeB.store().resolve(registry.host() + "/second:1");
+        assertEquals(b.manifestDigest(), image.manifestDigest());
+        for (LayerDescriptor l : image.layers()) {
+            try (var in = new VerifyingInputStream(nodeB.store().openLayer(l), l.digest(), l.size(), "layer")) {
+                assertEquals(l.size(), in.readAllBytes().length, "B's ref names only blobs that are there");
+            }
+        }
     }
 }

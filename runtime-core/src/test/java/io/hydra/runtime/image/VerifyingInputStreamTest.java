@@ -89,4 +89,15 @@ class VerifyingInputStreamTest {
                 new ByteArrayInputStream(other), Digests.of(data), -1, "config c")));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());
     }
+
+    @Test
+    void aBlobOfExactlyOneReadBufferIsReadWhole() throws IOException {
+        // readAllBytes fills an 8192-byte buffer, then asks for 0 more bytes
+        byte[] exact = new byte[8192];
+        new java.util.Random(1).nextBytes(exact);
+        try (VerifyingInputStream in = new VerifyingInputStream(new ByteArrayInputStream(exact), Digests.of(exact),
+                exact.length, "blob")) {
+            org.junit.jupiter.api.Assertions.assertArrayEquals(exact, in.readAllBytes());
+        }
+    }
 }

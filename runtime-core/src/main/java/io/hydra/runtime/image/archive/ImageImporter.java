@@ -91,6 +91,8 @@ public final class ImageImporter {
                 for (ImportCandidate.Blob b : c.blobs()) {
                     ParsedManifest.Descriptor d = b.descriptor();
                     if (store.hasBlob(d.digest())) {
+                        // relied on from now: a garbage mark an rmi left on it is taken back
+                        store.unmarkCandidate(d.digest());
                         present += d.size();
                         continue;
                     }
@@ -106,6 +108,8 @@ public final class ImageImporter {
                 if (store.putBlob(manifestDigest, c.manifest().length, new ByteArrayInputStream(c.manifest()),
                         "manifest of image " + c.ref())) {
                     created.created(manifestDigest);
+                } else {
+                    store.unmarkCandidate(manifestDigest);
                 }
                 // read back as a container would: config parsed, layer count checked against diff_ids
                 store.image(c.ref(), manifestDigest, Instant.now());

@@ -38,9 +38,19 @@ public final class RegistryClient {
     private final HttpClient http;
     private final Set<String> insecure;
     private final Supplier<RegistryCredentials> credentialsFile;
+    private final Duration idleTimeout;
 
     /** @param credentials read for each pull, so a {@code docker login} after the daemon started counts */
     public RegistryClient(Set<String> insecure, Supplier<RegistryCredentials> credentials) {
+        this(insecure, credentials, REQUEST_TIMEOUT);
+    }
+
+    /** @param idleTimeout how long a blob's body may send nothing before the transfer fails */
+    public RegistryClient(Set<String> insecure, Supplier<RegistryCredentials> credentials, Duration idleTimeout) {
+        if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+            throw new IllegalArgumentException("the registry idle timeout must be positive, not " + idleTimeout);
+        }
+        this.idleTimeout = idleTimeout;
         this.insecure = Set.copyOf(insecure);
         this.credentialsFile = credentials;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(30))
@@ -72,7 +82,8 @@ public final class RegistryClient {
 
         public FetchedManifest manifest(String reference) {
             HttpResponse<InputStream> r = send("manifests/" + reference, MediaTypes.ACCEPT);
-            try (InputStream in = r.body()) {
+            try (InputStream in = new IdleTimeoutInputStream(r.body(), idleTimeout,
+                    ref + ": manifest " + reference + " from " + base.getHost())) {
                 byte[] body = in.readNBytes(ManifestParser.MAX_DOCUMENT_BYTES + 1);
                 if (body.length > ManifestParser.MAX_DOCUMENT_BYTES) {
                     throw HydraException.invalid(ref + ": manifest " + reference + " is larger than "
@@ -88,7 +99,8 @@ public final class RegistryClient {
 
         /** The blob's bytes as the registry sends them; the caller verifies them against the digest. */
         public InputStream blob(String digest) {
-            return send("blobs/" + digest, "*/*").body();
+            return new IdleTimeoutInputStream(send("blobs/" + digest, "*/*").body(), idleTimeout,
+                    ref + ": blob " + digest + " from " + base.getHost());
         }
 
         private HttpResponse<InputStream> send(String path, String accept) {
@@ -96,10 +108,14 @@ public final class RegistryClient {
             try {
                 HttpResponse<InputStream> r = follow(uri, accept);
                 if (r.statusCode() == 401) {
+                    refuseForeignChallenge(uri, r);
                     String challenge = r.headers().firstValue("WWW-Authenticate").orElse(null);
                     r.body().close();
                     authorization = authorize(challenge);
                     r = follow(uri, accept);
+                    if (r.statusCode() == 401) {
+                        refuseForeignChallenge(uri, r);
+                    }
                 }
                 if (r.statusCode() / 100 != 2) {
                     int status = r.statusCode();
@@ -132,9 +148,7 @@ public final class RegistryClient {
         private HttpResponse<InputStream> follow(URI uri, String accept) throws IOException, InterruptedException {
             URI current = uri;
             for (int hops = 0; hops <= MAX_REDIRECTS; hops++) {
-                boolean sameOrigin = current.getScheme().equals(base.getScheme())
-                        && current.getAuthority().equals(base.getAuthority());
-                HttpResponse<InputStream> r = http.send(request(current, accept, sameOrigin),
+                HttpResponse<InputStream> r = http.send(request(current, accept, sameOrigin(current)),
                         HttpResponse.BodyHandlers.ofInputStream());
                 int status = r.statusCode();
                 if (status != 301 && status != 302 && status != 303 && status != 307 && status != 308) {
@@ -153,12 +167,27 @@ public final class RegistryClient {
             throw HydraException.failed(ref + ": " + uri + " redirected more than " + MAX_REDIRECTS + " times");
         }
 
+        /**
+         * A 401 from a storage host or CDN a redirect led to is not the registry's challenge: answering it would send
+         * the user's login to whatever realm that host names.
+         */
+        private void refuseForeignChallenge(URI asked, HttpResponse<InputStream> r) throws IOException {
+            if (!sameOrigin(r.uri())) {
+                r.body().close();
+                throw HydraException.failed(ref + ": " + asked + " redirected to " + r.uri().getScheme() + "://"
+                        + r.uri().getAuthority() + ", which refused access (HTTP 401); the registry's login is"
+                        + " sent only to " + base.getScheme() + "://" + base.getAuthority());
+            }
+        }
+
+        private boolean sameOrigin(URI uri) {
+            return uri.getScheme().equals(base.getScheme()) && uri.getAuthority().equals(base.getAuthority());
+        }
+
         private HttpRequest request(URI uri, String accept, boolean sameOrigin) {
             HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).GET();
-            // a manifest is small; a blob may take long, and a stalled one fails on the socket instead
-            if (accept.equals(MediaTypes.ACCEPT)) {
-                b.timeout(REQUEST_TIMEOUT);
-            }
+            // covers the wait for the headers only; a blob's body is watched by IdleTimeoutInputStream
+            b.timeout(REQUEST_TIMEOUT);
             if (authorization != null && sameOrigin) {
                 b.header("Authorization", authorization);
             }

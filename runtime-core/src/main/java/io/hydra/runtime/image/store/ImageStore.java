@@ -6,10 +6,15 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.jboss.logging.Logger;
 
@@ -23,6 +28,7 @@ import io.hydra.runtime.image.ParsedManifest;
 import io.hydra.runtime.image.StoredImage;
 import io.hydra.runtime.image.VerifyingInputStream;
 import io.hydra.spi.storage.BlobInfo;
+import io.hydra.spi.storage.BlobNames;
 import io.hydra.spi.storage.BlobStore;
 
 /**
@@ -30,11 +36,20 @@ import io.hydra.spi.storage.BlobStore;
  * {@code images/blobs/sha256/<hex>} (manifests, configs, layers, each verified as it is written and as it is read
  * back), and one signed ref record per normalized reference under {@code images/refs/<sha256 of the ref>} naming its
  * manifest digest. A ref is written last, so a reader never finds a ref whose blobs are not all there.
+ *
+ * <p>Blobs are shared by every node, so no node deletes one on its own knowledge. Pins
+ * ({@code images/pins/<manifest hex>/<owner>}) say an image is in use by a container or a checkpoint on some node;
+ * garbage candidates ({@code images/gc/<blob hex>}, holding the time a blob first became one) are what a removed ref
+ * or a rolled-back pull left, deleted by {@link io.hydra.runtime.image.ImageService} only after a grace period and
+ * only when no ref and no pin still names them.
  */
 public final class ImageStore implements ImageSource {
     private static final Logger LOG = Logger.getLogger(ImageStore.class);
     static final String BLOBS = "images/blobs/sha256/";
     static final String REFS = "images/refs/";
+    static final String PINS = "images/pins/";
+    static final String CANDIDATES = "images/gc/";
+    private static final int MAX_MARK_BYTES = 64;
 
     private final BlobStore store;
     private final RefCodec codec;
@@ -228,6 +243,114 @@ public final class ImageStore implements ImageSource {
     public StoredImage byManifestDigest(String manifestDigest) {
         Digests.check(manifestDigest, "image manifest");
         return image(null, manifestDigest, Instant.EPOCH);
+    }
+
+    /**
+     * Records that {@code owner} uses the image (conditional create: a pin written twice stays as first written).
+     *
+     * @return true when this call created the pin
+     */
+    public boolean pin(String manifestDigest, String owner) {
+        String name = pinName(manifestDigest, owner);
+        byte[] body = (owner + " " + Instant.now() + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            return store.put(name, new ByteArrayInputStream(body), body.length, true);
+        } catch (IOException e) {
+            throw storageFailure("pinning image " + manifestDigest + " for " + owner, e);
+        }
+    }
+
+    public void unpin(String manifestDigest, String owner) {
+        try {
+            store.delete(pinName(manifestDigest, owner));
+        } catch (IOException e) {
+            throw storageFailure("unpinning image " + manifestDigest + " for " + owner, e);
+        }
+    }
+
+    /** The owners pinning this image, from every node, sorted. */
+    public List<String> pinOwners(String manifestDigest) {
+        String prefix = PINS + Digests.hex(Digests.check(manifestDigest, "image manifest")) + "/";
+        try {
+            return store.list(prefix).stream().map(i -> i.name().substring(prefix.length())).toList();
+        } catch (IOException e) {
+            throw storageFailure("listing the pins of image " + manifestDigest, e);
+        }
+    }
+
+    /** Every manifest digest some owner pins. */
+    public Set<String> pinnedManifests() throws IOException {
+        Set<String> out = new TreeSet<>();
+        for (BlobInfo info : store.list(PINS)) {
+            String rest = info.name().substring(PINS.length());
+            int slash = rest.indexOf('/');
+            String digest = "sha256:" + (slash < 0 ? rest : rest.substring(0, slash));
+            if (Digests.valid(digest)) {
+                out.add(digest);
+            } else {
+                LOG.warnf("image pin %s in the %s store names no manifest digest: ignored", info.name(), store.name());
+            }
+        }
+        return out;
+    }
+
+    static String pinName(String manifestDigest, String owner) {
+        String hex = Digests.hex(Digests.check(manifestDigest, "image manifest"));
+        try {
+            if (owner == null || owner.contains("/")) {
+                throw new IllegalArgumentException("not one segment");
+            }
+            BlobNames.validate(owner);
+        } catch (IllegalArgumentException e) {
+            throw HydraException.invalid("image pin owner '" + owner + "' is not a name of letters, digits, '_', '.',"
+                    + " '=', '-' (e.g. NODE.CONTAINER or checkpoint.CONTAINER)");
+        }
+        return PINS + hex + "/" + owner;
+    }
+
+    /** Makes the blob a garbage candidate from {@code at}; one already a candidate keeps its earlier time. */
+    public void markCandidate(String digest, Instant at) throws IOException {
+        byte[] body = Long.toString(at.toEpochMilli()).getBytes(StandardCharsets.US_ASCII);
+        store.put(CANDIDATES + Digests.hex(Digests.check(digest, "blob")), new ByteArrayInputStream(body),
+                body.length, true);
+    }
+
+    /** The blob is relied on again (a pull found it present, a ref names it): it is no candidate. */
+    public void unmarkCandidate(String digest) throws IOException {
+        store.delete(CANDIDATES + Digests.hex(Digests.check(digest, "blob")));
+    }
+
+    public boolean isCandidate(String digest) throws IOException {
+        return store.stat(CANDIDATES + Digests.hex(Digests.check(digest, "blob"))).isPresent();
+    }
+
+    /** Candidate blob digest to the time it became one; an unreadable mark counts from now (deleted later, not never). */
+    public Map<String, Instant> candidates() throws IOException {
+        Map<String, Instant> out = new TreeMap<>();
+        for (BlobInfo info : store.list(CANDIDATES)) {
+            String digest = "sha256:" + info.name().substring(CANDIDATES.length());
+            if (!Digests.valid(digest)) {
+                LOG.warnf("garbage mark %s in the %s store names no blob digest: ignored", info.name(), store.name());
+                continue;
+            }
+            Instant at = Instant.now();
+            try (InputStream in = store.get(info.name())) {
+                at = Instant.ofEpochMilli(Long.parseLong(new String(in.readNBytes(MAX_MARK_BYTES),
+                        StandardCharsets.US_ASCII).trim()));
+            } catch (NoSuchFileException vanished) {
+                continue;
+            } catch (NumberFormatException | DateTimeException e) {
+                LOG.warnf("garbage mark %s is unreadable: its grace period starts now", info.name());
+                markAgain(info.name());
+            }
+            out.put(digest, at);
+        }
+        return out;
+    }
+
+    private void markAgain(String name) throws IOException {
+        byte[] body = Long.toString(Instant.now().toEpochMilli()).getBytes(StandardCharsets.US_ASCII);
+        store.put(name, new ByteArrayInputStream(body), body.length, false);
     }
 
     public String storeName() {

@@ -23,6 +23,12 @@ import io.hydra.runtime.image.Digests;
  * Ref records as JSON, signed with the repository's manifest MAC key (HMAC-SHA256, the key checkpoint manifests are
  * signed with): storage is not trusted, and a planted ref would make every node run an image nobody pulled. The MAC
  * covers a fixed-order encoding of every field, so no field can be moved or swapped without it failing.
+ *
+ * <p>What the MAC does not give: without a key (a store run unsigned) every record decodes as authentic, so anyone
+ * who can write the bucket can point a ref at any image stored there. With a key, a record carries no version or
+ * expiry, so an older record this daemon once signed for the same ref (kept by whoever could read the bucket) can be
+ * written back and verifies: a tag can be rolled back to an image it named before, though never to one no holder
+ * of the key ever signed for it. Pinning a digest ({@code NAME@sha256:...}) is not affected.
  */
 final class RefCodec {
     private static final ObjectMapper JSON = new ObjectMapper();

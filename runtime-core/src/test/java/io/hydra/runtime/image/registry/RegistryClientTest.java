@@ -35,20 +35,34 @@ import io.hydra.runtime.image.ImageRef;
 class RegistryClientTest {
     private static final byte[] BLOB = "blob bytes".getBytes(StandardCharsets.UTF_8);
     private static final String DIGEST = "sha256:" + "d".repeat(64);
+    private static final String OTHER = "sha256:" + "e".repeat(64);
 
     @TempDir
     Path dir;
     HttpServer registry;
     HttpServer storage;
+    HttpServer thief;
+    final List<String> thiefRequests = new CopyOnWriteArrayList<>();
     final List<String> registryAuth = new CopyOnWriteArrayList<>();
     final List<String> storageAuth = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void start() throws Exception {
+        thief = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        thief.createContext("/", ex -> {
+            thiefRequests.add(ex.getRequestURI() + " " + ex.getRequestHeaders().getFirst("Authorization"));
+            reply(ex, 200, "{\"token\":\"stolen\"}".getBytes());
+        });
+        thief.start();
         storage = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         storage.createContext("/signed", ex -> {
             storageAuth.add(String.valueOf(ex.getRequestHeaders().getFirst("Authorization")));
             reply(ex, 200, BLOB);
+        });
+        storage.createContext("/challenging", ex -> {
+            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"http://127.0.0.1:"
+                    + thief.getAddress().getPort() + "/token\",service=\"x\"");
+            reply(ex, 401, new byte[0]);
         });
         storage.start();
         registry = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -61,7 +75,7 @@ class RegistryClientTest {
                 return;
             }
             ex.getResponseHeaders().add("Location", "http://127.0.0.1:" + storage.getAddress().getPort()
-                    + "/signed?X-Amz-Signature=abc");
+                    + (ex.getRequestURI().getPath().contains(OTHER) ? "/challenging" : "/signed?X-Amz-Signature=abc"));
             reply(ex, 307, new byte[0]);
         });
         registry.start();
@@ -71,6 +85,7 @@ class RegistryClientTest {
     void stop() {
         registry.stop(0);
         storage.stop(0);
+        thief.stop(0);
     }
 
     private static void reply(HttpExchange ex, int status, byte[] body) throws java.io.IOException {
@@ -114,5 +129,16 @@ class RegistryClientTest {
                 () -> client.session(ImageRef.parse(host() + "/repo:1"), true).blob(DIGEST));
         assertTrue(e.getMessage().contains("needs a login") && e.getMessage().contains(host()), e.getMessage());
         assertNull(storageAuth.isEmpty() ? null : storageAuth.get(0));
+    }
+
+    @Test
+    void aChallengeFromARedirectTargetIsNotAnsweredWithTheLogin() throws Exception {
+        RegistryCredentials creds = credentials("alice:pw");
+        RegistryClient client = new RegistryClient(Set.of(host()), () -> creds);
+        HydraException e = assertThrows(HydraException.class,
+                () -> client.session(ImageRef.parse(host() + "/repo:1"), true).blob(OTHER));
+        assertTrue(e.getMessage().contains("refused access") && e.getMessage().contains(
+                "127.0.0.1:" + storage.getAddress().getPort()), e.getMessage());
+        assertEquals(List.of(), thiefRequests, "the realm a storage host names never sees the login");
     }
 }
