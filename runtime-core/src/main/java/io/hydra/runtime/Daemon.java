@@ -157,7 +157,7 @@ public class Daemon {
         openStorage(plugins, root, nodeId, deadlines, processes);
         startImages(root, nodeId);
         Containers shared = new Containers(layout, nodeId, store, runtime, monitors, config.logMaxSize().asLongValue(),
-                imageRoots(root));
+                imageRoots(root, nodeId));
         containers = new ContainerService(shared, config.orphanPolicy(), config.stopTimeout(), background);
         recovery = new ContainerRecovery(containers);
 
@@ -232,6 +232,20 @@ public class Daemon {
                 LOG.warn("event pruning failed: " + e.getMessage());
             }
         }, 1, 10, TimeUnit.MINUTES);
+        if (images != null) {
+            // blobs a removed image or a failed pull left are candidates; this sweep deletes those past their grace
+            // period that no ref or pin of any node names (on the background pool: S3 must not delay a reconcile)
+            scheduler.scheduleWithFixedDelay(() -> background.execute(() -> {
+                try {
+                    int deleted = images.collectGarbage();
+                    if (deleted > 0) {
+                        LOG.infof("image garbage collection deleted %d unused blobs", deleted);
+                    }
+                } catch (RuntimeException e) {
+                    LOG.warn("image garbage collection failed: " + e.getMessage());
+                }
+            }), 10, 10, TimeUnit.MINUTES);
+        }
         if (policies != null) {
             scheduler.scheduleWithFixedDelay(() -> {
                 try {
@@ -377,7 +391,7 @@ public class Daemon {
      * Container roots from images: the layer cache under the root, filled from the image store, and overlays over
      * it; cached layers nothing uses any more go after a container or an image is removed.
      */
-    private ImageRoots imageRoots(Path root) {
+    private ImageRoots imageRoots(Path root, String nodeId) {
         if (images == null) {
             return ImageRoots.unavailable(storageUnavailable == null ? "no storage" : storageUnavailable);
         }
@@ -385,7 +399,8 @@ public class Daemon {
         LayerUnpacker unpacker = new LayerUnpacker();
         LayerCache cache = new LayerCache(root, imageStore::openLayer, unpacker);
         unusedLayers = new UnusedLayers(store, imageStore, images::list, cache, background);
-        return new ImageRoots(imageStore, new OverlayContainerRootfs(cache, unpacker), unusedLayers::collectSoon);
+        return new ImageRoots(imageStore, new OverlayContainerRootfs(cache, unpacker), images, nodeId,
+                unusedLayers::collectSoon);
     }
 
     /** The Kafka publisher draining the outbox, when Kafka is configured; it never blocks the daemon. */

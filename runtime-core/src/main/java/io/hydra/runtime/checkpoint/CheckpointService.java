@@ -151,6 +151,7 @@ public final class CheckpointService {
                 throw HydraException.conflict("container " + r.name() + " is " + r.status() + "; not checkpointing");
             }
             ContainerService.refuseDuringCheckpoint(store, r, "checkpoint");
+            imageRoots.pinForCheckpoints(r);
             Intent intent = Intent.of(r.id(), Intent.Kind.checkpoint, Map.of(Intent.IMAGE, dir.toString(),
                     Intent.LEAVE_RUNNING, Boolean.toString(options.leaveRunning()), Intent.PHASE, Intent.DUMPING,
                     "tcpEstablished", Boolean.toString(options.tcpEstablished()),
@@ -406,7 +407,20 @@ public final class CheckpointService {
         }
         store.commit(StateStore.Change.events(HydraEvent.of(EventType.CHECKPOINT_DELETED, nodeId, id,
                 Map.of("name", v.containerName(), "version", version, "node", nodeId))));
+        unpinImageIfLastVersion(id, v);
         collectGarbageIfDue();
+    }
+
+    /** The last version of an image container gone: its image may go too (retention always keeps one). */
+    private void unpinImageIfLastVersion(String id, CheckpointVersion deleted) {
+        try {
+            if (repository.versions(id).isEmpty()) {
+                imageRoots.unpinCheckpoints(id, deleted.metadata().get(ImageContainerVersions.IMAGE_DIGEST));
+            }
+        } catch (IOException | RuntimeException e) {
+            // a pin left behind keeps the image's blobs longer, and rmi names it
+            LOG.warnf("cannot release the image pin of %s's checkpoints: %s", deleted.containerName(), e.getMessage());
+        }
     }
 
     /** Keeps the newest {@code keep} complete versions, recording each deletion. */

@@ -4,6 +4,11 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.TreeMap;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.repo.CheckpointVersion;
@@ -14,13 +19,22 @@ import io.hydra.runtime.state.RestartPolicy;
 import io.hydra.runtime.state.RunOptions;
 
 /**
- * What a checkpoint version of a container made from an image records (its image's reference and manifest digest,
- * in the version's signed metadata, beside the writable layer {@link ImageRoots#UPPER_ARCHIVE} in its image) and
- * what restoring it needs: the image from the store, under that layer, in the target's own directory.
+ * What a checkpoint version records of how its container was made, in the version's signed metadata: for a
+ * container made from an image, its image's reference and manifest digest (beside the writable layer
+ * {@link ImageRoots#UPPER_ARCHIVE} in its image), and for every container its labels, restart policy, {@code --rm}
+ * and {@code -t}, so a container restored anywhere is the one that was checkpointed. And what restoring an image
+ * container needs: the image from the store, under that layer, in the target's own directory.
  */
 final class ImageContainerVersions {
     static final String IMAGE = "image";
     static final String IMAGE_DIGEST = "imageDigest";
+    static final String LABELS = "labels";
+    static final String RESTART = "restart";
+    static final String AUTO_REMOVE = "autoRemove";
+    static final String TTY = "tty";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, String>> LABEL_MAP = new TypeReference<>() {
+    };
 
     private final ImageRoots roots;
 
@@ -28,23 +42,48 @@ final class ImageContainerVersions {
         this.roots = roots;
     }
 
-    /** Adds an image container's image to the metadata of its version; nothing for --rootfs and --bundle. */
+    /** Adds how the container was made to the metadata of its version: its image (if any) and its run options. */
     static void record(ContainerRecord r, Map<String, String> metadata) {
-        if (r.options().fromImage()) {
-            metadata.put(IMAGE, r.options().image());
-            metadata.put(IMAGE_DIGEST, r.options().imageDigest());
+        RunOptions o = r.options();
+        if (o.fromImage()) {
+            metadata.put(IMAGE, o.image());
+            metadata.put(IMAGE_DIGEST, o.imageDigest());
         }
+        try {
+            metadata.put(LABELS, JSON.writeValueAsString(new TreeMap<>(o.labels())));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        metadata.put(RESTART, o.restart().toString());
+        metadata.put(AUTO_REMOVE, Boolean.toString(o.autoRemove()));
+        metadata.put(TTY, Boolean.toString(o.tty()));
     }
 
-    /** The image a version's container was made from, for the record of a container restored from it. */
+    /**
+     * How a version's container was made, for the record of a container restored from it. Versions written before
+     * run options were recorded have none: they restore with labels, restart policy, --rm and -t off.
+     */
     static RunOptions options(CheckpointVersion v) {
-        String digest = v.metadata().get(IMAGE_DIGEST);
-        if (digest == null || digest.isEmpty()) {
-            return RunOptions.NONE;
+        Map<String, String> m = v.metadata();
+        String digest = m.get(IMAGE_DIGEST);
+        String ref = m.get(IMAGE);
+        boolean fromImage = digest != null && !digest.isEmpty();
+        Map<String, String> labels = Map.of();
+        RestartPolicy restart = RestartPolicy.NO;
+        try {
+            if (m.get(LABELS) != null) {
+                labels = JSON.readValue(m.get(LABELS), LABEL_MAP);
+            }
+            if (m.get(RESTART) != null) {
+                restart = RestartPolicy.parse(m.get(RESTART));
+            }
+        } catch (JsonProcessingException | RuntimeException e) {
+            throw HydraException.failed("version " + v.version() + " of " + v.containerName() + " has unreadable run"
+                    + " options (" + LABELS + ", " + RESTART + "): " + e.getMessage());
         }
-        String ref = v.metadata().get(IMAGE);
-        return new RunOptions(ref == null || ref.isEmpty() ? digest : ref, digest, Map.of(), RestartPolicy.NO, false,
-                false);
+        return new RunOptions(fromImage ? (ref == null || ref.isEmpty() ? digest : ref) : null,
+                fromImage ? digest : null, labels, restart, Boolean.parseBoolean(m.get(AUTO_REMOVE)),
+                Boolean.parseBoolean(m.get(TTY)));
     }
 
     /**

@@ -7,8 +7,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jboss.logging.Logger;
+
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.image.ContainerRootfs;
+import io.hydra.runtime.image.ImagePins;
 import io.hydra.runtime.image.ImageSource;
 import io.hydra.runtime.image.StoredImage;
 import io.hydra.runtime.state.ContainerRecord;
@@ -20,6 +23,7 @@ import io.hydra.runtime.state.ContainerRecord;
  * none of this: every method that takes a record does nothing for it.
  */
 public final class ImageRoots {
+    private static final Logger LOG = Logger.getLogger(ImageRoots.class);
     /**
      * The writable layer inside a checkpoint image, next to the memory: the repository chunks and deduplicates it
      * with the rest, and verifies it on the way back.
@@ -27,9 +31,12 @@ public final class ImageRoots {
     public static final String UPPER_ARCHIVE = "rootfs-diff.tar";
     /** Where a restore unpacks the checkpoint's writable layer before it replaces the container's. */
     private static final String RESTORE_STAGING = "upper-restore";
+    private static final String CHECKPOINT_PIN = "checkpoint.";
 
     private final ImageSource images;
     private final ContainerRootfs roots;
+    private final ImagePins pins;
+    private final String nodeId;
     private final String unavailable;
     private final Runnable released;
     /** By manifest digest: an image is content-addressed, so a remembered answer never goes stale. */
@@ -42,13 +49,26 @@ public final class ImageRoots {
 
     /** @param released runs after a container's root was removed: the layers it used may have no user left */
     public ImageRoots(ImageSource images, ContainerRootfs roots, Runnable released) {
-        this(Objects.requireNonNull(images, "images"), Objects.requireNonNull(roots, "roots"), null,
-                Objects.requireNonNull(released, "released"));
+        this(images, roots, ImagePins.NONE, "node", released);
     }
 
-    private ImageRoots(ImageSource images, ContainerRootfs roots, String unavailable, Runnable released) {
+    /**
+     * @param pins   where a container's hold on its image is recorded for every node sharing the store, so an
+     *               {@code rmi} elsewhere cannot take the image from under it
+     * @param nodeId this node, in the pins' owner names
+     */
+    public ImageRoots(ImageSource images, ContainerRootfs roots, ImagePins pins, String nodeId, Runnable released) {
+        this(Objects.requireNonNull(images, "images"), Objects.requireNonNull(roots, "roots"), null,
+                Objects.requireNonNull(released, "released"), Objects.requireNonNull(pins, "pins"),
+                Objects.requireNonNull(nodeId, "nodeId"));
+    }
+
+    private ImageRoots(ImageSource images, ContainerRootfs roots, String unavailable, Runnable released,
+                       ImagePins pins, String nodeId) {
         this.images = images;
         this.roots = roots;
+        this.pins = pins;
+        this.nodeId = nodeId;
         this.unavailable = unavailable;
         this.released = released;
     }
@@ -56,7 +76,7 @@ public final class ImageRoots {
     /** A daemon without an image store: containers come from --rootfs or --bundle only, and this says why. */
     public static ImageRoots unavailable(String reason) {
         return new ImageRoots(null, null, reason, () -> {
-        });
+        }, ImagePins.NONE, "node");
     }
 
     /** The mount point of an image container's root. */
@@ -91,7 +111,43 @@ public final class ImageRoots {
     /** Unpacks what this node lacks of the image's layers and mounts the overlay; idempotent. */
     public Path mount(StoredImage image, Path containerDir) {
         requireAvailable("mount the root of image " + image.manifestDigest());
+        // pinned before it is used: from here on no node's rmi or garbage collection takes its blobs
+        pins.pin(image.manifestDigest(), pinOwner(containerDir));
         return roots.mount(image, containerDir);
+    }
+
+    /** The owner of a container's pin: this node and the container's id (the name of its directory). */
+    private String pinOwner(Path containerDir) {
+        return nodeId + "." + containerDir.getFileName();
+    }
+
+    /**
+     * Pins an image container's image for its checkpoints (owner {@code checkpoint.<id>}), before a version is
+     * written: a restore must find the image after the container, and every node's pin, are gone.
+     */
+    public void pinForCheckpoints(ContainerRecord r) {
+        if (r.options().fromImage()) {
+            requireAvailable("checkpoint container " + r.name());
+            pins.pin(r.options().imageDigest(), CHECKPOINT_PIN + r.id());
+        }
+    }
+
+    /** Takes the checkpoints' pin of a container away, once it has no version left. */
+    public void unpinCheckpoints(String containerId, String manifestDigest) {
+        if (unavailable == null && manifestDigest != null && !manifestDigest.isEmpty()) {
+            pins.unpin(manifestDigest, CHECKPOINT_PIN + containerId);
+        }
+    }
+
+    /** Takes this container's pin on its image away (after its root is gone). */
+    private void unpin(ContainerRecord r) {
+        try {
+            pins.unpin(r.options().imageDigest(), pinOwner(r.containerDir()));
+        } catch (RuntimeException e) {
+            // a pin left behind only keeps the image's blobs longer; rmi names its owner
+            LOG.warnf("cannot remove the pin of container %s on image %s: %s", r.name(), r.options().imageDigest(),
+                    e.getMessage());
+        }
     }
 
     /**
@@ -108,6 +164,7 @@ public final class ImageRoots {
     public void release(ContainerRecord r) {
         if (r.options().fromImage()) {
             release(r.containerDir(), "container " + r.name());
+            unpin(r);
         }
     }
 

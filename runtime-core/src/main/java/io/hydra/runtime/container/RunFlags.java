@@ -14,7 +14,7 @@ import io.hydra.runtime.state.RunOptions;
 
 /**
  * The docker-like run flags ({@code -w -u -v --cpus --label -t --restart --rm}) checked and merged into an OCI
- * config, the same way for a generated config and a user's bundle. {@link #check} throws before anything is
+ * config (labels excepted: they are the record's), the same way for a generated config and a user's bundle. {@link #check} throws before anything is
  * written; {@link #apply} then only changes the config in memory.
  */
 final class RunFlags {
@@ -109,12 +109,8 @@ final class RunFlags {
             cpu.put("quota", spec.cpuMillis() * CPU_PERIOD_MICROS / 1000);
             cpu.put("period", CPU_PERIOD_MICROS);
         }
-        if (!spec.labels().isEmpty()) {
-            ObjectNode annotations = object(config, "annotations", where);
-            for (Map.Entry<String, String> label : spec.labels().entrySet()) {
-                annotations.put(label.getKey(), label.getValue());
-            }
-        }
+        // labels stay in the record (and travel in checkpoint metadata), never as OCI annotations: runc and CRIU act
+        // on annotations, so a restore elsewhere refuses any in a stored config, and a label must not stop a move
     }
 
     /** The object member {@code name} of {@code parent}, created when absent; {@code path} names the parent. */

@@ -36,7 +36,7 @@ import io.hydra.runtime.image.store.RefRecord;
  * Ref changes on a node are made one at a time; a pull holds that lock only to commit or roll back, never while it
  * transfers.
  */
-public final class ImageService {
+public final class ImageService implements ImagePins {
     private static final Logger LOG = Logger.getLogger(ImageService.class);
     /** Longer than a pull of a large image takes: another node's pull may rely on a candidate that long. */
     public static final Duration DEFAULT_GARBAGE_GRACE = Duration.ofHours(1);
@@ -111,6 +111,7 @@ public final class ImageService {
      *
      * @throws HydraException not found when the image's manifest is not in the store (the pin is not left behind)
      */
+    @Override
     public void pin(String manifestDigest, String owner) {
         store.pin(manifestDigest, owner);
         // pinned first, checked second: a sweep that deletes the manifest after this check sees the pin
@@ -122,6 +123,7 @@ public final class ImageService {
     }
 
     /** Takes back {@code owner}'s pin; quiet when there is none. The blobs stay until a sweep finds them unused. */
+    @Override
     public void unpin(String manifestDigest, String owner) {
         store.unpin(manifestDigest, owner);
     }
