@@ -11,6 +11,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.image.layer.BoundedTarInputStream;
 
 /**
  * Unpacks an image archive (an {@code oci-archive} or {@code docker-archive} tar, as skopeo and {@code docker save}
@@ -26,7 +27,7 @@ final class ArchiveExtractor {
     static void extract(Path archive, Path into) {
         Path root = into.toAbsolutePath().normalize();
         try (InputStream file = Files.newInputStream(archive);
-             TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(file))) {
+             TarArchiveInputStream tar = new BoundedTarInputStream(new BufferedInputStream(file))) {
             TarArchiveEntry entry;
             int count = 0;
             while ((entry = tar.getNextEntry()) != null) {

@@ -70,7 +70,7 @@ public final class LayerUnpacker {
         SafePath safe = new SafePath(dir);
         Map<Path, FileTime> dirTimes = new LinkedHashMap<>();
         // not closed: closing would close the blob stream before its end is digested
-        TarArchiveInputStream in = new TarArchiveInputStream(tar, false);
+        TarArchiveInputStream in = new BoundedTarInputStream(tar);
         TarArchiveEntry entry;
         while ((entry = nextEntry(in, what)) != null) {
             try {

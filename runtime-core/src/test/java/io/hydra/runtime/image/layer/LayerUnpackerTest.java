@@ -3,6 +3,7 @@ package io.hydra.runtime.image.layer;
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.image.LayerDescriptor;
 import io.hydra.runtime.image.StoredImage;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -204,6 +205,28 @@ class LayerUnpackerTest {
         HydraException e = assertThrows(HydraException.class, () -> cache.layer(TestLayer.image("test/mt:1", descriptor), descriptor));
         assertMessage(e, "test/mt:1", descriptor.digest(), "says gzip but the blob starts like an uncompressed tar");
         assertCacheEmpty();
+    }
+
+    @Test
+    void refusesAGnuLongNameOverTheHeaderLimit() {
+        // 8 MiB of one letter gzips to a few KiB; unbounded, Commons Compress reads it all into the heap
+        TestLayer layer = new TestLayer(TarArchiveOutputStream.LONGFILE_GNU).file("ok", "x").file("A".repeat(8 << 20), "x");
+        refused(layer, "'././@LongLink' after the entry 'ok'", "holds more than 1 MiB");
+    }
+
+    @Test
+    void refusesAPaxHeaderOverTheHeaderLimit() {
+        TestLayer layer = new TestLayer().file("ok", "x").fileWithPax("f", "x", Map.of("SCHILY.xattr.user.big", "A".repeat(8 << 20)));
+        refused(layer, "after the entry 'ok'", "holds more than 1 MiB");
+    }
+
+    @Test
+    void keepsAPaxHeaderJustUnderTheLimit() throws Exception {
+        String value = "v".repeat(60_000); // a large but honest xattr (Linux allows 64 KiB)
+        TestLayer layer = new TestLayer().fileWithPax("f", "x", Map.of("SCHILY.xattr.user.big", value));
+        LayerDescriptor descriptor = blobs.put(layer, TestLayer.Compression.GZIP);
+        Path dir = cache.layer(TestLayer.image("test/pax:1", descriptor), descriptor);
+        assertArrayEquals(value.getBytes(StandardCharsets.UTF_8), Xattrs.get(dir.resolve("f"), "user.big"));
     }
 
     private void refused(TestLayer layer, String entry, String reason) {

@@ -1,0 +1,67 @@
+package io.hydra.runtime.image.archive;
+
+import io.hydra.runtime.HydraException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Image archives unpacked for import: what a docker save or skopeo archive holds, and hostile tars refused. */
+class ArchiveExtractorTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void refusesALongNameOverTheHeaderLimit() throws Exception {
+        Path archive = tmp.resolve("evil.tar");
+        try (TarArchiveOutputStream tar = tar(archive, TarArchiveOutputStream.LONGFILE_GNU)) {
+            file(tar, "manifest.json", "[]");
+            file(tar, "A".repeat(8 << 20), "x");
+        }
+        Path into = Files.createDirectory(tmp.resolve("into"));
+        HydraException e = assertThrows(HydraException.class, () -> ArchiveExtractor.extract(archive, into));
+        assertTrue(e.getMessage().contains("holds more than 1 MiB") && e.getMessage().contains("after the entry 'manifest.json'"),
+                e.getMessage());
+    }
+
+    static TarArchiveOutputStream tar(Path archive, int longFileMode) throws IOException {
+        OutputStream out = Files.newOutputStream(archive);
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
+        tar.setLongFileMode(longFileMode);
+        return tar;
+    }
+
+    static void file(TarArchiveOutputStream tar, String name, String content) throws IOException {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL, true);
+        entry.setSize(bytes.length);
+        tar.putArchiveEntry(entry);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+
+    static void symlink(TarArchiveOutputStream tar, String name, String target) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
+        entry.setLinkName(target);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+    }
+
+    static List<String> list(Path dir) throws IOException {
+        try (var entries = Files.walk(dir)) {
+            return entries.map(p -> dir.relativize(p).toString()).sorted().toList();
+        }
+    }
+}
