@@ -51,9 +51,20 @@ final class UpperArchiver {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
-        new UpperArchiver(upper).walk(upper, "", tar);
+        UpperArchiver archiver = new UpperArchiver(upper);
+        archiver.root(tar);
+        archiver.walk(upper, "", tar);
         tar.finish();
         buffered.flush(); // the tar stream's flush does not reach the buffer; out stays open for its owner
+    }
+
+    /** The upper dir's own owner, mode and mtime ({@code chmod 700 /} in the container), as the entry {@code ./}. */
+    private void root(TarArchiveOutputStream tar) throws IOException {
+        Map<String, Object> stat = Files.readAttributes(upper, "unix:mode,uid,gid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+        TarArchiveEntry entry = new TarArchiveEntry("./", TarConstants.LF_DIR, true);
+        describe(entry, upper, stat);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
     }
 
     private void walk(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {

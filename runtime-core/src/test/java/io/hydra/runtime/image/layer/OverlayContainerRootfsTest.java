@@ -129,6 +129,20 @@ class OverlayContainerRootfsTest {
     }
 
     @Test
+    void theRootsModeAndOwnerTravelWithTheWritableLayer() throws Exception {
+        Path root = mount("c1");
+        LibCalls.chmod(root, 0700); // chmod 700 / in the container: copied up to the upper dir's own inode
+        LibCalls.lchown(root, 1000, 1000);
+        rootfs.unmount(tmp.resolve("c1"));
+        Path tar = tmp.resolve("upper.tar");
+        rootfs.exportUpper(tmp.resolve("c1"), tar);
+        rootfs.importUpper(tar, tmp.resolve("c2"));
+        Path copy = mount("c2");
+        assertEquals(0700, (Integer) Files.getAttribute(copy, "unix:mode") & 07777);
+        assertEquals(1000, Files.getAttribute(copy, "unix:uid"));
+    }
+
+    @Test
     void importRefusesAMaliciousArchiveAndLeavesNothing() throws Exception {
         for (TestLayer evil : List.of(new TestLayer().file("../escape", "x"),
                 new TestLayer().device("dev/kmem", TarConstants.LF_CHR),
