@@ -27,6 +27,10 @@ public interface LibC {
     int AT_FDCWD = -100;
     int AT_SYMLINK_NOFOLLOW = 0x100;
 
+    /** {@code target} as NUL-terminated bytes: symlink(2) stores them exactly, with no path normalisation. */
+    @SaveError
+    int symlink(byte[] target, String linkPath);
+
     @SaveError
     int mknod(String path, int mode, long dev);
 
