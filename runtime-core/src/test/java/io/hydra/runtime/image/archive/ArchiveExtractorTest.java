@@ -35,6 +35,37 @@ class ArchiveExtractorTest {
                 e.getMessage());
     }
 
+    @Test
+    void legacyDockerSaveLinksBetweenLayersBecomeFiles() throws Exception {
+        Path archive = tmp.resolve("legacy.tar");
+        try (TarArchiveOutputStream tar = tar(archive, TarArchiveOutputStream.LONGFILE_POSIX)) {
+            symlink(tar, "b/layer.tar", "../a/layer.tar"); // before its target, as docker save may order them
+            file(tar, "a/layer.tar", "layer bytes");
+            file(tar, "manifest.json", "[]");
+        }
+        Path into = Files.createDirectory(tmp.resolve("into"));
+        ArchiveExtractor.extract(archive, into);
+        assertEquals("layer bytes", Files.readString(into.resolve("b/layer.tar")));
+        assertTrue(Files.isRegularFile(into.resolve("b/layer.tar"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void refusesSymlinksThatLeaveTheArchiveOrNameNoFile() throws Exception {
+        for (String[] link : List.of(new String[]{"b/layer.tar", "../../etc/passwd", "points outside"},
+                new String[]{"b/layer.tar", "/etc/passwd", "relative path"},
+                new String[]{"b/layer.tar", "../missing/layer.tar", "does not name a file"},
+                new String[]{"b/layer.tar", "../a", "does not name a regular file"})) {
+            Path archive = tmp.resolve("evil.tar");
+            try (TarArchiveOutputStream tar = tar(archive, TarArchiveOutputStream.LONGFILE_POSIX)) {
+                file(tar, "a/layer.tar", "x");
+                symlink(tar, link[0], link[1]);
+            }
+            Path into = Files.createTempDirectory(tmp, "into");
+            HydraException e = assertThrows(HydraException.class, () -> ArchiveExtractor.extract(archive, into));
+            assertTrue(e.getMessage().contains("symlink 'b/layer.tar'") && e.getMessage().contains(link[2]), e.getMessage());
+        }
+    }
+
     static TarArchiveOutputStream tar(Path archive, int longFileMode) throws IOException {
         OutputStream out = Files.newOutputStream(archive);
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
