@@ -20,6 +20,8 @@ public interface LibC {
     int O_RDONLY = 0;
     int O_DIRECTORY = 0200000;
     int O_CLOEXEC = 02000000;
+    int O_NOFOLLOW = 0400000;
+    int O_NONBLOCK = 04000;
     int ENODATA = 61;
     int ERANGE = 34;
     int EINVAL = 22;
