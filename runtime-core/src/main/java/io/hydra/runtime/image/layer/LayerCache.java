@@ -48,6 +48,31 @@ public final class LayerCache {
     private final BlobOpener opener;
     private final LayerUnpacker unpacker;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    /** Per layer hex, how many {@link Hold}s keep it from {@link #gc}; changed and read under the layer's lock. */
+    private final ConcurrentHashMap<String, Integer> holds = new ConcurrentHashMap<>();
+
+    /** Keeps an image's layers from {@link #gc} until closed: from the first {@link #layer} call to a finished mount. */
+    public final class Hold implements AutoCloseable {
+        private final Set<String> hexes;
+        private boolean closed;
+
+        private Hold(Set<String> hexes) {
+            this.hexes = hexes;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            for (String hex : hexes) {
+                synchronized (lock(hex)) {
+                    holds.computeIfPresent(hex, (key, count) -> count == 1 ? null : count - 1);
+                }
+            }
+        }
+    }
 
     /** Opens (creating) {@code <hydraRoot>/layers} and removes what an earlier process left half-done. */
     public LayerCache(Path hydraRoot, BlobOpener opener, LayerUnpacker unpacker) {
@@ -107,6 +132,24 @@ public final class LayerCache {
         }
     }
 
+    /**
+     * Holds the image's layers, present or not yet unpacked, so that a {@link #gc} running meanwhile keeps them
+     * (its caller's in-use set cannot know of a container whose mount is still under way).
+     */
+    public Hold hold(StoredImage image) {
+        String what = "image " + (image.ref() != null ? image.ref() : image.manifestDigest());
+        Set<String> hexes = new TreeSet<>();
+        for (LayerDescriptor layer : image.layers()) {
+            hexes.add(Digests.hex(layer.diffId(), what + ", layer " + layer.digest() + ": diffId"));
+        }
+        for (String hex : hexes) {
+            synchronized (lock(hex)) {
+                holds.merge(hex, 1, Integer::sum);
+            }
+        }
+        return new Hold(hexes);
+    }
+
     /** The diffIds of the layers this node holds unpacked. */
     public Set<String> cached() {
         Set<String> diffIds = new TreeSet<>();
@@ -126,7 +169,7 @@ public final class LayerCache {
     /**
      * Removes every cached layer whose diffId is not in {@code inUseDiffIds} (see {@link #diffIdsOf}). The caller
      * passes the layers of every image a container uses or is being created from; a layer is renamed away before
-     * it is deleted, so a removal cut short leaves nothing that looks complete.
+     * it is deleted, so a removal cut short leaves nothing that looks complete. A layer under a {@link Hold} is kept.
      *
      * @return the diffIds removed
      */
@@ -139,7 +182,7 @@ public final class LayerCache {
             String hex = diffId.substring(diffId.indexOf(':') + 1);
             synchronized (lock(hex)) {
                 Path complete = dir.resolve(hex);
-                if (!Files.isDirectory(complete)) {
+                if (!Files.isDirectory(complete) || holds.containsKey(hex)) {
                     continue;
                 }
                 Path removing = dir.resolve(REMOVING + hex + "-" + UUID.randomUUID());

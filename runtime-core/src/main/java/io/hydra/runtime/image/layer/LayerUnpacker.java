@@ -70,7 +70,7 @@ public final class LayerUnpacker {
         SafePath safe = new SafePath(dir);
         Map<Path, FileTime> dirTimes = new LinkedHashMap<>();
         // not closed: closing would close the blob stream before its end is digested
-        TarArchiveInputStream in = new TarArchiveInputStream(tar, false);
+        TarArchiveInputStream in = new BoundedTarInputStream(tar);
         TarArchiveEntry entry;
         while ((entry = nextEntry(in, what)) != null) {
             try {
@@ -79,6 +79,10 @@ public final class LayerUnpacker {
                 throw HydraException.invalid(what + ": entry '" + printable(entry.getName()) + "': " + e.getMessage());
             } catch (IOException e) {
                 throw HydraException.invalid(what + ": entry '" + printable(entry.getName()) + "': " + describe(e));
+            } catch (java.nio.file.InvalidPathException e) {
+                // the JVM encodes file names in the locale's charset: under LANG=C that is ASCII
+                throw HydraException.invalid(what + ": entry '" + printable(entry.getName()) + "': its name cannot be"
+                        + " written as a file name (" + e.getReason() + "); run the daemon with a UTF-8 locale (LC_ALL=C.UTF-8)");
             }
         }
         // dirs' mtimes last, deepest first, since creating their children changed them
@@ -123,27 +127,27 @@ public final class LayerUnpacker {
         BasicFileAttributes existing = SafePath.lstat(target);
         if (entry.isDirectory()) {
             if (existing == null || !existing.isDirectory()) {
-                removeExisting(target, existing);
+                removeExisting(target, existing, dirTimes);
                 Files.createDirectory(target);
             }
             applyMetadata(target, entry, xattrs);
             dirTimes.put(target, entry.getLastModifiedTime());
         } else if (entry.isLink()) {
-            hardLink(entry, safe, target, existing);
+            hardLink(entry, safe, target, existing, dirTimes);
         } else if (entry.isSymbolicLink()) {
             String linkTarget = entry.getLinkName();
             if (linkTarget == null || linkTarget.isEmpty() || linkTarget.indexOf('\0') >= 0) {
                 throw new BadEntryException("symlink target is empty or contains NUL");
             }
-            removeExisting(target, existing);
-            Files.createSymbolicLink(target, Path.of(linkTarget));
+            removeExisting(target, existing, dirTimes);
+            LibCalls.symlink(linkTarget, target);
             applyMetadata(target, entry, xattrs);
         } else if (entry.isFIFO()) {
-            removeExisting(target, existing);
+            removeExisting(target, existing, dirTimes);
             LibCalls.mkfifo(target, 0600);
             applyMetadata(target, entry, xattrs);
         } else if (entry.isFile()) {
-            removeExisting(target, existing);
+            removeExisting(target, existing, dirTimes);
             writeFile(in, entry, target);
             applyMetadata(target, entry, xattrs);
         } else {
@@ -180,12 +184,12 @@ public final class LayerUnpacker {
             throw new BadEntryException("whiteout of an invalid name");
         }
         Path target = safe.resolveCreatingParents(path.sibling(hidden));
-        removeExisting(target, SafePath.lstat(target));
+        removeExisting(target, SafePath.lstat(target), dirTimes);
         LibCalls.whiteout(target);
     }
 
-    private static void hardLink(TarArchiveEntry entry, SafePath safe, Path target, BasicFileAttributes existing)
-            throws BadEntryException, IOException {
+    private static void hardLink(TarArchiveEntry entry, SafePath safe, Path target, BasicFileAttributes existing,
+            Map<Path, FileTime> dirTimes) throws BadEntryException, IOException {
         String linkName = entry.getLinkName();
         EntryPath linkPath;
         try {
@@ -209,7 +213,7 @@ public final class LayerUnpacker {
         if (source.equals(target)) {
             return;
         }
-        removeExisting(target, existing);
+        removeExisting(target, existing, dirTimes);
         Files.createLink(target, source); // link(2) does not follow a symlink source on Linux
     }
 
@@ -235,12 +239,15 @@ public final class LayerUnpacker {
     }
 
     /** Later entries replace earlier ones, as with docker; a dir replaced by a non-dir goes with its contents. */
-    private static void removeExisting(Path target, BasicFileAttributes existing) throws IOException {
+    private static void removeExisting(Path target, BasicFileAttributes existing, Map<Path, FileTime> dirTimes)
+            throws IOException {
         if (existing == null) {
             return;
         }
         if (existing.isDirectory()) {
             LibCalls.deleteRecursively(target);
+            // the dirs it held are gone: their stored times must not be applied to whatever takes their names
+            dirTimes.keySet().removeIf(dir -> dir.startsWith(target));
         } else {
             Files.delete(target);
         }

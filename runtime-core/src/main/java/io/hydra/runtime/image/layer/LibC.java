@@ -20,12 +20,18 @@ public interface LibC {
     int O_RDONLY = 0;
     int O_DIRECTORY = 0200000;
     int O_CLOEXEC = 02000000;
+    int O_NOFOLLOW = 0400000;
+    int O_NONBLOCK = 04000;
     int ENODATA = 61;
     int ERANGE = 34;
     int EINVAL = 22;
     int ENOTSUP = 95;
     int AT_FDCWD = -100;
     int AT_SYMLINK_NOFOLLOW = 0x100;
+
+    /** {@code target} as NUL-terminated bytes: symlink(2) stores them exactly, with no path normalisation. */
+    @SaveError
+    int symlink(byte[] target, String linkPath);
 
     @SaveError
     int mknod(String path, int mode, long dev);

@@ -37,6 +37,15 @@ final class LibCalls {
         }
     }
 
+    /** A symlink whose target is the string as given: {@code usr/lib/} and {@code a//b} stay as they are. */
+    static void symlink(String target, Path link) throws IOException {
+        byte[] utf8 = target.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] terminated = java.util.Arrays.copyOf(utf8, utf8.length + 1);
+        if (LibC.INSTANCE.symlink(terminated, link.toString()) != 0) {
+            throw new IOException("cannot create the symlink " + link + ": " + LibC.lastError());
+        }
+    }
+
     /** An overlay whiteout: a char device 0:0. */
     static void whiteout(Path path) throws IOException {
         if (LibC.INSTANCE.mknod(path.toString(), LibC.S_IFCHR, 0) != 0) {

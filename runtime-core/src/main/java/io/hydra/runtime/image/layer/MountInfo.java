@@ -13,7 +13,7 @@ final class MountInfo {
     }
 
     static boolean isMountPoint(Path path) {
-        String wanted = path.toAbsolutePath().normalize().toString();
+        String wanted = resolved(path).toString();
         try {
             for (String line : Files.readAllLines(MOUNTINFO)) {
                 String[] fields = line.split(" ");
@@ -24,6 +24,26 @@ final class MountInfo {
             return false;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + MOUNTINFO, e);
+        }
+    }
+
+    /**
+     * The path with every symlink in its existing part resolved, as the kernel names mount points in mountinfo; the
+     * part that does not exist yet is appended as it is. A hydra root reached through a symlink is thus one root.
+     */
+    static Path resolved(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return absolute;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(absolute));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot resolve " + existing, e);
         }
     }
 

@@ -41,7 +41,8 @@ public final class OverlayContainerRootfs implements ContainerRootfs {
     }
 
     @Override
-    public Path mount(StoredImage image, Path containerDir) {
+    public Path mount(StoredImage image, Path given) {
+        Path containerDir = MountInfo.resolved(given);
         Path rootfs = containerDir.resolve("rootfs");
         if (MountInfo.isMountPoint(rootfs)) {
             return rootfs;
@@ -50,40 +51,16 @@ public final class OverlayContainerRootfs implements ContainerRootfs {
         if (image.layers().isEmpty()) {
             throw HydraException.invalid("image " + name + " has no layers: there is no root filesystem to mount");
         }
-        // a layer listed twice (empty layers often are) is kept only where it is top-most: the view is the same
-        Set<Path> lowers = new LinkedHashSet<>();
-        List<LayerDescriptor> layers = new ArrayList<>(image.layers());
-        java.util.Collections.reverse(layers);
-        for (LayerDescriptor layer : layers) {
-            lowers.add(cache.layer(image, layer));
-        }
-        Path upper = containerDir.resolve("upper");
-        Path work = containerDir.resolve("work");
-        String options = "lowerdir=" + String.join(":", lowers.stream().map(OverlayContainerRootfs::checked).toList())
-                + ",upperdir=" + checked(upper) + ",workdir=" + checked(work) + FEATURES;
-        int limit = LibC.INSTANCE.getpagesize() - 1;
-        int length = options.getBytes(StandardCharsets.UTF_8).length;
-        if (length > limit) {
-            throw HydraException.invalid("image " + name + " has " + lowers.size() + " distinct layers: the overlay mount"
-                    + " options for " + rootfs + " would be " + length + " bytes, over the kernel's limit of " + limit
-                    + " (one page); use an image with fewer layers or a shorter hydra root path");
-        }
-        try {
-            createDir(upper);
-            createDir(work);
-            createDir(rootfs);
-        } catch (IOException e) {
-            throw HydraException.failed("cannot create the overlay dirs in " + containerDir + ": " + e.getMessage());
-        }
-        if (LibC.INSTANCE.mount("overlay", rootfs.toString(), "overlay", 0, options) != 0) {
-            throw HydraException.failed("cannot mount the overlay root of image " + name + " on " + rootfs + ": "
-                    + LibC.lastError());
+        // held from the first layer to the mount: a gc meanwhile would delete the layers already unpacked
+        try (LayerCache.Hold hold = cache.hold(image)) {
+            mountOverlay(image, name, containerDir, rootfs);
         }
         return rootfs;
     }
 
     @Override
-    public void unmount(Path containerDir) {
+    public void unmount(Path given) {
+        Path containerDir = MountInfo.resolved(given);
         Path rootfs = containerDir.resolve("rootfs");
         if (!MountInfo.isMountPoint(rootfs)) {
             return;
@@ -161,6 +138,38 @@ public final class OverlayContainerRootfs implements ContainerRootfs {
             } catch (IOException ignored) {
                 // already moved into place, or gone
             }
+        }
+    }
+
+    private void mountOverlay(StoredImage image, String name, Path containerDir, Path rootfs) {
+        // a layer listed twice (empty layers often are) is kept only where it is top-most: the view is the same
+        Set<Path> lowers = new LinkedHashSet<>();
+        List<LayerDescriptor> layers = new ArrayList<>(image.layers());
+        java.util.Collections.reverse(layers);
+        for (LayerDescriptor layer : layers) {
+            lowers.add(cache.layer(image, layer));
+        }
+        Path upper = containerDir.resolve("upper");
+        Path work = containerDir.resolve("work");
+        String options = "lowerdir=" + String.join(":", lowers.stream().map(OverlayContainerRootfs::checked).toList())
+                + ",upperdir=" + checked(upper) + ",workdir=" + checked(work) + FEATURES;
+        int limit = LibC.INSTANCE.getpagesize() - 1;
+        int length = options.getBytes(StandardCharsets.UTF_8).length;
+        if (length > limit) {
+            throw HydraException.invalid("image " + name + " has " + lowers.size() + " distinct layers: the overlay mount"
+                    + " options for " + rootfs + " would be " + length + " bytes, over the kernel's limit of " + limit
+                    + " (one page); use an image with fewer layers or a shorter hydra root path");
+        }
+        try {
+            createDir(upper);
+            createDir(work);
+            createDir(rootfs);
+        } catch (IOException e) {
+            throw HydraException.failed("cannot create the overlay dirs in " + containerDir + ": " + e.getMessage());
+        }
+        if (LibC.INSTANCE.mount("overlay", rootfs.toString(), "overlay", 0, options) != 0) {
+            throw HydraException.failed("cannot mount the overlay root of image " + name + " on " + rootfs + ": "
+                    + LibC.lastError());
         }
     }
 

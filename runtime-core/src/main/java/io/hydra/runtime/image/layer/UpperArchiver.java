@@ -51,12 +51,35 @@ final class UpperArchiver {
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
         tar.setAddPaxHeadersForNonAsciiNames(true);
-        new UpperArchiver(upper).walk(upper, "", tar);
+        UpperArchiver archiver = new UpperArchiver(upper);
+        archiver.root(tar);
+        int fd = archiver.open(upper.toString(), LibC.O_DIRECTORY, ".");
+        try {
+            archiver.walk(fd, "", tar);
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
         tar.finish();
         buffered.flush(); // the tar stream's flush does not reach the buffer; out stays open for its owner
     }
 
-    private void walk(Path dir, String prefix, TarArchiveOutputStream tar) throws IOException {
+    /** The upper dir's own owner, mode and mtime ({@code chmod 700 /} in the container), as the entry {@code ./}. */
+    private void root(TarArchiveOutputStream tar) throws IOException {
+        Map<String, Object> stat = Files.readAttributes(upper, "unix:mode,uid,gid,lastModifiedTime", LinkOption.NOFOLLOW_LINKS);
+        TarArchiveEntry entry = new TarArchiveEntry("./", TarConstants.LF_DIR, true);
+        describe(entry, upper, stat);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+    }
+
+    /**
+     * Walks the dir open as {@code dirFd}. Every path used is {@code /proc/self/fd/<dirFd>/<name>}: the kernel
+     * reaches the dir through the open fd, not by its path, and only the last component is looked up, never
+     * followed. A container that swaps a dir for {@code d -> /} while this runs cannot lead the walk out of the
+     * upper dir: the dir is opened with O_NOFOLLOW|O_DIRECTORY and its dev/ino must be the ones just seen.
+     */
+    private void walk(int dirFd, String prefix, TarArchiveOutputStream tar) throws IOException {
+        Path dir = Path.of("/proc/self/fd/" + dirFd);
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             entries.forEach(children::add);
@@ -66,6 +89,7 @@ final class UpperArchiver {
             String name = prefix + child.getFileName();
             Map<String, Object> stat = Files.readAttributes(child, "unix:mode,ino,dev,nlink,uid,gid,rdev,lastModifiedTime,size",
                     LinkOption.NOFOLLOW_LINKS);
+            requireUtf8Name(dir, child, prefix);
             int mode = (Integer) stat.get("mode");
             int type = mode & 0170000;
             if (child.getFileName().toString().startsWith(".wh.")) {
@@ -84,7 +108,12 @@ final class UpperArchiver {
                         tar.putArchiveEntry(marker);
                         tar.closeArchiveEntry();
                     }
-                    walk(child, name + "/", tar);
+                    int fd = openSame(child, LibC.O_DIRECTORY, name, stat);
+                    try {
+                        walk(fd, name + "/", tar);
+                    } finally {
+                        LibC.INSTANCE.close(fd);
+                    }
                 }
                 case 0100000 -> {
                     Inode inode = new Inode((Long) stat.get("dev"), (Long) stat.get("ino"));
@@ -101,18 +130,26 @@ final class UpperArchiver {
                         describe(entry, child, stat);
                         entry.setSize((Long) stat.get("size"));
                         tar.putArchiveEntry(entry);
-                        try (InputStream in = Files.newInputStream(child, LinkOption.NOFOLLOW_LINKS)) {
+                        // O_NONBLOCK: a fifo swapped in for the file must not block the daemon in open(2)
+                        int fd = openSame(child, LibC.O_NONBLOCK, name, stat);
+                        try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + fd))) {
                             long copied = in.transferTo(tar);
                             if (copied != entry.getSize()) {
                                 throw refused(name, "it changed size while being archived (is the container still running?)");
                             }
+                        } finally {
+                            LibC.INSTANCE.close(fd);
                         }
                         tar.closeArchiveEntry();
                     }
                 }
                 case 0120000 -> {
                     TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-                    entry.setLinkName(Files.readSymbolicLink(child).toString());
+                    try {
+                        entry.setLinkName(Files.readSymbolicLink(child).toString());
+                    } catch (java.nio.file.NotLinkException e) {
+                        throw refused(name, "it was replaced while being archived (is the container still running?)");
+                    }
                     describe(entry, child, stat);
                     tar.putArchiveEntry(entry);
                     tar.closeArchiveEntry();
@@ -138,6 +175,49 @@ final class UpperArchiver {
                 }
                 default -> throw refused(name, "it is a block device, which cannot be carried in a layer");
             }
+        }
+    }
+
+    /** Opens {@code path} (its last component not followed) and checks it is still the inode {@code stat} saw. */
+    private int openSame(Path path, int flags, String name, Map<String, Object> stat) throws IOException {
+        int fd = open(path.toString(), flags, name);
+        try {
+            Map<String, Object> opened = Files.readAttributes(Path.of("/proc/self/fd/" + fd), "unix:ino,dev");
+            if (!opened.get("ino").equals(stat.get("ino")) || !opened.get("dev").equals(stat.get("dev"))) {
+                throw refused(name, "it was replaced while being archived (is the container still running?)");
+            }
+            return fd;
+        } catch (IOException | RuntimeException e) {
+            LibC.INSTANCE.close(fd);
+            throw e;
+        }
+    }
+
+    private int open(String path, int flags, String name) {
+        int fd = LibC.INSTANCE.open(path, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | flags);
+        if (fd < 0) {
+            throw refused(name, "cannot open it without following a symlink (" + LibC.lastError()
+                    + "; was it replaced while being archived?)");
+        }
+        return fd;
+    }
+
+    /**
+     * A name whose bytes are not UTF-8 reads back as U+FFFD, so {@code a\xff} and {@code a\xfe} would both be
+     * written as one name and a restore would keep one of them: refused unless the name as text encodes back to
+     * the same bytes (Paths compare their bytes).
+     */
+    private void requireUtf8Name(Path dir, Path child, String prefix) {
+        String text = child.getFileName().toString();
+        boolean exact;
+        try {
+            exact = dir.resolve(text).equals(child);
+        } catch (java.nio.file.InvalidPathException e) {
+            exact = false;
+        }
+        if (!exact) {
+            throw refused(prefix + LayerUnpacker.printable(text), "its name is not valid UTF-8 (or not in the daemon's"
+                    + " locale), so the archive cannot hold it exactly; rename it");
         }
     }
 

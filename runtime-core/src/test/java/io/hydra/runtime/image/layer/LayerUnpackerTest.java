@@ -206,6 +206,59 @@ class LayerUnpackerTest {
         assertCacheEmpty();
     }
 
+    @Test
+    void keepsSymlinkTargetsByteForByte() throws Exception {
+        TestLayer layer = new TestLayer().symlink("lib", "usr/lib/").symlink("odd", "a//b/./c");
+        LayerDescriptor descriptor = blobs.put(layer, TestLayer.Compression.NONE);
+        Path dir = cache.layer(TestLayer.image("test/links:1", descriptor), descriptor);
+        assertEquals("usr/lib/", readlink(dir.resolve("lib")));
+        assertEquals("a//b/./c", readlink(dir.resolve("odd")));
+    }
+
+    @Test
+    void aDirReplacedLaterInTheSameLayerLeavesTheReplacement() throws Exception {
+        TestLayer layer = new TestLayer().dir("d", 0755).dir("d/e", 0755).file("d/e/f", "gone").file("d", "now a file");
+        LayerDescriptor descriptor = blobs.put(layer, TestLayer.Compression.GZIP);
+        Path dir = cache.layer(TestLayer.image("test/replace:1", descriptor), descriptor);
+        assertEquals("now a file", Files.readString(dir.resolve("d")));
+        assertEquals(TestLayer.MTIME, Files.getLastModifiedTime(dir.resolve("d")));
+    }
+
+    @Test
+    void refusesAGnuLongNameOverTheHeaderLimit() {
+        // 8 MiB of one letter gzips to a few KiB; unbounded, Commons Compress reads it all into the heap
+        byte[] name = "A".repeat(8 << 20).getBytes(StandardCharsets.UTF_8);
+        byte[] tar = new RawTar().file("ok", "x").entry("././@LongLink", 'L', name).file("A", "x").bytes();
+        refusedTar(tar, "'././@LongLink' after the entry 'ok'", "holds more than 1 MiB");
+    }
+
+    @Test
+    void refusesAPaxHeaderOverTheHeaderLimit() {
+        String record = " path=" + "A".repeat(8 << 20) + "\n";
+        String length = String.valueOf(record.length() + 7);
+        byte[] pax = (length + record).getBytes(StandardCharsets.UTF_8);
+        byte[] tar = new RawTar().file("ok", "x").entry("PaxHeaders/f", 'x', pax).file("f", "x").bytes();
+        refusedTar(tar, "'PaxHeaders/f' after the entry 'ok'", "holds more than 1 MiB");
+    }
+
+    private void refusedTar(byte[] tar, String entry, String reason) {
+        byte[] blob = TestLayer.compress(tar, TestLayer.Compression.GZIP);
+        assertTrue(blob.length < 100_000, "the attack is small on the wire: " + blob.length);
+        LayerDescriptor descriptor = blobs.put(blob, TestLayer.mediaType(TestLayer.Compression.GZIP), TestLayer.sha256(tar));
+        HydraException e = assertThrows(HydraException.class, () -> cache.layer(TestLayer.image("test/evil:1", descriptor), descriptor));
+        assertMessage(e, "test/evil:1", descriptor.digest(), entry);
+        assertTrue(e.getMessage().contains(reason), e.getMessage() + " should say " + reason);
+        assertCacheEmpty();
+    }
+
+    @Test
+    void keepsAPaxHeaderJustUnderTheLimit() throws Exception {
+        TestLayer layer = new TestLayer().fileWithPax("f", "x", Map.of("comment", "c".repeat(900_000)));
+        LayerDescriptor descriptor = blobs.put(layer, TestLayer.Compression.GZIP);
+        Path dir = cache.layer(TestLayer.image("test/pax:1", descriptor), descriptor);
+        assertEquals("x", Files.readString(dir.resolve("f")));
+    }
+
     private void refused(TestLayer layer, String entry, String reason) {
         LayerDescriptor descriptor = blobs.put(layer, TestLayer.Compression.GZIP);
         StoredImage image = TestLayer.image("test/evil:1", descriptor);
@@ -229,6 +282,14 @@ class LayerUnpackerTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** The link's target as the kernel holds it (through a process, not a Path, which would normalise it). */
+    private static String readlink(Path link) throws Exception {
+        Process readlink = new ProcessBuilder("readlink", link.toString()).redirectErrorStream(true).start();
+        String out = new String(readlink.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, readlink.waitFor(), out);
+        return out.stripTrailing();
     }
 
     private static int mode(Path path) throws Exception {

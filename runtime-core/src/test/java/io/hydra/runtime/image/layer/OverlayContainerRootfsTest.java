@@ -129,6 +129,60 @@ class OverlayContainerRootfsTest {
     }
 
     @Test
+    void aContainerDirReachedThroughASymlinkIsMountedOnceAndUnmounted() throws Exception {
+        Files.createDirectory(tmp.resolve("real"));
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), tmp.resolve("real"));
+        Path container = link.resolve("c1");
+        containers.add(container);
+        rootfs.mount(image, container);
+        rootfs.mount(image, container);
+        Path real = tmp.resolve("real/c1/rootfs").toRealPath();
+        assertEquals(1, mountCount(real), "one overlay, not two stacked on the same upper dir");
+        assertTrue(MountInfo.isMountPoint(container.resolve("rootfs")));
+        rootfs.unmount(container);
+        assertEquals(0, mountCount(real));
+        rootfs.remove(container);
+        assertFalse(Files.exists(tmp.resolve("real/c1/upper")));
+    }
+
+    @Test
+    void aGcWhileAContainerMountsKeepsTheLayersItHasUnpacked() throws Exception {
+        LayerDescriptor base = image.layers().get(0);
+        LayerCache[] cache = new LayerCache[1];
+        // the top layers unpack first; while the base unpacks, a gc runs that knows of no container using them
+        LayerCache.BlobOpener racing = layer -> {
+            if (layer.equals(base)) {
+                assertEquals(java.util.Set.of(), cache[0].gc(java.util.Set.of()), "held layers kept");
+            }
+            return blobs.open(layer);
+        };
+        cache[0] = new LayerCache(tmp.resolve("racing-root"), racing, new LayerUnpacker());
+        OverlayContainerRootfs racingRootfs = new OverlayContainerRootfs(cache[0], new LayerUnpacker());
+        Path container = tmp.resolve("raced");
+        Path root = racingRootfs.mount(image, container);
+        try {
+            assertEquals("3", Files.readString(root.resolve("version")));
+        } finally {
+            racingRootfs.unmount(container);
+        }
+        assertEquals(3, cache[0].gc(java.util.Set.of()).size(), "released after the mount: gc may take them");
+    }
+
+    @Test
+    void theRootsModeAndOwnerTravelWithTheWritableLayer() throws Exception {
+        Path root = mount("c1");
+        LibCalls.chmod(root, 0700); // chmod 700 / in the container: copied up to the upper dir's own inode
+        LibCalls.lchown(root, 1000, 1000);
+        rootfs.unmount(tmp.resolve("c1"));
+        Path tar = tmp.resolve("upper.tar");
+        rootfs.exportUpper(tmp.resolve("c1"), tar);
+        rootfs.importUpper(tar, tmp.resolve("c2"));
+        Path copy = mount("c2");
+        assertEquals(0700, (Integer) Files.getAttribute(copy, "unix:mode") & 07777);
+        assertEquals(1000, Files.getAttribute(copy, "unix:uid"));
+    }
+
+    @Test
     void importRefusesAMaliciousArchiveAndLeavesNothing() throws Exception {
         for (TestLayer evil : List.of(new TestLayer().file("../escape", "x"),
                 new TestLayer().device("dev/kmem", TarConstants.LF_CHR),

@@ -34,8 +34,13 @@ final class TestLayer {
     private final TarArchiveOutputStream tar;
 
     TestLayer() {
+        this(TarArchiveOutputStream.LONGFILE_POSIX);
+    }
+
+    /** {@code longFileMode}: how long names are written, {@link TarArchiveOutputStream#LONGFILE_GNU} or POSIX (PAX). */
+    TestLayer(int longFileMode) {
         tar = new TarArchiveOutputStream(bytes, StandardCharsets.UTF_8.name());
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setLongFileMode(longFileMode);
         tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
     }
 
