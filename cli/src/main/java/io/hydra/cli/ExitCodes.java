@@ -23,7 +23,7 @@ public final class ExitCodes {
     }
 
     /** 126 or 127 when the daemon said the command cannot run, else {@link #FAILED}. */
-    static int of(Exception e) {
+    public static int of(Exception e) {
         Metadata trailers = Status.trailersFromThrowable(e);
         String code = trailers == null ? null : trailers.get(EXIT_CODE_TRAILER);
         if ("126".equals(code) || "127".equals(code)) {

@@ -7,6 +7,7 @@ import io.hydra.api.v1.RemoveImageRequest;
 import io.hydra.api.v1.RemoveImageResponse;
 import io.hydra.cli.DaemonCommand;
 import io.hydra.cli.DaemonConnection;
+import io.hydra.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -38,9 +39,8 @@ public final class Rmi extends DaemonCommand {
             }
         }
         out().flush();
-        if (failure != null) {
-            throw failure;
-        }
-        return 0;
+        err().flush();
+        // each failure is reported above; the first decides the exit code
+        return failure == null ? 0 : ExitCodes.of(failure);
     }
 }

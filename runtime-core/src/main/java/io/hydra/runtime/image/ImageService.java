@@ -164,14 +164,15 @@ public final class ImageService implements ImagePins {
             String digest = record.manifestDigest();
             boolean usedHere = inUse.test(digest);
             List<String> pins = store.pinOwners(digest);
-            if ((usedHere || !pins.isEmpty()) && !force) {
+            boolean sharedByRef = store.refs().stream()
+                    .anyMatch(r -> !r.ref().equals(record.ref()) && r.manifestDigest().equals(digest));
+            // another reference names the same image: this is only an untag (as docker's), users keep theirs
+            if ((usedHere || !pins.isEmpty()) && !force && !sharedByRef) {
                 throw HydraException.conflict("image " + ref + " (" + digest + ") is used by "
                         + (pins.isEmpty() ? "a container on this node" : String.join(", ", pins))
                         + ": remove the container first, or use rmi -f (the image's blobs are then kept while it is"
                         + " used)");
             }
-            boolean sharedByRef = store.refs().stream()
-                    .anyMatch(r -> !r.ref().equals(record.ref()) && r.manifestDigest().equals(digest));
             String kept = null;
             if (usedHere && !sharedByRef && ref.digest() == null) {
                 kept = ref.withDigest(digest).toString();
@@ -192,7 +193,7 @@ public final class ImageService implements ImagePins {
             data.put("blobsDeleted", deleted);
             data.put("node", nodeId);
             events.accept(HydraEvent.of(EventType.IMAGE_REMOVED, nodeId, digest, data));
-            return new Removed(record.ref(), digest, deleted, kept != null || !pins.isEmpty());
+            return new Removed(record.ref(), digest, deleted, !sharedByRef && (kept != null || !pins.isEmpty()));
         } catch (IOException e) {
             throw HydraException.failed("removing image " + ref + " from the " + store.storeName() + " store failed: "
                     + e.getMessage());

@@ -53,9 +53,22 @@ class ImageContainerVersionsTest {
 
         Map<String, String> plain = new HashMap<>();
         ImageContainerVersions.record(record(RunOptions.NONE), plain);
-        assertEquals(Map.of(), plain);
-        assertEquals(RunOptions.NONE, ImageContainerVersions.options(version(plain)),
-                "a --rootfs version (or one written before images) restores as before");
+        assertTrue(!plain.containsKey(ImageContainerVersions.IMAGE_DIGEST), plain.toString());
+        assertEquals(RunOptions.NONE, ImageContainerVersions.options(version(plain)), "a --rootfs version");
+        assertEquals(RunOptions.NONE, ImageContainerVersions.options(version(Map.of())),
+                "a version written before images and run options restores as before");
+    }
+
+    @Test
+    void labelsRestartPolicyRmAndTtyTravelWithTheVersion() {
+        RunOptions options = new RunOptions(IMAGE.image(), DIGEST, Map.of("tier", "db", "a=b", "x"),
+                RestartPolicy.parse("on-failure:2"), true, true);
+        Map<String, String> metadata = new HashMap<>();
+        ImageContainerVersions.record(record(options), metadata);
+        assertEquals(options, ImageContainerVersions.options(version(metadata)));
+        metadata.put(ImageContainerVersions.RESTART, "sometimes");
+        HydraException e = assertThrows(HydraException.class, () -> ImageContainerVersions.options(version(metadata)));
+        assertTrue(e.getMessage().contains("version 1 of web") && e.getMessage().contains("restart"), e.getMessage());
     }
 
     @Test

@@ -274,6 +274,20 @@ class ImageServiceTest {
     }
 
     @Test
+    void removingOneOfTwoRefsOfAPinnedImageIsAnUntagAndTheLastRefIsStillRefused() throws Exception {
+        PullSummary s = service.importImages(layout("app", "1.0", "hello", false), ImageProgress.NONE).get(0);
+        service.importImages(layout("app2", "1.0", "hello", false), ImageProgress.NONE);
+        service.pin(s.manifestDigest(), "node-1.c1");
+        ImageService.Removed untagged = service.remove("app:1.0", false);
+        assertEquals(0, untagged.blobsDeleted());
+        assertTrue(!untagged.keptForContainers(), "an untag keeps nothing by digest");
+        assertEquals(List.of("docker.io/library/app2:1.0"), service.list().stream().map(StoredImage::ref).toList());
+        HydraException e = assertThrows(HydraException.class, () -> service.remove("app2:1.0", false));
+        assertTrue(e.getMessage().contains("node-1.c1"), e.getMessage());
+        assertEquals(3, storedBlobs().size());
+    }
+
+    @Test
     void aPinNeedsTheImageAndAPlainOwnerName() throws Exception {
         String missing = "sha256:" + "a".repeat(64);
         HydraException e = assertThrows(HydraException.class, () -> service.pin(missing, "node-1.c1"));
