@@ -10,6 +10,7 @@ import io.hydra.api.v1.ListRequest;
 import io.hydra.api.v1.Ref;
 import io.hydra.api.v1.StatsResponse;
 import io.hydra.cli.DaemonCommand;
+import io.hydra.cli.checkpoints.ByteSize;
 import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.Json;
 import picocli.CommandLine.Command;
@@ -60,11 +61,22 @@ public final class Stats extends DaemonCommand {
             out().println(Json.write(names.size() == 1 ? rows.get(0) : rows));
             return 0;
         }
-        out().printf(ROW, "ID", "NAME", "MEM USAGE", "MEM LIMIT", "MEM MAX", "CPU NANOS", "PIDS");
+        out().printf(ROW, "ID", "NAME", "MEM USAGE", "MEM LIMIT", "MEM MAX", "CPU", "PIDS");
         for (Map<String, Object> m : rows) {
-            out().printf(ROW, Ps.shortId((String) m.get("id")), m.get("name"), m.get("memoryUsageBytes"),
-                    m.get("memoryLimitBytes"), m.get("memoryMaxUsageBytes"), m.get("cpuUsageNanos"), m.get("pids"));
+            out().printf(ROW, Ps.shortId((String) m.get("id")), m.get("name"), bytes(m.get("memoryUsageBytes")),
+                    limit(m.get("memoryLimitBytes")), bytes(m.get("memoryMaxUsageBytes")),
+                    String.format("%.3f s", (Long) m.get("cpuUsageNanos") / 1e9), m.get("pids"));
         }
         return 0;
+    }
+
+    private static String bytes(Object value) {
+        return ByteSize.format((Long) value);
+    }
+
+    /** cgroup v1 reports "no limit" as the largest page-aligned value (about 2^63): show it as such. */
+    private static String limit(Object value) {
+        long bytes = (Long) value;
+        return bytes <= 0 || bytes >= 1L << 62 ? "unlimited" : ByteSize.format(bytes);
     }
 }
