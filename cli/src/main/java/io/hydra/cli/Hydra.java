@@ -117,7 +117,7 @@ public final class Hydra {
         return cl;
     }
 
-    String resolvedHost() {
+    public String resolvedHost() {
         if (host != null) {
             return host;
         }
@@ -129,7 +129,7 @@ public final class Hydra {
         return new DaemonConnection(resolvedHost(), tlsCert, tlsKey, tlsCa);
     }
 
-    static String message(Exception e, String host) {
+    public static String message(Exception e, String host) {
         if (e instanceof StatusRuntimeException s) {
             if (s.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 return "cannot reach the hydra daemon at " + host + " (is it running?): "

@@ -8,6 +8,7 @@ import io.hydra.api.v1.RemoveImageResponse;
 import io.hydra.cli.DaemonCommand;
 import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.ExitCodes;
+import io.hydra.cli.Hydra;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -32,7 +33,7 @@ public final class Rmi extends DaemonCommand {
                         + (r.getKeptForContainers() ? ", kept by digest while containers use it" : ""));
             } catch (StatusRuntimeException e) {
                 // the others are still removed; the first failure decides the exit code
-                err().println("hydra: " + e.getStatus().getDescription());
+                err().println("hydra: " + Hydra.message(e, hydra().resolvedHost()));
                 if (failure == null) {
                     failure = e;
                 }
