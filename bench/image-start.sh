@@ -32,12 +32,12 @@ mkdir -p "$B/times"
 machine_info | tee "$SUMMARY" >&2
 out "containers: $N (sleep 100000), sequential, after 5 warm-up containers per method"
 
-"$REPO/scripts/busybox-image.sh" "$B/layout" latest >/dev/null
+"$REPO/scripts/busybox-image.sh" "$B/busybox" latest >/dev/null
 make_rootfs "$B/rootfs"
 
 start_daemon "$B/root" "$B/hydra.sock" "$B/daemon.log" >/dev/null
 export HYDRA_HOST=unix://$B/hydra.sock
-"$HYDRA" image import "$B/layout" >/dev/null
+"$HYDRA" image import "$B/busybox" >/dev/null
 driver start "$B/hydra.sock" image:busybox warm-i 5 /dev/null >/dev/null
 driver start "$B/hydra.sock" "$B/rootfs" warm-r 5 /dev/null >/dev/null
 driver rm-all "$B/hydra.sock" >/dev/null
@@ -58,8 +58,8 @@ driver rm-all "$B/hydra.sock" >/dev/null
 
 podman_setup "$B/rootfs"
 if [ "$PODMAN_OK" = 1 ]; then
-    podman pull -q "oci:$B/layout:latest" >/dev/null
-    pimg=$(podman images -q --filter reference='*layout*' | head -n1)
+    podman pull -q "oci:$B/busybox:latest" >/dev/null
+    pimg=$(podman images -q --filter reference='*busybox*' | head -n1)
     [ -n "$pimg" ] || pimg=$(podman images -q | head -n1)
     for i in 1 2 3 4 5; do podman run -d --network none --name "pwarm-$i" "$pimg" sleep 100000 >/dev/null; done
     podman rm -fa -t 0 >/dev/null
