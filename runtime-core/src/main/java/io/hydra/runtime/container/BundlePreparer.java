@@ -53,12 +53,12 @@ public final class BundlePreparer {
         String where = bundle.resolve("config.json") + ": ";
         flags.apply(config, Path.of(config.path("root").path("path").asText()), where);
         if (spec.memoryBytes() > 0) {
-            ObjectNode linux = objectField(config, "linux", where);
-            ObjectNode resources = objectField(linux, "resources", where + "linux.");
-            objectField(resources, "memory", where + "linux.resources.").put("limit", spec.memoryBytes());
+            ObjectNode linux = RunFlags.object(config, "linux", where);
+            ObjectNode resources = RunFlags.object(linux, "resources", where + "linux.");
+            RunFlags.object(resources, "memory", where + "linux.resources.").put("limit", spec.memoryBytes());
         }
         if (!spec.env().isEmpty()) {
-            ObjectNode process = objectField(config, "process", where);
+            ObjectNode process = RunFlags.object(config, "process", where);
             List<String> env = new ArrayList<>();
             process.path("env").forEach(e -> env.add(e.asText()));
             for (String entry : spec.env()) {
@@ -69,18 +69,6 @@ public final class BundlePreparer {
             process.set("env", array(env));
         }
         return prepared;
-    }
-
-    /** The object member {@code name} of {@code parent}, created when absent; {@code path} names the parent. */
-    private static ObjectNode objectField(ObjectNode parent, String name, String path) {
-        JsonNode existing = parent.get(name);
-        if (existing == null || existing.isNull()) {
-            return parent.putObject(name);
-        }
-        if (!(existing instanceof ObjectNode o)) {
-            throw HydraException.invalid(path + name + " is not a JSON object");
-        }
-        return o;
     }
 
     private static void validateMemory(long bytes) {
