@@ -39,7 +39,7 @@ class S3ImagesTest {
             second.ok("rmi", "shared:1");
             assertEquals(0, first.ok("images", "--format", "json").json().size());
         } finally {
-            HydraDaemonProcess.sh("rm", "-rf", s3dir.toString());
+            HydraDaemonProcess.sh("rm", "-rf", s3dir.toString(), s3dir + ".mac-key");
         }
     }
 
