@@ -50,6 +50,9 @@ class CheckpointRunOptionsTest {
             assertEquals("running", restored.get("status").asText());
             assertEquals("v", restored.path("labels").path("k").asText(), restored.toString());
             assertEquals("on-failure:2", restored.get("restartPolicy").asText(), restored.toString());
+            HydraDaemonProcess.Result whileRunning = nodeA.hydra("rmi", "kept:1");
+            assertTrue(whileRunning.code() != 0 && whileRunning.err().contains("node-b." + restored.get("id").asText()),
+                    "the container restored on node B pins its image there: " + whileRunning);
             nodeB.ok("rm", "-f", "keeper");
 
             refused = nodeA.hydra("rmi", "kept:1");

@@ -207,7 +207,7 @@ public final class ImageRoots {
         } finally {
             Containers.deleteTree(staging);
         }
-        return roots.mount(image, containerDir);
+        return mount(image, containerDir);
     }
 
     private void requireAvailable(String toDo) {
