@@ -58,9 +58,8 @@ driver rm-all "$B/hydra.sock" >/dev/null
 
 podman_setup "$B/rootfs"
 if [ "$PODMAN_OK" = 1 ]; then
-    podman pull -q "oci:$B/busybox:latest" >/dev/null
-    pimg=$(podman images -q --filter reference='*busybox*' | head -n1)
-    [ -n "$pimg" ] || pimg=$(podman images -q | head -n1)
+    # the id of the image pulled from the same OCI layout Hydra imported (not podman_setup's own import)
+    pimg=$(podman pull -q "oci:$B/busybox:latest" | tail -n1)
     for i in 1 2 3 4 5; do podman run -d --network none --name "pwarm-$i" "$pimg" sleep 100000 >/dev/null; done
     podman rm -fa -t 0 >/dev/null
     before=$(du_bytes "$PODMAN_DIR/graph" "$PODMAN_DIR/run")
