@@ -45,6 +45,11 @@ public abstract class DaemonCommand implements Callable<Integer> {
         return hydra().env;
     }
 
+    /** What a failure says to the user, as every verb reports it (an unreachable daemon named with its address). */
+    protected String failureMessage(Exception e) {
+        return Hydra.message(e, hydra().resolvedHost());
+    }
+
     /** A bad argument found only once the command runs: picocli reports it as a usage error (exit 2). */
     protected CommandLine.ParameterException usageError(String message) {
         return new CommandLine.ParameterException(spec.commandLine(), message);

@@ -8,7 +8,6 @@ import io.hydra.api.v1.RemoveImageResponse;
 import io.hydra.cli.DaemonCommand;
 import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.ExitCodes;
-import io.hydra.cli.Hydra;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,7 +32,7 @@ public final class Rmi extends DaemonCommand {
                         + (r.getKeptForContainers() ? ", kept by digest while containers use it" : ""));
             } catch (StatusRuntimeException e) {
                 // the others are still removed; the first failure decides the exit code
-                err().println("hydra: " + Hydra.message(e, hydra().resolvedHost()));
+                err().println("hydra: " + failureMessage(e));
                 if (failure == null) {
                     failure = e;
                 }
