@@ -27,6 +27,11 @@ public final class Digests {
         return digest;
     }
 
+    /** The hex part of a digest, after checking its form ({@link #check}): it names files and dirs. */
+    public static String hexOf(String digest, String what) {
+        return hex(check(digest, what));
+    }
+
     public static String hex(String digest) {
         return digest.substring("sha256:".length());
     }
@@ -35,7 +40,12 @@ public final class Digests {
         return "sha256:" + HexFormat.of().formatHex(sha256().digest(content));
     }
 
-    static MessageDigest sha256() {
+    /** The digest a finished hash names, {@code sha256:<hex>}. */
+    public static String of(MessageDigest sha256) {
+        return "sha256:" + HexFormat.of().formatHex(sha256.digest());
+    }
+
+    public static MessageDigest sha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {

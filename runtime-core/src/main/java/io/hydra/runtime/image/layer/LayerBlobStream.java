@@ -1,6 +1,7 @@
 package io.hydra.runtime.image.layer;
 
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.image.Digests;
 import io.hydra.runtime.image.LayerDescriptor;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.zstandard.ZstdCompressorInputStream;
@@ -30,9 +31,9 @@ final class LayerBlobStream implements AutoCloseable {
     LayerBlobStream(InputStream rawBlob, LayerDescriptor layer, String what) throws IOException {
         this.what = what;
         this.layer = layer;
-        Digests.hex(layer.digest(), what + ": layer digest");
-        Digests.hex(layer.diffId(), what + ": diffId");
-        this.blob = new Measured(rawBlob, Digests.forDigest(layer.digest()), layer.size() > 0 ? layer.size() : Long.MAX_VALUE);
+        Digests.hexOf(layer.digest(), what + ": layer digest");
+        Digests.hexOf(layer.diffId(), what + ": diffId");
+        this.blob = new Measured(rawBlob, Digests.sha256(), layer.size() > 0 ? layer.size() : Long.MAX_VALUE);
         BufferedInputStream buffered = new BufferedInputStream(blob, 64 * 1024);
         Compression compression = compression(layer.mediaType(), sniff(buffered), what);
         this.decompressed = switch (compression) {
@@ -40,7 +41,7 @@ final class LayerBlobStream implements AutoCloseable {
             case GZIP -> new GzipCompressorInputStream(buffered, true);
             case ZSTD -> new ZstdCompressorInputStream(buffered);
         };
-        this.tar = new Measured(decompressed, Digests.forDigest(layer.diffId()), Long.MAX_VALUE);
+        this.tar = new Measured(decompressed, Digests.sha256(), Long.MAX_VALUE);
     }
 
     /** The uncompressed tar; its end must be reached through {@link #finish}. */
@@ -56,11 +57,11 @@ final class LayerBlobStream implements AutoCloseable {
             throw HydraException.invalid(what + ": the blob has " + blob.count + " bytes, the manifest says "
                     + layer.size() + " (truncated)");
         }
-        String digest = Digests.format(layer.digest(), blob.digest);
+        String digest = Digests.of(blob.digest);
         if (!digest.equals(layer.digest())) {
             throw HydraException.invalid(what + ": the blob's digest is " + digest + ", not " + layer.digest());
         }
-        String diffId = Digests.format(layer.diffId(), tar.digest);
+        String diffId = Digests.of(tar.digest);
         if (!diffId.equals(layer.diffId())) {
             throw HydraException.invalid(what + ": the uncompressed layer's digest is " + diffId
                     + ", not the diffId " + layer.diffId() + " the image config lists");

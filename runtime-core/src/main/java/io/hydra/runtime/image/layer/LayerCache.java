@@ -1,6 +1,7 @@
 package io.hydra.runtime.image.layer;
 
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.image.Digests;
 import io.hydra.runtime.image.LayerDescriptor;
 import io.hydra.runtime.image.StoredImage;
 import org.jboss.logging.Logger;
@@ -103,7 +104,7 @@ public final class LayerCache {
      */
     public Path layer(StoredImage image, LayerDescriptor layer) {
         String what = "image " + (image.ref() != null ? image.ref() : image.manifestDigest()) + ", layer " + layer.digest();
-        String hex = Digests.hex(layer.diffId(), what + ": diffId");
+        String hex = Digests.hexOf(layer.diffId(), what + ": diffId");
         Path complete = dir.resolve(hex);
         synchronized (lock(hex)) {
             if (Files.isDirectory(complete)) {
@@ -140,7 +141,7 @@ public final class LayerCache {
         String what = "image " + (image.ref() != null ? image.ref() : image.manifestDigest());
         Set<String> hexes = new TreeSet<>();
         for (LayerDescriptor layer : image.layers()) {
-            hexes.add(Digests.hex(layer.diffId(), what + ", layer " + layer.digest() + ": diffId"));
+            hexes.add(Digests.hexOf(layer.diffId(), what + ", layer " + layer.digest() + ": diffId"));
         }
         for (String hex : hexes) {
             synchronized (lock(hex)) {
