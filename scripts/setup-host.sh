@@ -77,7 +77,7 @@ version_ge() {
 # 1. Packages
 # ---------------------------------------------------------------------------------------
 PKGS=(runc conmon iptables busybox-static maven redis-server redis-tools iproute2 procps gcc libc6-dev openssl
-      git ca-certificates skopeo umoci docker-registry apache2-utils python3 curl)
+      git ca-certificates skopeo umoci docker-registry apache2-utils python3 curl etcd-server etcd-client)
 if [ "$(java_major java)" -lt 17 ] || [ "$(java_major javac)" -lt 17 ]; then
     PKGS+=(openjdk-17-jdk-headless)
 fi

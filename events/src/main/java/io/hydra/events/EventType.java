@@ -11,6 +11,12 @@ public final class EventType {
     public static final String CONTAINER_REMOVED = "io.hydra.container.removed";
     public static final String CONTAINER_ORPHANED = "io.hydra.container.orphaned";
     public static final String CONTAINER_RESTORED = "io.hydra.container.restored";
+    /** A container of a lost node that no node could take, or an unprotected one: not running anywhere. */
+    public static final String CONTAINER_LOST = "io.hydra.container.lost";
+    /** A protected container of a lost node restored on another one. */
+    public static final String CONTAINER_FAILED_OVER = "io.hydra.container.failed-over";
+    public static final String NODE_JOINED = "io.hydra.node.joined";
+    public static final String NODE_LOST = "io.hydra.node.lost";
     public static final String CHECKPOINT_CREATED = "io.hydra.checkpoint.created";
     public static final String CHECKPOINT_DELETED = "io.hydra.checkpoint.deleted";
     public static final String IMAGE_PULLED = "io.hydra.image.pulled";

@@ -70,6 +70,48 @@ public interface HydraConfig {
 
     Registries registries();
 
+    Cluster cluster();
+
+    /** This node's labels, {@code K=V,K=V}: what {@code --constraint K=V} on a container matches. */
+    Optional<String> labels();
+
+    /** The placement strategy, by plugin name: {@code spread}, {@code binpack} or {@code least-loaded}. */
+    @WithDefault("spread")
+    String scheduler();
+
+    /**
+     * Several daemons as one cluster ({@code hydra daemon --cluster etcd://HOST:PORT[,HOST:PORT]}). Without it the
+     * daemon is a single node: no coordinator, nothing fails over. The coordinator's own settings (TLS to etcd, say)
+     * are plugin settings, {@code hydra.plugin.cluster.etcd.*}.
+     */
+    interface Cluster {
+        /** {@code SCHEME://ENDPOINTS}: the scheme names the coordinator plugin, the rest is handed to it. */
+        @WithParentName
+        Optional<String> url();
+
+        /** The node lease's time to live: a node whose lease is not renewed for this long is lost. */
+        @WithDefault("3s")
+        Duration ttl();
+
+        /**
+         * How long before its lease could expire a daemon that cannot renew it freezes its protected containers:
+         * the cluster may restore them elsewhere once it has expired.
+         */
+        @WithDefault("1s")
+        Duration fenceMargin();
+
+        /** How long after a node's lease expired the controller waits before it moves the node's containers. */
+        @WithDefault("500ms")
+        Duration grace();
+
+        /**
+         * Start as a single node, with the reason in {@code hydra info}, when the coordinator cannot be reached at
+         * start-up; by default the daemon refuses to start (a node that silently left its cluster protects nothing).
+         */
+        @WithDefault("false")
+        boolean singleNodeFallback();
+    }
+
     /** How images are pulled (hydra pull). */
     interface Registries {
         /**
