@@ -15,6 +15,12 @@ public record DottedVersion(long[] parts) implements Comparable<DottedVersion> {
         parts = parts.clone();
     }
 
+    /** A copy: the version stays as parsed whatever the caller does with it. */
+    @Override
+    public long[] parts() {
+        return parts.clone();
+    }
+
     /** The version, or empty when the text is not dotted numbers (nothing to compare with, not a zero). */
     public static Optional<DottedVersion> parse(String text) {
         String trimmed = text.strip();
