@@ -17,18 +17,28 @@ import java.util.concurrent.TimeoutException;
  * the deadline is ours: past it the call is cancelled and the caller told UNREACHABLE, never left hanging.
  */
 final class Calls {
+    /**
+     * The deadline until etcd has answered once: the first call also sets up the connection (TLS, HTTP/2, and on a
+     * loaded machine class loading), which a 1 s call deadline was seen to miss against a healthy etcd.
+     */
+    static final Duration FIRST_CONTACT = Duration.ofSeconds(3);
+
     private final Duration timeout;
+    private volatile boolean answered;
 
     Calls(Duration timeout) {
         this.timeout = timeout;
     }
 
-    Duration timeout() {
-        return timeout;
+    /** The deadline of a call now. */
+    Duration deadline() {
+        return answered || timeout.compareTo(FIRST_CONTACT) >= 0 ? timeout : FIRST_CONTACT;
     }
 
     <T> T await(String what, CompletableFuture<T> call) {
-        return await(what, call, timeout);
+        T result = await(what, call, deadline());
+        answered = true;
+        return result;
     }
 
     static <T> T await(String what, CompletableFuture<T> call, Duration deadline) {

@@ -28,6 +28,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -45,18 +46,22 @@ public final class EtcdCoordinator implements Coordinator {
     private final LeaseKeeper keepers;
     private final ScheduledExecutorService scheduler;
     private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
+    private final List<PrefixWatch> watches = new CopyOnWriteArrayList<>();
     private volatile EtcdMembership membership;
+    // whether the last connection check reached etcd (only the checker thread writes it)
+    private boolean wasReachable = true;
 
     /**
      * @param settings  the plugin's checked settings
      * @param client    a jetcd client on {@code settings}' endpoints (closed with this coordinator)
+     * @param calls     the deadlines of calls on {@code client} (its interceptor reads them too)
      * @param stateDir  where the node lease and its keeper are recorded, so a restarted daemon adopts them
      * @param keepers   starts and finds the external lease keepers
      */
-    public EtcdCoordinator(EtcdSettings settings, Client client, Path stateDir, LeaseKeeper keepers) {
+    EtcdCoordinator(EtcdSettings settings, Client client, Calls calls, Path stateDir, LeaseKeeper keepers) {
         this.settings = settings;
         this.client = client;
-        this.calls = new Calls(settings.timeout());
+        this.calls = calls;
         this.keys = new Keys(settings.prefix());
         this.stateDir = stateDir;
         this.keepers = keepers;
@@ -66,6 +71,21 @@ public final class EtcdCoordinator implements Coordinator {
             t.setDaemon(true);
             return t;
         });
+        long every = Math.max(200, settings.timeout().toMillis() / 2);
+        scheduler.scheduleWithFixedDelay(this::checkConnection, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** After an outage, every watch re-lists: a change made meanwhile is never missed. */
+    private void checkConnection() {
+        if (watches.isEmpty()) {
+            wasReachable = true;
+            return;
+        }
+        boolean now = reachable(settings.timeout());
+        if (now && !wasReachable) {
+            watches.forEach(PrefixWatch::reconnected);
+        }
+        wasReachable = now;
     }
 
     @Override
@@ -89,7 +109,7 @@ public final class EtcdCoordinator implements Coordinator {
 
     @Override
     public Subscription watchMembers(Consumer<MemberEvent> listener) {
-        return track(PrefixWatch.start(client, calls, keys, Keys.NODES, true, change -> listener.accept(
+        return trackWatch(PrefixWatch.start(client, calls, keys, Keys.NODES, true, change -> listener.accept(
                 new MemberEvent(change.put() ? MemberEvent.Kind.JOINED : MemberEvent.Kind.LEFT,
                         change.key().substring(Keys.NODES.length()), change.value())), scheduler));
     }
@@ -163,7 +183,7 @@ public final class EtcdCoordinator implements Coordinator {
 
     @Override
     public Subscription watch(String prefix, Consumer<RecordEvent> listener) {
-        return track(PrefixWatch.start(client, calls, keys, prefix, false, change -> listener.accept(
+        return trackWatch(PrefixWatch.start(client, calls, keys, prefix, false, change -> listener.accept(
                 new RecordEvent(change.put() ? RecordEvent.Kind.PUT : RecordEvent.Kind.DELETE, change.key(),
                         change.value(), change.revision())), scheduler));
     }
@@ -203,6 +223,14 @@ public final class EtcdCoordinator implements Coordinator {
     private <T extends Subscription> T track(T subscription) {
         open.add(subscription);
         return subscription;
+    }
+
+    private Subscription trackWatch(PrefixWatch watch) {
+        watches.add(watch);
+        return track(() -> {
+            watches.remove(watch);
+            watch.close();
+        });
     }
 
     private VersionedValue value(KeyValue kv) {

@@ -43,16 +43,18 @@ public final class EtcdCoordinatorFactory implements PluginFactory<Coordinator> 
     @Override
     public Coordinator create(PluginContext context) {
         EtcdSettings settings = EtcdSettings.from(context);
-        Client client = client(settings);
-        return new EtcdCoordinator(settings, client, context.stateDir(),
-                new LeaseKeeper(settings, context.stateDir(), context.processes()));
+        Calls calls = new Calls(settings.timeout());
+        Client client = client(settings, calls);
+        return new EtcdCoordinator(settings, client, calls, context.stateDir(),
+                new LeaseKeeper(settings, context.stateDir()));
     }
 
-    static Client client(EtcdSettings settings) {
+    static Client client(EtcdSettings settings, Calls calls) {
         ClientBuilder builder = Client.builder().endpoints(settings.urls().toArray(String[]::new))
-                .connectTimeout(settings.timeout())
+                .connectTimeout(Calls.FIRST_CONTACT)
                 // our deadline decides when a call has failed; jetcd's own retries only within it
-                .retryMaxDuration(settings.timeout());
+                .retryMaxDuration(settings.timeout())
+                .interceptor(new DeadlineInterceptor(calls::deadline));
         if (settings.tls().isPresent()) {
             EtcdSettings.Tls tls = settings.tls().get();
             try {

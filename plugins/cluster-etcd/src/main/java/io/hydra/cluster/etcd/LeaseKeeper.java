@@ -3,8 +3,7 @@ package io.hydra.cluster.etcd;
 import io.hydra.spi.cluster.CoordinatorException;
 import io.hydra.spi.cluster.CoordinatorException.Kind;
 import io.hydra.spi.monitor.ProcessIdentity;
-import io.hydra.spi.process.ProcessResult;
-import io.hydra.spi.process.ProcessRunner;
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps the node lease alive from outside the daemon's process, as conmon keeps containers: a shell in a session of
@@ -31,14 +31,14 @@ import java.util.Optional;
 final class LeaseKeeper {
     private static final Duration START_DEADLINE = Duration.ofSeconds(10);
 
+    private static final String SETSID = "setsid";
+
     private final EtcdSettings settings;
     private final Path stateDir;
-    private final ProcessRunner processes;
 
-    LeaseKeeper(EtcdSettings settings, Path stateDir, ProcessRunner processes) {
+    LeaseKeeper(EtcdSettings settings, Path stateDir) {
         this.settings = settings;
         this.stateDir = stateDir;
-        this.processes = processes;
     }
 
     /** Starts a keeper for {@code leaseId} and returns it once it has written its pid. */
@@ -64,13 +64,29 @@ final class LeaseKeeper {
                 + "  echo \"$(date -u +%FT%TZ) keep-alive of lease " + hex + " ended, etcd unreachable: again\"\n"
                 + "  sleep 1\n"
                 + "done";
-        // setsid -f forks and the child starts a new session: it escapes the runner's session and its kill walk
-        String launch = "exec setsid -f sh -c " + quote(script) + " >>" + quote(log.toString())
-                + " 2>&1 </dev/null";
-        ProcessResult result = processes.run(START_DEADLINE, "sh", "-c", launch);
-        if (result.exitCode() != 0) {
-            throw new CoordinatorException(Kind.FAILED, "cannot start the lease keeper (exit " + result.exitCode()
-                    + "): " + result.stderr());
+        // Not through the ProcessRunner: it kills whatever its command leaves in its session, and setsid -f's child
+        // may still be in that session for an instant before it calls setsid() (seen: keepers killed at birth).
+        // The keeper must outlive the daemon; setsid -f forks, and the child leads a new session of its own.
+        ProcessBuilder builder = new ProcessBuilder(SETSID, "-f", "sh", "-c", script)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectErrorStream(true);
+        try {
+            Process launcher = builder.start();
+            if (!launcher.waitFor(START_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+                launcher.destroyForcibly();
+                throw new CoordinatorException(Kind.FAILED, "setsid did not return within "
+                        + START_DEADLINE.toSeconds() + " s while starting the lease keeper");
+            }
+            if (launcher.exitValue() != 0) {
+                throw new CoordinatorException(Kind.FAILED, "cannot start the lease keeper (setsid exit "
+                        + launcher.exitValue() + "); see " + log);
+            }
+        } catch (IOException e) {
+            throw new CoordinatorException(Kind.FAILED, "cannot start the lease keeper: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CoordinatorException(Kind.FAILED, "interrupted while starting the lease keeper", e);
         }
         long deadline = System.nanoTime() + START_DEADLINE.toNanos();
         while (System.nanoTime() < deadline) {

@@ -24,7 +24,8 @@ import java.util.logging.Logger;
  * Every change under a prefix, in order, exactly once. It lists the prefix, then watches from the revision after
  * the list. jetcd resumes a watch by itself after a dropped connection (from the revision after the last one seen,
  * so nothing is missed or repeated); when it gives up instead (the revision was compacted during an outage, or etcd
- * refused the watch) this re-lists and reports the difference from what it last reported, then watches again.
+ * refused the watch), or when etcd answers again after an outage ({@link #reconnected()}), this re-lists and
+ * reports the difference from what it last reported, then watches again.
  */
 final class PrefixWatch implements Subscription {
     private static final Logger LOG = Logger.getLogger(PrefixWatch.class.getName());
@@ -138,6 +139,22 @@ final class PrefixWatch implements Subscription {
             watcher = null;
         }
         scheduler.schedule(this::resync, RESYNC_DELAY_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * etcd answers again after not answering: jetcd may or may not have resumed this watch by itself (after an etcd
+     * restart it was seen not to), so drop it and re-list; what the old watch already reported is not repeated.
+     */
+    synchronized void reconnected() {
+        if (closed) {
+            return;
+        }
+        generation++;
+        if (watcher != null) {
+            watcher.close();
+            watcher = null;
+        }
+        scheduler.execute(this::resync);
     }
 
     /** Lists again and reports what changed since the last report: deletions first, then puts, in key order. */
