@@ -70,7 +70,7 @@ public record EtcdSettings(List<String> endpoints, Duration ttl, String prefix, 
 
     private static List<String> endpoints(String value) {
         List<String> out = new ArrayList<>();
-        for (String part : value.split(",")) {
+        for (String part : value.split(",", -1)) {
             String e = part.trim();
             Matcher m = HOST_PORT.matcher(e);
             if (!m.matches()) {
