@@ -79,7 +79,12 @@ final class EtcdMembership implements Membership {
         ByteSequence key = keys.node(nodeId);
         Optional<KeyValue> current = calls.await("read " + Keys.text(key), client.getKVClient().get(key))
                 .getKvs().stream().findFirst();
-        Optional<KeeperState> persisted = KeeperState.read(stateDir);
+        Optional<KeeperState> persisted;
+        try {
+            persisted = KeeperState.read(stateDir);
+        } catch (IllegalStateException | java.io.UncheckedIOException e) {
+            throw new CoordinatorException(Kind.FAILED, e.getMessage(), e);
+        }
         if (persisted.isPresent()) {
             long old = persisted.get().leaseId();
             Instant sent = Instant.now();

@@ -87,6 +87,9 @@ class EtcdOutageTest {
                 assertTrue(keeper.isAlive(), "the same keeper kept it");
                 assertEquals(null, members.poll(TTL.toMillis() * 2, TimeUnit.MILLISECONDS),
                         "no spurious LEFT or JOINED across the outage");
+                m.update("r2");
+                assertEquals(new MemberEvent(MemberEvent.Kind.JOINED, "n1", "r2"), members.poll(10, TimeUnit.SECONDS),
+                        "the member watch resumes after the outage");
                 recordWatch.close();
                 memberWatch.close();
             } finally {
@@ -94,6 +97,44 @@ class EtcdOutageTest {
                     m.leave();
                 }
                 c.close();
+            }
+        }
+    }
+
+    @Test
+    void theControllerIsRevokedWhenEtcdIsLostForATtlAndElectedAgainAfter() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            Map<String, String> settings = EtcdTesting.settings(etcd, EtcdTesting.freshPrefix());
+            try (Coordinator c = EtcdTesting.coordinator(settings, Files.createDirectories(temp.resolve("n1")))) {
+                java.util.concurrent.atomic.AtomicInteger elected = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicInteger revoked = new java.util.concurrent.atomic.AtomicInteger();
+                Subscription campaign = c.campaign("n1", new io.hydra.spi.cluster.LeadershipListener() {
+                    @Override
+                    public void elected() {
+                        elected.incrementAndGet();
+                    }
+
+                    @Override
+                    public void revoked() {
+                        revoked.incrementAndGet();
+                    }
+                });
+                EtcdLeaseKeeperTest.await(() -> elected.get() == 1, Duration.ofSeconds(10), "never elected");
+                assertEquals("n1", c.leader().orElseThrow());
+
+                etcd.kill();
+                long lost = System.nanoTime();
+                EtcdLeaseKeeperTest.await(() -> revoked.get() == 1, TTL.plusSeconds(2),
+                        "the role was kept without etcd for longer than a TTL");
+                long ms = (System.nanoTime() - lost) / 1_000_000;
+                assertTrue(ms >= TTL.toMillis() / 2, "revoked after only " + ms + " ms");
+
+                etcd.restart();
+                EtcdLeaseKeeperTest.await(() -> elected.get() == 2, Duration.ofSeconds(30),
+                        "not elected again after etcd came back");
+                assertEquals("n1", c.leader().orElseThrow());
+                campaign.close();
+                assertEquals(2, revoked.get(), "closing the campaign ends the role");
             }
         }
     }
