@@ -10,6 +10,8 @@ import io.hydra.spi.cluster.LeadershipListener;
 import io.hydra.spi.cluster.Subscription;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,12 @@ final class EtcdCampaign implements Subscription {
     private final LeadershipListener listener;
     private final ScheduledExecutorService scheduler;
     private final ScheduledFuture<?> monitor;
+    // the listener is told on one thread, in the order the changes happened (queued under the lock)
+    private final ExecutorService notifier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hydra-etcd-leadership");
+        t.setDaemon(true);
+        return t;
+    });
 
     // guarded by this
     private boolean closed;
@@ -81,20 +89,18 @@ final class EtcdCampaign implements Subscription {
         }
     }
 
-    private void onCampaignEnded(int from, Throwable error) {
-        synchronized (this) {
-            if (closed || from != round) {
-                return;
-            }
-            if (error != null) {
-                LOG.log(Level.FINE, "campaign failed; trying again", error);
-                abandon();
-                scheduler.schedule(this::enter, RETRY_MS, TimeUnit.MILLISECONDS);
-                return;
-            }
-            elected = true;
+    private synchronized void onCampaignEnded(int from, Throwable error) {
+        if (closed || from != round) {
+            return;
         }
-        listener.elected();
+        if (error != null) {
+            LOG.log(Level.FINE, "campaign failed; trying again", error);
+            abandon();
+            scheduler.schedule(this::enter, RETRY_MS, TimeUnit.MILLISECONDS);
+            return;
+        }
+        elected = true;
+        notifier.execute(listener::elected);
     }
 
     /** Renewals of the campaign's lease: each confirms it; the end of the stream means the lease is gone. */
@@ -136,19 +142,16 @@ final class EtcdCampaign implements Subscription {
         }
     }
 
-    private void lose(int from, String why) {
-        boolean wasElected;
-        synchronized (this) {
-            if (closed || from != round || leaseId == 0) {
-                return;
-            }
-            wasElected = elected;
-            LOG.info("controller campaign lost: " + why);
-            abandon();
-            scheduler.schedule(this::enter, RETRY_MS, TimeUnit.MILLISECONDS);
+    private synchronized void lose(int from, String why) {
+        if (closed || from != round || leaseId == 0) {
+            return;
         }
+        boolean wasElected = elected;
+        LOG.info("controller campaign lost: " + why);
+        abandon();
+        scheduler.schedule(this::enter, RETRY_MS, TimeUnit.MILLISECONDS);
         if (wasElected) {
-            listener.revoked();
+            notifier.execute(listener::revoked);
         }
     }
 
@@ -205,7 +208,14 @@ final class EtcdCampaign implements Subscription {
             }
         }
         if (wasElected) {
-            listener.revoked();
+            notifier.execute(listener::revoked);
+        }
+        notifier.shutdown();
+        try {
+            // the caller learns of the end of its role before close returns
+            notifier.awaitTermination(calls.deadline().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
