@@ -281,6 +281,14 @@ public final class ContainerService {
     }
 
     public String remove(String nameOrId, boolean force) {
+        return remove(nameOrId, force, new Object[0]);
+    }
+
+    /**
+     * Removes the container; {@code eventData} (key, value, ...) goes into its removal event, so a removal the
+     * daemon decided on (a stale copy of a container that runs elsewhere now) says why.
+     */
+    public String remove(String nameOrId, boolean force, Object... eventData) {
         ContainerRecord found = find(nameOrId);
         return locks.with(found.id(), () -> {
             ContainerRecord r = containers.current(found.id());
@@ -307,7 +315,7 @@ public final class ContainerService {
                         + e.getMessage() + "); it stays, try again");
             }
             Optional<Intent> kept = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
-            store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r)));
+            store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r, eventData)));
             // removed with -f: the uncommitted checkpoint's image goes with it
             kept.map(i -> i.get(Intent.IMAGE)).ifPresent(image -> Containers.deleteTree(Path.of(image)));
             Containers.deleteTree(r.containerDir());

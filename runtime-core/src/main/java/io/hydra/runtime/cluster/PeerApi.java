@@ -1,0 +1,62 @@
+package io.hydra.runtime.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.hydra.api.v1.PeerGrpc;
+import io.hydra.api.v1.ProbeRequest;
+import io.hydra.api.v1.ProbeResponse;
+import io.hydra.spi.cluster.Coordinator;
+
+/**
+ * The node-to-node {@code Peer} service, served only on the TCP endpoint (mutual TLS: only holders of a node
+ * certificate of the cluster's CA can ask). It tells a node that lost the coordinator whether this one still
+ * reaches it, and which of the asked directories exist here (for placing a {@code --rootfs} container).
+ */
+public final class PeerApi extends PeerGrpc.PeerImplBase {
+    static final Duration REACHABLE_TIMEOUT = Duration.ofMillis(250);
+    private static final int MAX_PATHS = 256;
+
+    private final String nodeId;
+    private final Coordinator coordinator;
+
+    public PeerApi(String nodeId, Coordinator coordinator) {
+        this.nodeId = nodeId;
+        this.coordinator = coordinator;
+    }
+
+    @Override
+    public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
+        if (request.getPathsCount() > MAX_PATHS) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription("a probe asks about at most " + MAX_PATHS
+                    + " paths, got " + request.getPathsCount()).asRuntimeException());
+            return;
+        }
+        ProbeResponse.Builder answer = ProbeResponse.newBuilder().setNode(nodeId);
+        for (String p : request.getPathsList()) {
+            if (isDirectory(p)) {
+                answer.addPresentPaths(p);
+            }
+        }
+        boolean reachable;
+        try {
+            reachable = coordinator.reachable(REACHABLE_TIMEOUT);
+        } catch (RuntimeException e) {
+            reachable = false;
+        }
+        observer.onNext(answer.setCoordinatorReachable(reachable).build());
+        observer.onCompleted();
+    }
+
+    private static boolean isDirectory(String text) {
+        try {
+            Path p = Path.of(text);
+            return p.isAbsolute() && Files.isDirectory(p);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}
