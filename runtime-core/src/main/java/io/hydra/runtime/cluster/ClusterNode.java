@@ -31,7 +31,7 @@ public final class ClusterNode implements AutoCloseable {
 
     /** What exists only in cluster mode. */
     record Parts(Coordinator coordinator, Ownerships ownerships, Scheduler scheduler, NodeAgent agent,
-                 PeerDirectory peers, PeerClient peerClient, FenceState fence, LocalCopies copies, OwnershipSync sync,
+                 PeerDirectory peers, PeerClient peerClient, FenceState fence, LocalCopies copies, OwnershipView view, OwnershipSync sync,
                  Fencing fencing, HydraConfig.Cluster settings, ClusterUrl url) {
     }
 
@@ -201,6 +201,7 @@ public final class ClusterNode implements AutoCloseable {
             memberWatch.close();
         }
         parts.ifPresent(p -> {
+            p.view().close();
             p.peerClient().close();
             // not leave(): a daemon that stops (or is upgraded) must not look like a lost node
             p.coordinator().close();

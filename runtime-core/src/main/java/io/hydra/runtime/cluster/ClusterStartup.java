@@ -104,12 +104,14 @@ public final class ClusterStartup {
                 new PluginContext(in.nodeId(), in.root().resolve("plugins").resolve("scheduler")
                         .resolve(config.scheduler()), settings(config, "scheduler", config.scheduler()),
                         in.deadlines(), in.processes()));
+        Path stateDir = in.root().resolve("plugins").resolve("cluster").resolve(url.scheme());
+        createPrivateDirectory(stateDir);
+        createPrivateDirectory(in.root().resolve("cluster"));
         Coordinator coordinator;
         NodeAgent agent;
         try {
             coordinator = withDeadline("connect to the coordinator at " + url, () -> in.plugins().create(
-                    Coordinator.class, "cluster", url.scheme(), new PluginContext(in.nodeId(),
-                            in.root().resolve("plugins").resolve("cluster").resolve(url.scheme()),
+                    Coordinator.class, "cluster", url.scheme(), new PluginContext(in.nodeId(), stateDir,
                             coordinatorSettings(config, url), in.deadlines(), in.processes())));
             agent = new NodeAgent(coordinator, node, clock);
             NodeAgent joining = agent;
@@ -139,15 +141,19 @@ public final class ClusterStartup {
         FenceState fence = new FenceState();
         LocalCopies copies = new LocalCopies(in.containers(), in.store(),
                 new FencedContainers(in.root().resolve("cluster").resolve("fenced")));
-        OwnershipSync sync = new OwnershipSync(ownerships, in.store(), copies, fence, node, clock);
+        OwnershipView view = new OwnershipView(coordinator, ownerships, in.nodeId(),
+                id -> in.store().byId(id).isPresent());
+        OwnershipSync sync = new OwnershipSync(ownerships, view, in.store(), copies, fence, node, clock);
         Fencing fencing = new Fencing(agent, peers, (list, deadline) -> peerClient.probeAll(list,
                 java.util.List.of(), deadline), copies, sync, in.store(), fence, config.cluster().fenceMargin(), clock);
         if (!copies.fenced().ids().isEmpty()) {
             fence.set(FenceState.Standing.FENCED, "containers frozen by fencing before this daemon started");
         }
         try {
+            view.start();
             sync.atStartup();
         } catch (RuntimeException e) {
+            view.close();
             peerClient.close();
             coordinator.close();
             throw new IllegalStateException("cannot check the ownership of this node's containers with the"
@@ -159,7 +165,7 @@ public final class ClusterStartup {
         LOG.infof("node %s joined the cluster at %s as %s (%s lease; scheduler %s)", in.nodeId(), url, address,
                 agent.membership().rejoined() ? "a new" : "its live", scheduler.name());
         return ClusterNode.clustered(node, new ClusterNode.Parts(coordinator, ownerships, scheduler, agent, peers,
-                peerClient, fence, copies, sync, fencing, config.cluster(), url));
+                peerClient, fence, copies, view, sync, fencing, config.cluster(), url));
     }
 
     private static ClusterUrl url(HydraConfig config) {
@@ -210,6 +216,18 @@ public final class ClusterStartup {
 
     private static Map<String, String> settings(HydraConfig config, String type, String name) {
         return config.plugin().getOrDefault(type, Map.of()).getOrDefault(name, Map.of());
+    }
+
+    private static void createPrivateDirectory(Path dir) {
+        try {
+            if (!java.nio.file.Files.isDirectory(dir)) {
+                java.nio.file.Files.createDirectories(dir);
+                java.nio.file.Files.setPosixFilePermissions(dir,
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     private static String known(PluginRegistry plugins, Class<?> type) {

@@ -1,7 +1,6 @@
 package io.hydra.runtime.cluster;
 
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -24,15 +23,17 @@ public final class OwnershipSync {
     private static final Logger LOG = Logger.getLogger(OwnershipSync.class);
 
     private final Ownerships ownerships;
+    private final OwnershipView view;
     private final StateStore store;
     private final LocalCopies copies;
     private final FenceState fence;
     private final LocalNode node;
     private final Clock clock;
 
-    public OwnershipSync(Ownerships ownerships, StateStore store, LocalCopies copies, FenceState fence, LocalNode node,
-                         Clock clock) {
+    public OwnershipSync(Ownerships ownerships, OwnershipView view, StateStore store, LocalCopies copies,
+                         FenceState fence, LocalNode node, Clock clock) {
         this.ownerships = ownerships;
+        this.view = view;
         this.store = store;
         this.copies = copies;
         this.fence = fence;
@@ -50,10 +51,7 @@ public final class OwnershipSync {
         }
         // records first: a record the restorer marked RUNNING was preceded by its local container, so the local
         // listing read after it includes that container (read the other way round, it could be deleted as gone)
-        Map<String, Ownerships.Versioned> records = new HashMap<>();
-        for (Ownerships.Versioned v : ownerships.all()) {
-            records.put(v.record().containerId(), v);
-        }
+        Map<String, Ownerships.Versioned> records = view.forPass();
         Set<String> live = new HashSet<>();
         for (ContainerRecord r : store.all()) {
             if (r.status() == ContainerStatus.creating || copies.fenced().contains(r.id())) {
@@ -66,14 +64,27 @@ public final class OwnershipSync {
             settle(r, Optional.ofNullable(records.get(r.id())), false);
         }
         for (Ownerships.Versioned v : records.values()) {
-            OwnershipRecord o = v.record();
-            if (o.node().equals(node.nodeId()) && o.state() == OwnershipRecord.State.RUNNING
-                    && !live.contains(o.containerId())) {
-                // it exited for good or was removed here: nobody runs it, and nobody is to restore it
-                if (ownerships.delete(v)) {
-                    LOG.debugf("dropped the ownership record of %s: it no longer lives here", o.containerId());
-                }
+            if (ownedRunning(v) && !live.contains(v.record().containerId())) {
+                dropIfGone(v.record().containerId());
             }
+        }
+    }
+
+    private boolean ownedRunning(Ownerships.Versioned v) {
+        return v.record().node().equals(node.nodeId()) && v.record().state() == OwnershipRecord.State.RUNNING;
+    }
+
+    /** Deletes the record of a container that exited for good or was removed here (read afresh first). */
+    private void dropIfGone(String containerId) {
+        try {
+            Optional<Ownerships.Versioned> now = view.fresh(containerId);
+            boolean live = store.byId(containerId).map(r -> r.status().live()
+                    || r.status() == ContainerStatus.creating).orElse(false);
+            if (now.isPresent() && ownedRunning(now.get()) && !live && ownerships.delete(now.get())) {
+                LOG.debugf("dropped the ownership record of %s: it no longer lives here", containerId);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("ownership record of %s not dropped yet: %s", containerId, e.getMessage());
         }
     }
 
@@ -82,13 +93,11 @@ public final class OwnershipSync {
         if (fence.standing() != FenceState.Standing.MEMBER) {
             return;
         }
-        Optional<Ownerships.Versioned> current = ownerships.get(containerId);
         Optional<ContainerRecord> r = store.byId(containerId);
         if (r.isPresent() && r.get().status() != ContainerStatus.creating && !copies.fenced().contains(containerId)) {
-            settle(r.get(), current, false);
-        } else if (r.isEmpty() && current.isPresent() && current.get().record().node().equals(node.nodeId())
-                && current.get().record().state() == OwnershipRecord.State.RUNNING) {
-            ownerships.delete(current.get());
+            settle(r.get(), view.fresh(containerId), false);
+        } else if (r.isEmpty()) {
+            dropIfGone(containerId);
         }
     }
 
@@ -103,7 +112,7 @@ public final class OwnershipSync {
             copies.fenced().remove(containerId);
             return true;
         }
-        Optional<Ownerships.Versioned> current = ownerships.get(containerId);
+        Optional<Ownerships.Versioned> current = view.fresh(containerId);
         OwnershipRecord desired = desired(r.get());
         Verdict verdict = LocalOwnership.decide(current.map(Ownerships.Versioned::record), desired);
         boolean ours = switch (verdict) {
@@ -134,10 +143,7 @@ public final class OwnershipSync {
      * from what the cluster knew before this daemon re-joined cannot be committed), and missing records are made.
      */
     public synchronized void atStartup() {
-        Map<String, Ownerships.Versioned> records = new HashMap<>();
-        for (Ownerships.Versioned v : ownerships.all()) {
-            records.put(v.record().containerId(), v);
-        }
+        Map<String, Ownerships.Versioned> records = view.forPass();
         for (ContainerRecord r : store.all()) {
             if (r.status() == ContainerStatus.creating) {
                 continue;
@@ -154,8 +160,10 @@ public final class OwnershipSync {
         try {
             if (!r.status().live()) {
                 // a dead copy of a container another node owns would take its name when it comes back here
-                current.filter(v -> !v.record().node().equals(node.nodeId())).ifPresent(v ->
-                        copies.removeStale(r.id(), LocalOwnership.removalReason(v.record())));
+                if (current.filter(v -> !v.record().node().equals(node.nodeId())).isPresent()) {
+                    view.fresh(r.id()).filter(v -> !v.record().node().equals(node.nodeId())).ifPresent(v ->
+                            copies.removeStale(r.id(), LocalOwnership.removalReason(v.record())));
+                }
                 return;
             }
             OwnershipRecord desired = desired(r);
@@ -178,7 +186,14 @@ public final class OwnershipSync {
                 }
                 case RESTORER -> {
                 }
-                case REMOVE_LOCAL -> copies.removeStale(r.id(), LocalOwnership.removalReason(current.get().record()));
+                case REMOVE_LOCAL -> {
+                    // irreversible: only on what the coordinator says now, not on what the watch said
+                    Optional<Ownerships.Versioned> now = view.fresh(r.id());
+                    if (LocalOwnership.decide(now.map(Ownerships.Versioned::record), desired)
+                            == Verdict.REMOVE_LOCAL) {
+                        copies.removeStale(r.id(), LocalOwnership.removalReason(now.get().record()));
+                    }
+                }
             }
         } catch (RuntimeException e) {
             // one container's trouble must not keep the others' records stale; the next pass retries it
