@@ -144,8 +144,9 @@ public final class ClusterStartup {
         OwnershipView view = new OwnershipView(coordinator, ownerships, in.nodeId(),
                 id -> in.store().byId(id).isPresent());
         OwnershipSync sync = new OwnershipSync(ownerships, view, in.store(), copies, fence, node, clock);
-        Fencing fencing = new Fencing(agent, peers, (list, deadline) -> peerClient.probeAll(list,
-                java.util.List.of(), deadline), copies, sync, in.store(), fence, config.cluster().fenceMargin(), clock);
+        Fencing fencing = new Fencing(agent, peers::others, (list, deadline) -> peerClient.probeAll(list,
+                java.util.List.of(), deadline), new NodeFreezer(in.store(), copies, sync), fence,
+                config.cluster().fenceMargin(), clock);
         if (!copies.fenced().ids().isEmpty()) {
             fence.set(FenceState.Standing.FENCED, "containers frozen by fencing before this daemon started");
         }

@@ -3,15 +3,14 @@ package io.hydra.runtime.cluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
 import io.hydra.api.v1.ProbeResponse;
-import io.hydra.runtime.state.ContainerRecord;
-import io.hydra.runtime.state.ContainerStatus;
-import io.hydra.runtime.state.StateStore;
 import io.hydra.spi.cluster.Membership;
 
 /**
@@ -25,30 +24,47 @@ public final class Fencing {
     static final Duration PROBE_DEADLINE = Duration.ofMillis(300);
     private static final Logger LOG = Logger.getLogger(Fencing.class);
 
-    private final NodeAgent agent;
-    private final PeerDirectory peers;
-    private final PeerProber prober;
-    private final LocalCopies copies;
-    private final OwnershipSync sync;
-    private final StateStore store;
-    private final FenceState state;
-    private final Duration margin;
-    private final Clock clock;
+    /** The node's lease: {@link NodeAgent}. */
+    public interface Lease {
+        Membership membership();
+
+        /** Takes a new lease after the old one expired. */
+        void rejoin();
+
+        String nodeId();
+    }
 
     /** How fencing asks the peers: {@link PeerClient#probeAll}, without paths. */
     public interface PeerProber {
         Map<String, ProbeResponse> probe(List<NodeRecord> peers, Duration deadline);
     }
 
-    public Fencing(NodeAgent agent, PeerDirectory peers, PeerProber prober,
-                   LocalCopies copies, OwnershipSync sync, StateStore store, FenceState state, Duration margin,
-                   Clock clock) {
-        this.agent = agent;
+    /** What fencing does to the local containers: {@link NodeFreezer}. */
+    public interface Freezer {
+        /** Freezes every running protected container not frozen yet (idempotent: called on every fenced tick). */
+        void freezeProtected(String reason);
+
+        /** Whether any container is frozen by fencing (durably: also those a previous daemon froze). */
+        boolean anyFrozen();
+
+        /** Settles each frozen container by its ownership record; true when none is left frozen. */
+        boolean settleFrozen();
+    }
+
+    private final Lease lease;
+    private final Supplier<Collection<NodeRecord>> peers;
+    private final PeerProber prober;
+    private final Freezer freezer;
+    private final FenceState state;
+    private final Duration margin;
+    private final Clock clock;
+
+    public Fencing(Lease lease, Supplier<Collection<NodeRecord>> peers, PeerProber prober, Freezer freezer,
+                   FenceState state, Duration margin, Clock clock) {
+        this.lease = lease;
         this.peers = peers;
         this.prober = prober;
-        this.copies = copies;
-        this.sync = sync;
-        this.store = store;
+        this.freezer = freezer;
         this.state = state;
         this.margin = margin;
         this.clock = clock;
@@ -56,41 +72,44 @@ public final class Fencing {
 
     /** One check; the daemon runs it every ~200 ms on a thread of its own. */
     public void tick() {
-        Membership m = agent.membership();
+        Membership m = lease.membership();
         Instant now = clock.instant();
         if (m.expired()) {
             // the coordinator said the lease is gone: the cluster treats this node as lost, whatever peers say
             fence("the node's lease expired");
             try {
-                agent.rejoin();
+                lease.rejoin();
             } catch (RuntimeException e) {
                 LOG.warnf("fenced node cannot re-join yet: %s", e.getMessage());
             }
             return;
         }
         if (!now.isBefore(m.liveUntil().minus(margin))) {
-            atRisk(m, now);
+            atRisk(m);
             return;
         }
         // the lease is confirmed live beyond the margin: a member, once every frozen container is settled
-        if (!copies.fenced().ids().isEmpty() || state.fenced()) {
-            settleFenced();
+        if (state.fenced() || freezer.anyFrozen()) {
+            if (freezer.settleFrozen()) {
+                LOG.infof("node %s is a member again; every fenced container is settled", lease.nodeId());
+                state.set(FenceState.Standing.MEMBER, "");
+            }
         } else if (state.standing() != FenceState.Standing.MEMBER) {
-            LOG.infof("the coordinator is reachable again; node %s is a member", agent.node().nodeId());
+            LOG.infof("the coordinator is reachable again; node %s is a member", lease.nodeId());
             state.set(FenceState.Standing.MEMBER, "");
         }
     }
 
-    private void atRisk(Membership m, Instant now) {
+    private void atRisk(Membership m) {
         if (state.fenced()) {
             // once frozen, stay frozen until the lease is confirmed again; containers started since are frozen too
             fence(state.get().reason());
             return;
         }
-        Map<String, ProbeResponse> answers = prober.probe(List.copyOf(peers.others()), PROBE_DEADLINE);
+        Map<String, ProbeResponse> answers = prober.probe(List.copyOf(peers.get()), PROBE_DEADLINE);
         long reachable = answers.values().stream().filter(ProbeResponse::getCoordinatorReachable).count();
-        String unrenewed = "the lease was not confirmed since " + m.liveUntil() + " (margin " + margin.toMillis()
-                + " ms)";
+        String unrenewed = "the lease was not confirmed beyond " + m.liveUntil() + " (fence margin "
+                + margin.toMillis() + " ms)";
         if (answers.isEmpty()) {
             fence(unrenewed + ", and no peer answered");
         } else if (reachable > 0) {
@@ -105,36 +124,11 @@ public final class Fencing {
         }
     }
 
-    /** Freezes every running protected container not frozen yet. */
     private void fence(String reason) {
         if (!state.fenced()) {
-            LOG.warnf("fencing node %s: %s", agent.node().nodeId(), reason);
+            LOG.warnf("fencing node %s: %s", lease.nodeId(), reason);
         }
         state.set(FenceState.Standing.FENCED, reason);
-        for (ContainerRecord r : store.all()) {
-            if (r.status() == ContainerStatus.running && copies.isProtected(r.id())) {
-                try {
-                    copies.freeze(r.id(), reason);
-                } catch (RuntimeException e) {
-                    LOG.errorf("fencing could not freeze %s: %s", r.name(), e.getMessage());
-                }
-            }
-        }
-    }
-
-    private void settleFenced() {
-        boolean all = true;
-        for (String id : copies.fenced().ids()) {
-            try {
-                all &= sync.resolveFenced(id);
-            } catch (RuntimeException e) {
-                all = false;
-                LOG.warnf("fenced container %s not settled yet: %s", id, e.getMessage());
-            }
-        }
-        if (all) {
-            LOG.infof("node %s is a member again; every fenced container is settled", agent.node().nodeId());
-            state.set(FenceState.Standing.MEMBER, "");
-        }
+        freezer.freezeProtected(reason);
     }
 }

@@ -16,7 +16,7 @@ import io.hydra.spi.cluster.VersionedValue;
  * still shows the node once its lease is gone) and re-advertises its record on the lease when what it says changed,
  * at most every {@link #MIN_UPDATE_INTERVAL}: etcd's traffic at rest must stay small.
  */
-public final class NodeAgent {
+public final class NodeAgent implements Fencing.Lease {
     public static final String MEMBERS = "members/";
     static final Duration MIN_UPDATE_INTERVAL = Duration.ofSeconds(5);
     private static final Logger LOG = Logger.getLogger(NodeAgent.class);
@@ -48,6 +48,7 @@ public final class NodeAgent {
     }
 
     /** Takes a new lease after the old one expired (the node was lost meanwhile) and advertises on it. */
+    @Override
     public synchronized void rejoin() {
         NodeRecord record = node.record(clock.instant());
         membership.rejoin(ClusterJson.write(record));
@@ -70,8 +71,14 @@ public final class NodeAgent {
         advertised(record);
     }
 
+    @Override
     public Membership membership() {
         return membership;
+    }
+
+    @Override
+    public String nodeId() {
+        return node.nodeId();
     }
 
     public LocalNode node() {
