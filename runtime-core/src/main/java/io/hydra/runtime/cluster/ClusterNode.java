@@ -94,7 +94,7 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Served on the TCP endpoint only (mutual TLS): never on the Unix socket. */
     public List<BindableService> tcpOnlyServices() {
-        return parts.map(p -> List.<BindableService>of(new PeerApi(node.nodeId(), p.coordinator()))).orElse(List.of());
+        return parts.map(p -> List.<BindableService>of(new PeerApi(node.nodeId(), p.coordinator()::reachable))).orElse(List.of());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.hydra.runtime.cluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -21,11 +22,12 @@ public final class PeerApi extends PeerGrpc.PeerImplBase {
     private static final int MAX_PATHS = 256;
 
     private final String nodeId;
-    private final Coordinator coordinator;
+    private final Predicate<Duration> coordinatorAnswers;
 
-    public PeerApi(String nodeId, Coordinator coordinator) {
+    /** @param coordinatorAnswers {@link Coordinator#reachable}: whether the engine answers within the time given */
+    public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers) {
         this.nodeId = nodeId;
-        this.coordinator = coordinator;
+        this.coordinatorAnswers = coordinatorAnswers;
     }
 
     @Override
@@ -43,7 +45,7 @@ public final class PeerApi extends PeerGrpc.PeerImplBase {
         }
         boolean reachable;
         try {
-            reachable = coordinator.reachable(REACHABLE_TIMEOUT);
+            reachable = coordinatorAnswers.test(REACHABLE_TIMEOUT);
         } catch (RuntimeException e) {
             reachable = false;
         }
