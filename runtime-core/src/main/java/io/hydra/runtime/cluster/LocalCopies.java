@@ -45,16 +45,16 @@ public final class LocalCopies {
     /**
      * Freezes a running protected container for fencing; false when it is not running (a paused one is the user's
      * and stays as it is). The id is written down before the freeze, so a crash in between leaves no frozen
-     * container that fencing would not know to thaw.
+     * container that fencing would not know to thaw. One fencing froze and someone resumed is frozen again.
      */
     public boolean freeze(String id, String reason) {
         Optional<ContainerRecord> r = store.byId(id);
-        if (r.isEmpty() || r.get().status() != ContainerStatus.running || fenced.contains(id)) {
+        if (r.isEmpty() || r.get().status() != ContainerStatus.running) {
             return false;
         }
         fenced.add(id);
         try {
-            containers.pause(id);
+            containers.pause(id, "reason", "fencing: " + reason);
             LOG.warnf("fencing froze container %s (%s): %s", r.get().name(), id, reason);
             return true;
         } catch (HydraException e) {
@@ -75,7 +75,7 @@ public final class LocalCopies {
         }
         Optional<ContainerRecord> r = store.byId(id);
         if (r.isPresent() && r.get().status() == ContainerStatus.paused) {
-            containers.resume(id);
+            containers.resume(id, "reason", "fencing: this node still owns it");
             LOG.infof("fencing thawed container %s (%s): this node still owns it", r.get().name(), id);
         }
         fenced.remove(id);

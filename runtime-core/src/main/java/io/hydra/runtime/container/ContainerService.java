@@ -192,18 +192,28 @@ public final class ContainerService {
     }
 
     public ContainerRecord pause(String nameOrId) {
+        return pause(nameOrId, new Object[0]);
+    }
+
+    /** Pauses; {@code eventData} (key, value, ...) goes into the event (fencing says why it froze it). */
+    public ContainerRecord pause(String nameOrId, Object... eventData) {
         return transition(nameOrId, ContainerStatus.running, ContainerStatus.paused, runtime::pause,
-                EventType.CONTAINER_PAUSED);
+                EventType.CONTAINER_PAUSED, eventData);
     }
 
     public ContainerRecord resume(String nameOrId) {
+        return resume(nameOrId, new Object[0]);
+    }
+
+    /** Resumes; {@code eventData} (key, value, ...) goes into the event. */
+    public ContainerRecord resume(String nameOrId, Object... eventData) {
         return transition(nameOrId, ContainerStatus.paused, ContainerStatus.running, runtime::resume,
-                EventType.CONTAINER_RESUMED);
+                EventType.CONTAINER_RESUMED, eventData);
     }
 
     /** A runtime operation allowed in one status, leading to another, recorded with its event. */
     private ContainerRecord transition(String nameOrId, ContainerStatus from, ContainerStatus to,
-                                       Consumer<String> operation, String eventType) {
+                                       Consumer<String> operation, String eventType, Object... eventData) {
         ContainerRecord found = find(nameOrId);
         return locks.with(found.id(), () -> {
             ContainerRecord r = containers.current(found.id());
@@ -212,7 +222,7 @@ public final class ContainerService {
             }
             operation.accept(r.id());
             ContainerRecord changed = r.withStatus(to);
-            store.commit(Change.put(changed, containers.event(eventType, changed)));
+            store.commit(Change.put(changed, containers.event(eventType, changed, eventData)));
             return changed;
         });
     }
