@@ -144,7 +144,7 @@ public final class ClusterStartup {
         OwnershipView view = new OwnershipView(coordinator, ownerships, in.nodeId(),
                 id -> in.store().byId(id).isPresent());
         OwnershipSync sync = new OwnershipSync(ownerships, view, in.store(), copies, fence, node, clock);
-        Fencing fencing = new Fencing(agent, peers::others, (list, deadline) -> peerClient.probeAll(list,
+        Fencing fencing = new Fencing(agent, coordinator::reachable, peers::others, (list, deadline) -> peerClient.probeAll(list,
                 java.util.List.of(), deadline), new NodeFreezer(in.store(), copies, sync), fence,
                 config.cluster().fenceMargin(), clock);
         if (!copies.fenced().ids().isEmpty()) {

@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
@@ -51,7 +52,11 @@ public final class Fencing {
         boolean settleFrozen();
     }
 
+    /** How long a check that this node reaches the coordinator itself is taken as still true. */
+    static final Duration SELF_CHECK_VALID = Duration.ofMillis(400);
+
     private final Lease lease;
+    private final Predicate<Duration> coordinatorAnswers;
     private final Supplier<Collection<NodeRecord>> peers;
     private final PeerProber prober;
     private final Freezer freezer;
@@ -59,9 +64,17 @@ public final class Fencing {
     private final Duration margin;
     private final Clock clock;
 
-    public Fencing(Lease lease, Supplier<Collection<NodeRecord>> peers, PeerProber prober, Freezer freezer,
-                   FenceState state, Duration margin, Clock clock) {
+    private Instant selfCheckedAt = Instant.MIN;
+    private boolean selfReached;
+
+    /**
+     * @param coordinatorAnswers {@link io.hydra.spi.cluster.Coordinator#reachable}: whether this node reaches the
+     *                           coordinator itself within the time given
+     */
+    public Fencing(Lease lease, Predicate<Duration> coordinatorAnswers, Supplier<Collection<NodeRecord>> peers,
+                   PeerProber prober, Freezer freezer, FenceState state, Duration margin, Clock clock) {
         this.lease = lease;
+        this.coordinatorAnswers = coordinatorAnswers;
         this.peers = peers;
         this.prober = prober;
         this.freezer = freezer;
@@ -85,7 +98,7 @@ public final class Fencing {
             return;
         }
         if (!now.isBefore(m.liveUntil().minus(margin))) {
-            atRisk(m);
+            atRisk(m, now);
             return;
         }
         // the lease is confirmed live beyond the margin: a member, once every frozen container is settled
@@ -100,10 +113,19 @@ public final class Fencing {
         }
     }
 
-    private void atRisk(Membership m) {
+    private void atRisk(Membership m, Instant now) {
         if (state.fenced()) {
             // once frozen, stay frozen until the lease is confirmed again; containers started since are frozen too
             fence(state.get().reason());
+            return;
+        }
+        if (reachesCoordinator(now)) {
+            // not cut off: the lease's end is near only as the engine rounds it (whole seconds, down) or while a
+            // dead keeper is replaced; an expiry would be seen at once (expired()), and frozen then, before the
+            // controller's grace has passed
+            if (state.standing() == FenceState.Standing.OUTAGE) {
+                state.set(FenceState.Standing.MEMBER, "");
+            }
             return;
         }
         Map<String, ProbeResponse> answers = prober.probe(List.copyOf(peers.get()), PROBE_DEADLINE);
@@ -122,6 +144,20 @@ public final class Fencing {
             }
             state.set(FenceState.Standing.OUTAGE, reason);
         }
+    }
+
+    /** Whether this node reaches the coordinator itself, asked at most every {@link #SELF_CHECK_VALID}. */
+    private boolean reachesCoordinator(Instant now) {
+        if (now.isBefore(selfCheckedAt.plus(SELF_CHECK_VALID)) && selfCheckedAt != Instant.MIN) {
+            return selfReached;
+        }
+        try {
+            selfReached = coordinatorAnswers.test(PeerApi.REACHABLE_TIMEOUT);
+        } catch (RuntimeException e) {
+            selfReached = false;
+        }
+        selfCheckedAt = now;
+        return selfReached;
     }
 
     private void fence(String reason) {

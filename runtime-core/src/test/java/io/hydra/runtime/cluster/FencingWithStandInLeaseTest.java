@@ -112,6 +112,8 @@ class FencingWithStandInLeaseTest {
     private final Map<String, ProbeResponse> answers = new TreeMap<>();
     private final List<NodeRecord> peers = List.of(peer("b"), peer("c"));
     private int probes;
+    private boolean selfReaches;
+    private int selfChecks;
 
     private static NodeRecord peer(String id) {
         return new NodeRecord(id, "10.0.0." + id.charAt(0) + ":7000", Map.of(), 0, 0, 0, 0, 0, "amd64", "", "",
@@ -120,7 +122,10 @@ class FencingWithStandInLeaseTest {
 
     private Fencing fencing() {
         Collection<NodeRecord> known = peers;
-        return new Fencing(lease, () -> known, (list, deadline) -> {
+        return new Fencing(lease, timeout -> {
+            selfChecks++;
+            return selfReaches;
+        }, () -> known, (list, deadline) -> {
             probes++;
             assertEquals(peers, list);
             assertTrue(deadline.toMillis() <= 300);
@@ -209,6 +214,23 @@ class FencingWithStandInLeaseTest {
         f.tick();
         assertEquals(Standing.MEMBER, state.standing());
         assertEquals(1, freezer.settleCalls);
+    }
+
+    @Test
+    void aLeaseEndNearOnlyByRoundingWhileThisNodeReachesTheCoordinatorFreezesNothingAndAsksNoPeer() {
+        lease.liveUntil = NOW.plusMillis(900);
+        selfReaches = true;
+        Fencing f = fencing();
+        f.tick();
+        f.tick();
+        assertEquals(Standing.MEMBER, state.standing());
+        assertEquals(List.of(), freezer.freezes);
+        assertEquals(0, probes);
+        // asked once and taken as true for a while: no read of the coordinator on every tick
+        assertEquals(1, selfChecks);
+        lease.expired = true;
+        f.tick();
+        assertEquals(Standing.FENCED, state.standing());
     }
 
     @Test
