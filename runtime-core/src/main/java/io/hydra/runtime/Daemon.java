@@ -490,24 +490,32 @@ public class Daemon {
     }
 
     /**
-     * FAILOVER WIRING: the failover engineer's controller and restorer (runtime-core/.../cluster/failover/), created
-     * once this node has joined, with what the cluster start-up made:
+     * FAILOVER WIRING (lead: the failover branch's classes, runtime-core/.../cluster/failover/): created here, once
+     * this node has joined and settled its containers' ownership, and before the API serves:
      * <pre>
      *   Ownerships ownerships = cluster.ownerships().get();
      *   Consumer&lt;HydraEvent&gt; events = e -&gt; store.commit(StateStore.Change.events(e));
-     *   controller = new FailoverController(cluster.coordinator().get(), ownerships, cluster.scheduler().get(),
-     *           cluster.peerClient().get()::probeAll, events, cluster.settings().get(), nodeId);
-     *   restorer = new FailoverRestorer(ownerships, ..., events, nodeId);
-     *   controller.start(); restorer.start();
+     *   failoverController = new FailoverController(cluster.coordinator().get(), ownerships,
+     *           cluster.scheduler().get(), cluster.peerClient().get()::probeAll, events, cluster.settings().get(),
+     *           nodeId);
+     *   if (policies != null) {   // restores need checkpoints on this node
+     *       failoverRestorer = new FailoverRestorer(ownerships, new CheckpointRestores(containers, checkpoints,
+     *               (id, every, keep, constraints) -&gt; policies.set(id, every, keep, false, constraints)),
+     *               events, nodeId);
+     *       failoverRestorer.start();
+     *   }
+     *   failoverController.start();
      * </pre>
-     * and closed in {@link #stopFailover()} before the cluster node (which closes the coordinator).
+     * (CheckpointRestores.removeLocalCopy may use cluster.localCopies().get().removeStale(id, reason), which kills,
+     * removes and says why in the removal event.) They are closed in {@link #stopFailover()}, before the cluster
+     * node closes the coordinator.
      */
     private void startFailover(String nodeId) {
-        LOG.debugf("node %s: failover controller and restorer are wired here", nodeId);
+        LOG.debugf("node %s: the failover controller and restorer start here", nodeId);
     }
 
     private void stopFailover() {
-        // FAILOVER WIRING: controller.close(); restorer.close();
+        // FAILOVER WIRING: failoverController.close(); failoverRestorer.close(); (each when not null)
     }
 
     private static Supplier<String> memoize(Supplier<String> supplier) {

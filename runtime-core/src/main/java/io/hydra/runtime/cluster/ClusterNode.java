@@ -82,6 +82,11 @@ public final class ClusterNode implements AutoCloseable {
         return parts.map(Parts::peerClient);
     }
 
+    /** This node's copies: {@link LocalCopies#removeStale} removes one another node owns, keeping its checkpoints. */
+    public Optional<LocalCopies> localCopies() {
+        return parts.map(Parts::copies);
+    }
+
     public Optional<HydraConfig.Cluster> settings() {
         return parts.map(Parts::settings);
     }
