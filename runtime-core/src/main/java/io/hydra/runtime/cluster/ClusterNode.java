@@ -99,7 +99,15 @@ public final class ClusterNode implements AutoCloseable {
 
     /** Served on the TCP endpoint only (mutual TLS): never on the Unix socket. */
     public List<BindableService> tcpOnlyServices() {
-        return parts.map(p -> List.<BindableService>of(new PeerApi(node.nodeId(), p.coordinator()::reachable))).orElse(List.of());
+        return parts.map(p -> List.<BindableService>of(new PeerApi(node.nodeId(),
+                p.coordinator()::reachable, () -> confirmedJustNow(p)))).orElse(List.of());
+    }
+
+    /** The lease was confirmed by the engine within the last poll or so: its end is more than a margin away. */
+    private static boolean confirmedJustNow(Parts p) {
+        var m = p.agent().membership();
+        return m != null && !m.expired() && java.time.Instant.now().isBefore(m.liveUntil()
+                .minus(p.settings().fenceMargin()));
     }
 
     /**
@@ -170,6 +178,7 @@ public final class ClusterNode implements AutoCloseable {
             info.put("fencingSince", s.since().toString());
         }
         info.put("fenced", Integer.toString(p.copies().fenced().ids().size()));
+        info.put("peers", Integer.toString(p.peers().others().size()));
         try {
             info.put("leader", p.coordinator().leader().orElse(""));
         } catch (RuntimeException e) {
@@ -190,6 +199,7 @@ public final class ClusterNode implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         syncThread = Executors.newSingleThreadScheduledExecutor(named("hydra-ownership"));
         syncThread.scheduleWithFixedDelay(() -> {
+            guarded("peer connections", () -> p.peerClient().connect(p.peers().others()));
             guarded("node record refresh", p.agent()::refresh);
             guarded("ownership pass", p.sync()::pass);
         }, SYNC_EVERY.toMillis(), SYNC_EVERY.toMillis(), TimeUnit.MILLISECONDS);

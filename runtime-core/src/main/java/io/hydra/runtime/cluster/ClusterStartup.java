@@ -34,8 +34,11 @@ import io.hydra.spi.scheduler.Scheduler;
  * (a container moved while the daemon was away is removed here, one given up as lost is taken back).
  */
 public final class ClusterStartup {
-    /** The longest start-up waits for the coordinator before it gives up: never a hang. */
-    static final Duration JOIN_DEADLINE = Duration.ofSeconds(8);
+    /**
+     * The longest start-up waits for one coordinator step before it gives up: never a hang. The plugin's own call
+     * deadlines report an unreachable engine well before; this only bounds a plugin that would not.
+     */
+    static final Duration JOIN_DEADLINE = Duration.ofSeconds(15);
     private static final Logger LOG = Logger.getLogger(ClusterStartup.class);
 
     /** What the cluster start-up needs of the daemon. */
@@ -163,8 +166,9 @@ public final class ClusterStartup {
         if (fence.fenced() && copies.fenced().ids().isEmpty()) {
             fence.set(FenceState.Standing.MEMBER, "");
         }
-        LOG.infof("node %s joined the cluster at %s as %s (%s lease; scheduler %s)", in.nodeId(), url, address,
-                agent.membership().rejoined() ? "a new" : "its live", scheduler.name());
+        LOG.infof("node %s joined the cluster at %s as %s (%s; scheduler %s)", in.nodeId(), url, address,
+                agent.membership().rejoined() ? "on a new lease: the one it had expired while it was away"
+                        : "on its lease", scheduler.name());
         return ClusterNode.clustered(node, new ClusterNode.Parts(coordinator, ownerships, scheduler, agent, peers,
                 peerClient, fence, copies, view, sync, fencing, config.cluster(), url));
     }
@@ -238,7 +242,14 @@ public final class ClusterStartup {
 
     /** Runs a coordinator call with an overall deadline, so start-up fails with a clear error rather than hang. */
     private static <T> T withDeadline(String what, java.util.function.Supplier<T> call) {
-        CompletableFuture<T> f = CompletableFuture.supplyAsync(call);
+        // a thread of its own: the common pool may be one thread on a small machine, and a plugin may need it
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "hydra-cluster-join");
+            t.setDaemon(true);
+            return t;
+        });
+        CompletableFuture<T> f = CompletableFuture.supplyAsync(call, thread);
+        thread.shutdown();
         try {
             return f.get(JOIN_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

@@ -3,6 +3,7 @@ package io.hydra.runtime.cluster;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
 import io.grpc.Status;
@@ -18,16 +19,24 @@ import io.hydra.spi.cluster.Coordinator;
  * reaches it, and which of the asked directories exist here (for placing a {@code --rootfs} container).
  */
 public final class PeerApi extends PeerGrpc.PeerImplBase {
-    static final Duration REACHABLE_TIMEOUT = Duration.ofMillis(250);
+    /** Short enough that the answer beats the asker's deadline ({@link Fencing#PROBE_DEADLINE}) with room. */
+    static final Duration REACHABLE_TIMEOUT = Duration.ofMillis(150);
     private static final int MAX_PATHS = 256;
 
     private final String nodeId;
     private final Predicate<Duration> coordinatorAnswers;
+    private final BooleanSupplier confirmedJustNow;
 
-    /** @param coordinatorAnswers {@link Coordinator#reachable}: whether the engine answers within the time given */
-    public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers) {
+    /**
+     * @param coordinatorAnswers {@link Coordinator#reachable}: whether the engine answers within the time given
+     * @param confirmedJustNow   whether this node's own lease was confirmed by the engine moments ago: then "yes"
+     *                           needs no call (an answer that makes the asker freeze may be a little old; one that
+     *                           lets it keep running is always asked of the engine now)
+     */
+    public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers, BooleanSupplier confirmedJustNow) {
         this.nodeId = nodeId;
         this.coordinatorAnswers = coordinatorAnswers;
+        this.confirmedJustNow = confirmedJustNow;
     }
 
     @Override
@@ -45,7 +54,7 @@ public final class PeerApi extends PeerGrpc.PeerImplBase {
         }
         boolean reachable;
         try {
-            reachable = coordinatorAnswers.test(REACHABLE_TIMEOUT);
+            reachable = confirmedJustNow.getAsBoolean() || coordinatorAnswers.test(REACHABLE_TIMEOUT);
         } catch (RuntimeException e) {
             reachable = false;
         }

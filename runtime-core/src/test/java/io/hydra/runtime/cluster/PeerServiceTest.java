@@ -92,7 +92,7 @@ class PeerServiceTest {
         server = new GrpcServer(dir.resolve("s.sock"));
         ClusterApi cluster = new ClusterApi(Optional.empty(), () -> new NodeRecord("b", "127.0.0.1:" + port,
                 Map.of(), 1, 1, 1000, 1000, 0, "amd64", "", "", null, Instant.now(), Instant.now(), null));
-        PeerApi peer = new PeerApi("b", timeout -> reachable.get());
+        PeerApi peer = new PeerApi("b", timeout -> reachable.get(), () -> false);
         server.startTcp("127.0.0.1:" + port, dir.resolve("b.crt"), dir.resolve("b.p8"), dir.resolve("ca.crt"),
                 List.of(cluster), List.of(peer), executor);
         server.startUnix(Optional.empty(), List.of(cluster), executor);
