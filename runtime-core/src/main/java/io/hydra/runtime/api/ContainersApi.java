@@ -50,8 +50,20 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     private final DaemonMetrics metrics;
     private final StreamPoller poller = StreamPoller.shared();
 
+    private final java.util.function.Consumer<String> created;
+
     /** @param streams unused: server streams are driven by the shared {@link StreamPoller}, not a thread each */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams) {
+        this(containers, runtime, metrics, streams, id -> { });
+    }
+
+    /**
+     * @param created told the id of each container created through the API (its cluster ownership record is
+     *                written at once, not only at the next pass)
+     */
+    public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams,
+                         java.util.function.Consumer<String> created) {
+        this.created = created;
         this.containers = containers;
         this.runtime = runtime;
         this.metrics = metrics;
@@ -62,7 +74,13 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     }
 
     private Container proto(ContainerRecord r) {
-        return Protos.container(r, containers.isMonitorChild(r));
+        Container c = Protos.container(r, containers.isMonitorChild(r));
+        var policy = containers.containers().store().policy(r.id());
+        // the constraints a next node must meet: the policy's when it gave some, else the container's own
+        var constraints = policy.filter(p -> !p.constraints().isEmpty()).map(p -> p.constraints())
+                .orElse(r.options().constraints());
+        return c.toBuilder().setProtected(policy.map(p -> p.protects()).orElse(false))
+                .putAllConstraints(constraints).build();
     }
 
     private <T> void timed(String op, StreamObserver<T> observer, GrpcErrors.Call<T> call) {
@@ -74,9 +92,12 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         CreateSpec spec = new CreateSpec(req.getName(), req.getBundle(), req.getRootfs(), req.getImage(),
                 req.getArgsList(), req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getTty(),
                 req.getHostNetwork(), req.getMemoryBytes(), req.getCpuMillis(), req.getVolumesList(), req.getWorkdir(),
-                req.getUser(), req.getLabelsMap(), req.getRestart(), req.getAutoRemove());
-        timed(req.getStart() ? "run" : "create", observer,
-                () -> proto(req.getStart() ? containers.run(spec) : containers.create(spec)));
+                req.getUser(), req.getLabelsMap(), req.getRestart(), req.getAutoRemove(), req.getConstraintsMap());
+        timed(req.getStart() ? "run" : "create", observer, () -> {
+            ContainerRecord r = req.getStart() ? containers.run(spec) : containers.create(spec);
+            created.accept(r.id());
+            return proto(r);
+        });
     }
 
     @Override
