@@ -54,7 +54,8 @@ public final class FailoverController implements AutoCloseable {
     // confined to the loop thread
     private Subscription memberWatch;
     private ScheduledFuture<?> periodic;
-    private boolean leading;
+    /** Written on the loop thread, read by {@link #leading()} from any. */
+    private volatile boolean leading;
     private boolean retryLost;
     private boolean firstPassOfTerm;
 

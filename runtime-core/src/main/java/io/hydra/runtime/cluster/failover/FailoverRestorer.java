@@ -71,8 +71,15 @@ public final class FailoverRestorer implements AutoCloseable {
     }
 
     public void start() {
-        watch = ownerships.watch(change -> change.current().filter(this::mine)
-                .ifPresent(v -> submit(v.record().containerId())));
+        watch = ownerships.watch(change -> {
+            try {
+                change.current().filter(this::mine).ifPresent(v -> submit(v.record().containerId()));
+            } catch (RuntimeException e) {
+                // an unreadable record is logged, not thrown into the plugin's watch thread
+                LOG.errorf("cannot act on the change of ownership record %s: %s", change.containerId(),
+                        e.getMessage());
+            }
+        });
         rescans.scheduleWithFixedDelay(this::rescan, 0, RESCAN_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
