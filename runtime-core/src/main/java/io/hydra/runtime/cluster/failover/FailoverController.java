@@ -7,9 +7,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -73,11 +73,16 @@ public final class FailoverController implements AutoCloseable {
         this.ledger = new NodeLedger(coordinator);
         this.planner = new FailoverPlanner(scheduler, grace);
         this.announce = new FailoverEvents(nodeId);
-        this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor loop = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "hydra-failover-controller");
             t.setDaemon(true);
             return t;
         });
+        // a pass scheduled for the end of a grace must not hold close() up until then
+        loop.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        loop.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        loop.setRemoveOnCancelPolicy(true);
+        this.loop = loop;
     }
 
     public void start() {

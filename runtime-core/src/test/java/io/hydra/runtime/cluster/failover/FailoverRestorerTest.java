@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.hydra.events.EventType;
@@ -26,9 +27,14 @@ class FailoverRestorerTest {
     private final EtcdCluster cluster = new EtcdCluster();
     private final List<HydraEvent> events = new CopyOnWriteArrayList<>();
     private final ScriptedRestores local = new ScriptedRestores();
-    private final EtcdCluster.Node b = cluster.join("b", Map.of());
-    private final Ownerships owners = new Ownerships(b.coordinator());
+    private Ownerships owners;
     private FailoverRestorer restorer;
+
+    @BeforeEach
+    void join() {
+        // not in a field initializer: a failing join must still reach the clean-up
+        owners = new Ownerships(cluster.join("b", Map.of()).coordinator());
+    }
 
     @AfterEach
     void stop() {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.hydra.events.EventType;
@@ -23,10 +24,16 @@ import io.hydra.runtime.cluster.Ownerships;
 /** inspect and rm of containers that run nowhere, over a real etcd. */
 class LostContainersTest {
     private final EtcdCluster cluster = new EtcdCluster();
-    private final EtcdCluster.Node b = cluster.join("b", Map.of());
-    private final Ownerships owners = new Ownerships(b.coordinator());
     private final List<HydraEvent> events = new CopyOnWriteArrayList<>();
-    private final LostContainers lost = new LostContainers(owners, events::add, "b");
+    private Ownerships owners;
+    private LostContainers lost;
+
+    @BeforeEach
+    void join() {
+        // not in a field initializer: a failing join must still reach the clean-up
+        owners = new Ownerships(cluster.join("b", Map.of()).coordinator());
+        lost = new LostContainers(owners, events::add, "b");
+    }
 
     @AfterEach
     void stop() {
