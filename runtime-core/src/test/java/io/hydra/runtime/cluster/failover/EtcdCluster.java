@@ -66,7 +66,9 @@ final class EtcdCluster implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         Coordinator c = new PluginRegistry().create(Coordinator.class, "cluster", "etcd", new PluginContext(nodeId,
-                state, Map.of("endpoints", etcd.host() + ":" + etcd.clientPort(), "ttl", TTL.toSeconds() + "s")));
+                state, Map.of("endpoints", etcd.host() + ":" + etcd.clientPort(), "ttl", TTL.toSeconds() + "s",
+                // a build machine shared by several builds answers slower than the plugin's 1 s default deadline
+                "timeout", "3s")));
         opened.add(c);
         return c;
     }
