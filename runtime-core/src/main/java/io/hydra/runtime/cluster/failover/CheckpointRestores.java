@@ -29,14 +29,29 @@ public final class CheckpointRestores implements LocalRestores {
         void set(String containerId, Duration every, int keep, Map<String, String> constraints);
     }
 
+    /** Removes this node's copy of a container another node owns, keeping its checkpoints, saying why. */
+    @FunctionalInterface
+    public interface StaleCopyRemover {
+        void remove(String containerId, String reason);
+    }
+
     private final ContainerService containers;
     private final CheckpointService checkpoints;
     private final PolicySetter policies;
+    private final StaleCopyRemover stale;
 
+    /** Removes stale copies as {@code hydra rm -f} does (the removal event does not say why; the log does). */
     public CheckpointRestores(ContainerService containers, CheckpointService checkpoints, PolicySetter policies) {
+        this(containers, checkpoints, policies, (id, reason) -> containers.remove(id, true));
+    }
+
+    /** @param stale how a copy another node owns goes (the node side's {@code LocalCopies::removeStale}) */
+    public CheckpointRestores(ContainerService containers, CheckpointService checkpoints, PolicySetter policies,
+                              StaleCopyRemover stale) {
         this.containers = containers;
         this.checkpoints = checkpoints;
         this.policies = policies;
+        this.stale = stale;
     }
 
     @Override
@@ -74,7 +89,7 @@ public final class CheckpointRestores implements LocalRestores {
             return;
         }
         LOG.warnf("removing this node's copy of %s: %s", containerId, reason);
-        containers.remove(containerId, true);
+        stale.remove(containerId, reason);
     }
 
     private Optional<ContainerRecord> local(String containerId) {
