@@ -60,6 +60,7 @@ final class FailoverEvents {
         data.put("name", running.name());
         data.put("from", running.fromNode());
         data.put("to", running.node());
+        // 0 when a daemon restarted mid-restore found the copy running and cannot know which version it came from
         data.put("version", version);
         data.put("epoch", running.epoch());
         if (running.lostAt() != null) {
@@ -68,7 +69,7 @@ final class FailoverEvents {
         data.put("skipped", skipped.stream().map(s -> Map.<String, Object>of("version", s.version(),
                 "reason", s.reason())).toList());
         if (recovered) {
-            // the daemon restarted while restoring: the copy was found running, the version is the record's
+            // the daemon restarted while restoring and found the copy running
             data.put("recovered", true);
         }
         return HydraEvent.of(EventType.CONTAINER_FAILED_OVER, source, running.containerId(), data);

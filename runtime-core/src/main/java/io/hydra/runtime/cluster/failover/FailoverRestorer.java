@@ -150,8 +150,8 @@ public final class FailoverRestorer implements AutoCloseable {
             if (!isStale(liveSince.get(), bound)) {
                 // this daemon restored it and died before it said so
                 LOG.infof("container %s already runs here; reporting it", bound.name());
-                finish(bound, bound.restoredVersion(), new VersionWalk.Result(Optional.of(bound.restoredVersion()),
-                        List.of(), false), "found running after a daemon restart", true);
+                finish(bound, 0, new VersionWalk.Result(Optional.empty(), List.of(), false),
+                        "found running after a daemon restart; the version it was restored from is not known", true);
                 return;
             }
             local.removeLocalCopy(containerId, "a copy older than its move to this node (epoch " + bound.epoch()
@@ -217,7 +217,8 @@ public final class FailoverRestorer implements AutoCloseable {
                 return;
             }
             Instant now = Instant.now();
-            OwnershipRecord running = current.get().record().running(version, note, now);
+            OwnershipRecord running = recovered ? versionUnknown(current.get().record().running(0, note, now))
+                    : current.get().record().running(version, note, now);
             if (ownerships.replace(current.get(), running).isPresent()) {
                 LOG.infof("container %s failed over from node %s to node %s (version %d, epoch %d)", bound.name(),
                         bound.fromNode(), nodeId, version, bound.epoch());
@@ -227,6 +228,13 @@ public final class FailoverRestorer implements AutoCloseable {
         }
         // the record keeps changing under us: the rescan comes back, finds the copy running and reports it
         LOG.warnf("container %s runs here but its record could not be updated; trying again later", bound.name());
+    }
+
+    /** The record of a move whose restored version this daemon did not live to write down: 0, never the last one's. */
+    private static OwnershipRecord versionUnknown(OwnershipRecord r) {
+        return new OwnershipRecord(r.containerId(), r.name(), r.node(), r.epoch(), r.state(), r.isProtected(),
+                r.everyMillis(), r.keep(), r.constraints(), r.memoryBytes(), r.cpuMillis(), r.imageDigest(), r.rootfs(),
+                r.arch(), r.criuVersion(), r.fromNode(), r.lostAt(), 0, r.reason(), r.updatedAt());
     }
 
     private void lose(String containerId, long epoch, String why) {

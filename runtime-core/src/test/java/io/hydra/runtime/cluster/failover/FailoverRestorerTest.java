@@ -121,15 +121,21 @@ class FailoverRestorerTest {
     @Test
     void aRestoreInterruptedByADaemonRestartIsOnlyReportedWhenTheCopyRuns_withScriptedRestores() {
         // bound before this daemon started, and restored by it before it died: the copy runs, the record says so
-        owners.create(boundToB("c1", Instant.now()));
+        OwnershipRecord bound = boundToB("c1", Instant.now());
+        // the move before this one had restored version 2 elsewhere: that is not what runs here
+        owners.create(new OwnershipRecord(bound.containerId(), bound.name(), bound.node(), bound.epoch(),
+                bound.state(), true, bound.everyMillis(), bound.keep(), bound.constraints(), 0, 0, "", "", "amd64",
+                "4.2", "a", bound.lostAt(), 2, "", bound.updatedAt()));
         local.live.put("c1", Instant.now());
         local.versions.put("c1", List.of(3L));
         startRestorer();
 
         assertTrue(await(DEADLINE, () -> state("c1", State.RUNNING)));
         assertEquals(List.of(), local.attempts, "nothing restored twice");
+        assertEquals(0, owners.get("c1").orElseThrow().record().restoredVersion(), "not known, and not 2");
         assertTrue(await(DEADLINE, () -> events(EventType.CONTAINER_FAILED_OVER).size() == 1));
         assertEquals(true, events(EventType.CONTAINER_FAILED_OVER).get(0).data().get("recovered"));
+        assertEquals(0L, events(EventType.CONTAINER_FAILED_OVER).get(0).data().get("version"));
     }
 
     @Test
