@@ -48,6 +48,7 @@ import io.hydra.spi.scheduler.Scheduler;
 import io.hydra.spi.cluster.Coordinator;
 import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.ClusterStartup;
+import io.hydra.runtime.cluster.failover.Failover;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.api.ImagesApi;
@@ -108,6 +109,7 @@ public class Daemon {
     private GrpcServer grpc;
     /** This daemon's part in its cluster (or itself alone); set before the API serves. */
     private volatile ClusterNode cluster;
+    private Failover failover;
     private ScheduledExecutorService scheduler;
     private ExecutorService background;
     private ExecutorService requests;
@@ -183,7 +185,8 @@ public class Daemon {
                 containers, store, backend == null ? "" : backend.capabilities().version(), startedAt));
         cluster.start();
         if (cluster.clustered()) {
-            startFailover(nodeId);
+            failover = Failover.start(cluster, containers, checkpoints, policies,
+                    e -> store.commit(StateStore.Change.events(e)));
         }
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
@@ -205,7 +208,8 @@ public class Daemon {
         };
         ClusterNode node = cluster;
         List<BindableService> services = new java.util.ArrayList<>(List.of(
-                new ContainersApi(containers, runtime, metrics, requests, node::changed),
+                new ContainersApi(containers, runtime, metrics, requests, node::changed,
+                        failover == null ? java.util.Optional.empty() : failover.lost()),
                 new EventsApi(store, containers, requests),
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests, node::changed),
                 new SystemApi(liveInfo, store, node::info),
@@ -458,7 +462,9 @@ public class Daemon {
             if (grpc != null) {
                 grpc.close();
             }
-            stopFailover();
+            if (failover != null) {
+                failover.close();
+            }
             if (cluster != null) {
                 cluster.close();
             }
@@ -487,35 +493,6 @@ public class Daemon {
         } catch (IOException | InterruptedException e) {
             LOG.warn("shutdown: " + e.getMessage());
         }
-    }
-
-    /**
-     * FAILOVER WIRING (lead: the failover branch's classes, runtime-core/.../cluster/failover/): created here, once
-     * this node has joined and settled its containers' ownership, and before the API serves:
-     * <pre>
-     *   Ownerships ownerships = cluster.ownerships().get();
-     *   Consumer&lt;HydraEvent&gt; events = e -&gt; store.commit(StateStore.Change.events(e));
-     *   failoverController = new FailoverController(cluster.coordinator().get(), ownerships,
-     *           cluster.scheduler().get(), cluster.peerClient().get()::probeAll, events, cluster.settings().get(),
-     *           nodeId);
-     *   if (policies != null) {   // restores need checkpoints on this node
-     *       failoverRestorer = new FailoverRestorer(ownerships, new CheckpointRestores(containers, checkpoints,
-     *               (id, every, keep, constraints) -&gt; policies.set(id, every, keep, false, constraints)),
-     *               events, nodeId);
-     *       failoverRestorer.start();
-     *   }
-     *   failoverController.start();
-     * </pre>
-     * (CheckpointRestores.removeLocalCopy may use cluster.localCopies().get().removeStale(id, reason), which kills,
-     * removes and says why in the removal event.) They are closed in {@link #stopFailover()}, before the cluster
-     * node closes the coordinator.
-     */
-    private void startFailover(String nodeId) {
-        LOG.debugf("node %s: the failover controller and restorer start here", nodeId);
-    }
-
-    private void stopFailover() {
-        // FAILOVER WIRING: failoverController.close(); failoverRestorer.close(); (each when not null)
     }
 
     private static Supplier<String> memoize(Supplier<String> supplier) {
