@@ -64,7 +64,11 @@ public final class Fencing {
     private final Duration margin;
     private final Clock clock;
 
+    /** Rounds in a row without any answer that end a confirmed outage's benefit of the doubt. */
+    static final int SILENT_ROUNDS = 3;
+
     private Instant selfCheckedAt = Instant.MIN;
+    private int silentRounds;
     private boolean selfReached;
 
     /**
@@ -102,6 +106,7 @@ public final class Fencing {
             return;
         }
         // the lease is confirmed live beyond the margin: a member, once every frozen container is settled
+        silentRounds = 0;
         if (state.fenced() || freezer.anyFrozen()) {
             if (freezer.settleFrozen()) {
                 LOG.infof("node %s is a member again; every fenced container is settled", lease.nodeId());
@@ -133,8 +138,18 @@ public final class Fencing {
         String unrenewed = "the lease was not confirmed beyond " + m.liveUntil() + " (fence margin "
                 + margin.toMillis() + " ms)";
         if (answers.isEmpty()) {
-            fence(unrenewed + ", and no peer answered");
-        } else if (reachable > 0) {
+            // one round without answers may be a slow peer; keep asking while there is time, and while an outage
+            // every peer confirmed lasts, a few rounds
+            silentRounds++;
+            boolean outOfTime = state.standing() == FenceState.Standing.OUTAGE ? silentRounds >= SILENT_ROUNDS
+                    : !now.isBefore(m.liveUntil().minus(margin.dividedBy(2)));
+            if (outOfTime) {
+                fence(unrenewed + ", and no peer answered (" + silentRounds + " rounds)");
+            }
+            return;
+        }
+        silentRounds = 0;
+        if (reachable > 0) {
             fence(unrenewed + ", and " + reachable + " of " + answers.size() + " peers reach the coordinator");
         } else {
             String reason = "the coordinator is unreachable from this node and from all " + answers.size()

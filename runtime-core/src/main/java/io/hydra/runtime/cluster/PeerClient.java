@@ -91,12 +91,17 @@ public final class PeerClient implements AutoCloseable {
             try {
                 long left = Math.max(0, until - System.nanoTime());
                 answers.put(call.getKey(), call.getValue().get(left, TimeUnit.NANOSECONDS));
-            } catch (Exception e) {
-                silent.add(call.getKey());
+            } catch (java.util.concurrent.ExecutionException e) {
+                silent.add(call.getKey() + " (" + e.getCause().getMessage() + ")");
+            } catch (java.util.concurrent.TimeoutException e) {
+                silent.add(call.getKey() + " (no answer within " + deadline.toMillis() + " ms)");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                silent.add(call.getKey() + " (interrupted)");
             }
         }
         if (!silent.isEmpty()) {
-            LOG.debugf("peers %s did not answer a probe within %d ms", silent, deadline.toMillis());
+            LOG.infof("peers did not answer a probe: %s", String.join(", ", silent));
         }
         return answers;
     }

@@ -146,12 +146,34 @@ class FencingWithStandInLeaseTest {
     }
 
     @Test
-    void pastTheMarginWithNoPeerAnsweringFreezes() {
+    void pastTheMarginWithNoPeerAnsweringFreezesOnceHalfTheMarginIsLeft() {
         lease.liveUntil = NOW.plusMillis(999);
-        fencing().tick();
+        Fencing f = fencing();
+        f.tick();
+        // a slow peer gets another round while there is time
+        assertEquals(Standing.MEMBER, state.standing());
+        assertEquals(List.of(), freezer.freezes);
+        lease.liveUntil = NOW.plusMillis(500);
+        f.tick();
         assertEquals(Standing.FENCED, state.standing());
         assertEquals(1, freezer.freezes.size());
         assertTrue(freezer.freezes.get(0).contains("no peer answered"), freezer.freezes.get(0));
+    }
+
+    @Test
+    void duringAConfirmedOutageAFewSilentRoundsFreeze() {
+        lease.liveUntil = NOW.minusSeconds(10);
+        answer("b", false);
+        Fencing f = fencing();
+        f.tick();
+        assertEquals(Standing.OUTAGE, state.standing());
+        answers.clear();
+        for (int i = 1; i < Fencing.SILENT_ROUNDS; i++) {
+            f.tick();
+            assertEquals(Standing.OUTAGE, state.standing());
+        }
+        f.tick();
+        assertEquals(Standing.FENCED, state.standing());
     }
 
     @Test

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * die after any etcd outage longer than a TTL while the daemon is away, although etcd restores unexpired leases with
  * a fresh TTL when it comes back. So the shell loops: after keep-alive ends it asks etcd (under {@code timeout}) and
  * exits only when etcd says the lease has expired; otherwise it starts keep-alive again a second later. The daemon
- * still watches the keeper and replaces it if it dies.
+ * still watches the keeper and replaces it if it dies. Before each keep-alive the shell also checks that the node's
+ * state file still records its lease: a keeper whose node left, re-joined on another lease, failed to start in time
+ * or had its state directory removed exits instead of renewing a lease nobody will use.
  */
 final class LeaseKeeper {
     private static final Duration START_DEADLINE = Duration.ofSeconds(10);
@@ -56,14 +58,16 @@ final class LeaseKeeper {
         // etcdctl prints a line per renewal on stdout: dropped, or the log would grow without end
         String script = "echo $$ > " + quote(pidFile + ".tmp") + " && mv " + quote(pidFile + ".tmp") + " "
                 + quote(pidFile.toString()) + "\n"
-                + "while :; do\n"
+                + "while grep -qx 'lease=" + hex + "' " + quote(stateDir.resolve(KeeperState.FILE).toString())
+                + " 2>/dev/null; do\n"
                 + "  " + etcdctl + " lease keep-alive " + hex + " >/dev/null\n"
                 + "  if timeout 5 " + etcdctl + " lease timetolive " + hex + " 2>&1 | grep -q 'already expired'; then\n"
                 + "    echo \"$(date -u +%FT%TZ) lease " + hex + " expired: keeper exits\"; exit 0\n"
                 + "  fi\n"
                 + "  echo \"$(date -u +%FT%TZ) keep-alive of lease " + hex + " ended, etcd unreachable: again\"\n"
                 + "  sleep 1\n"
-                + "done";
+                + "done\n"
+                + "echo \"$(date -u +%FT%TZ) lease " + hex + " is no longer this node's: keeper exits\"";
         // Not through the ProcessRunner: it kills whatever its command leaves in its session, and setsid -f's child
         // may still be in that session for an instant before it calls setsid() (seen: keepers killed at birth).
         // The keeper must outlive the daemon; setsid -f forks, and the child leads a new session of its own.

@@ -140,6 +140,28 @@ class EtcdOutageTest {
     }
 
     @Test
+    void aKeeperWhoseNodeStateIsGoneExitsInsteadOfWaitingForEtcdForEver() throws Exception {
+        try (EtcdServer etcd = EtcdServer.start()) {
+            Map<String, String> settings = EtcdTesting.settings(etcd, EtcdTesting.freshPrefix());
+            Path state = Files.createDirectories(temp.resolve("n1"));
+            ProcessIdentity keeper;
+            try (Coordinator c = EtcdTesting.coordinator(settings, state)) {
+                keeper = EtcdTesting.keeper(c.join("n1", "r1"));
+            }
+            try {
+                Files.delete(state.resolve(KeeperState.FILE)); // the daemon's root was removed
+                etcd.kill();
+                EtcdLeaseKeeperTest.await(() -> !keeper.isAlive(), TTL.plusSeconds(8),
+                        "the keeper of a removed node kept waiting for etcd");
+                assertTrue(read(state.resolve("keeper.log")).contains("no longer this node's"),
+                        read(state.resolve("keeper.log")));
+            } finally {
+                EtcdTesting.killKeeper(keeper);
+            }
+        }
+    }
+
+    @Test
     void joiningAnEndpointNobodyServesFailsUnreachableWithinSeconds() throws Exception {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {

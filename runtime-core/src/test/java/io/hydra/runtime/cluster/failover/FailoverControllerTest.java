@@ -244,3 +244,4 @@ class FailoverControllerTest {
         assertEquals(1, untouched.epoch());
         assertEquals(1, events(EventType.NODE_LOST, "c").size());
     }
+}
