@@ -71,7 +71,7 @@ public final class EtcdCoordinator implements Coordinator {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(200, settings.timeout().toMillis() / 2);
+        long every = Math.max(1000, settings.timeout().toMillis());
         scheduler.scheduleWithFixedDelay(this::checkConnection, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -93,7 +93,7 @@ public final class EtcdCoordinator implements Coordinator {
         if (nodeId == null || nodeId.isEmpty() || nodeId.contains("/")) {
             throw new IllegalArgumentException("node id must be non-empty and hold no '/': '" + nodeId + "'");
         }
-        if (membership != null) {
+        if (membership != null && !membership.hasLeft()) {
             throw new IllegalStateException("this coordinator has already joined as " + membership.nodeId());
         }
         membership = EtcdMembership.join(client, calls, keys, settings.ttl(), stateDir, keepers, scheduler, nodeId,

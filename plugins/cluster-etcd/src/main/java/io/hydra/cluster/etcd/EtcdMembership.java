@@ -217,8 +217,8 @@ final class EtcdMembership implements Membership {
         if (left) {
             return;
         }
-        stopWatching();
         calls.await("revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
+        stopWatching();
         left = true;
         expired = true;
         keepers.stop(keeper, leaseId);
@@ -228,6 +228,10 @@ final class EtcdMembership implements Membership {
     /** The daemon stops or dies: stop watching, but leave the lease and its keeper alive (the node stays). */
     void close() {
         stopWatching();
+    }
+
+    synchronized boolean hasLeft() {
+        return left;
     }
 
     synchronized ProcessIdentity keeper() {
