@@ -77,7 +77,7 @@ final class EtcdMembership implements Membership {
     static EtcdMembership join(Client client, Calls calls, Keys keys, Duration ttl, Path stateDir, LeaseKeeper keepers,
                                ScheduledExecutorService scheduler, String nodeId, String record) {
         ByteSequence key = keys.node(nodeId);
-        Optional<KeyValue> current = calls.await("read " + Keys.text(key), client.getKVClient().get(key))
+        Optional<KeyValue> current = calls.await(Calls.Service.KV, "read " + Keys.text(key), client.getKVClient().get(key))
                 .getKvs().stream().findFirst();
         Optional<KeeperState> persisted;
         try {
@@ -88,7 +88,7 @@ final class EtcdMembership implements Membership {
         if (persisted.isPresent()) {
             long old = persisted.get().leaseId();
             Instant sent = Instant.now();
-            long remaining = calls.await("read the time to live of lease " + Long.toHexString(old),
+            long remaining = calls.await(Calls.Service.LEASE, "read the time to live of lease " + Long.toHexString(old),
                     client.getLeaseClient().timeToLive(old, LeaseOption.DEFAULT)).getTTL();
             boolean keyOurs = current.isEmpty() || current.get().getLease() == old;
             if (remaining > 0 && keyOurs) {
@@ -117,7 +117,7 @@ final class EtcdMembership implements Membership {
     private static Lease newLease(Client client, Calls calls, Keys keys, Duration ttl, Path stateDir,
                                   LeaseKeeper keepers, String nodeId, String record) {
         Instant sent = Instant.now();
-        long id = calls.await("grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
+        long id = calls.await(Calls.Service.LEASE, "grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
         new KeeperState(id, Optional.empty()).write(stateDir);
         ProcessIdentity keeper;
         try {
@@ -136,7 +136,7 @@ final class EtcdMembership implements Membership {
     /** Puts the node key on the lease if it is still as it was read (absent: revision 0): no race takes an id twice. */
     private static void putIfUnchanged(Client client, Calls calls, ByteSequence key, long modRevision, String record,
                                        long leaseId, String nodeId) {
-        TxnResponse r = calls.await("write " + Keys.text(key), client.getKVClient().txn()
+        TxnResponse r = calls.await(Calls.Service.KV, "write " + Keys.text(key), client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
                 .Then(Op.put(key, Keys.bytes(record), PutOption.builder().withLeaseId(leaseId).build()))
                 .Else(Op.get(key, io.etcd.jetcd.options.GetOption.DEFAULT))
@@ -170,7 +170,7 @@ final class EtcdMembership implements Membership {
         requireJoined();
         ByteSequence key = keys.node(nodeId);
         try {
-            calls.await("write " + Keys.text(key), client.getKVClient().put(key, Keys.bytes(record),
+            calls.await(Calls.Service.KV, "write " + Keys.text(key), client.getKVClient().put(key, Keys.bytes(record),
                     PutOption.builder().withLeaseId(leaseId).build()));
         } catch (CoordinatorException e) {
             if (e.kind() == Kind.FAILED && String.valueOf(e.getMessage()).contains("lease not found")) {
@@ -198,7 +198,7 @@ final class EtcdMembership implements Membership {
                     + ": rejoin only after it expired");
         }
         ByteSequence key = keys.node(nodeId);
-        calls.await("read " + Keys.text(key), client.getKVClient().get(key)).getKvs().stream().findFirst()
+        calls.await(Calls.Service.KV, "read " + Keys.text(key), client.getKVClient().get(key)).getKvs().stream().findFirst()
                 .ifPresent(kv -> {
                     throw taken(nodeId, kv.getLease());
                 });
@@ -217,7 +217,7 @@ final class EtcdMembership implements Membership {
         if (left) {
             return;
         }
-        calls.await("revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
+        calls.await(Calls.Service.LEASE, "revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
         stopWatching();
         left = true;
         expired = true;
@@ -264,7 +264,7 @@ final class EtcdMembership implements Membership {
         }
         Instant sent = Instant.now();
         try {
-            long remaining = calls.await("read the time to live of lease " + Long.toHexString(id),
+            long remaining = calls.await(Calls.Service.LEASE, "read the time to live of lease " + Long.toHexString(id),
                     client.getLeaseClient().timeToLive(id, LeaseOption.DEFAULT)).getTTL();
             synchronized (this) {
                 if (id != leaseId) {
@@ -305,7 +305,7 @@ final class EtcdMembership implements Membership {
 
     private static void revokeQuietly(Client client, Calls calls, long id) {
         try {
-            calls.await("revoke lease " + Long.toHexString(id), client.getLeaseClient().revoke(id));
+            calls.await(Calls.Service.LEASE, "revoke lease " + Long.toHexString(id), client.getLeaseClient().revoke(id));
         } catch (CoordinatorException e) {
             LOG.log(Level.FINE, "revoke of an unused lease failed; it expires by itself", e);
         }
