@@ -91,7 +91,7 @@ final class EtcdMembership implements Membership {
             long remaining = calls.await(Calls.Service.LEASE, "read the time to live of lease " + Long.toHexString(old),
                     client.getLeaseClient().timeToLive(old, LeaseOption.DEFAULT)).getTTL();
             boolean keyOurs = current.isEmpty() || current.get().getLease() == old;
-            if (remaining > 0 && keyOurs) {
+            if (remaining >= 0 && keyOurs) { // 0: under a second left, but live (etcd rounds down)
                 ProcessIdentity keeper = keepers.find(old, persisted.get().keeper())
                         .orElseGet(() -> keepers.start(old));
                 new KeeperState(old, Optional.of(keeper)).write(stateDir);
@@ -270,7 +270,8 @@ final class EtcdMembership implements Membership {
                 if (id != leaseId) {
                     return;
                 }
-                if (remaining > 0) {
+                // etcd rounds down: 0 is a lease with less than a second left, still live; -1 is a lease gone
+                if (remaining >= 0) {
                     Instant until = sent.plusSeconds(remaining);
                     if (until.isAfter(liveUntil)) {
                         liveUntil = until;
@@ -295,11 +296,22 @@ final class EtcdMembership implements Membership {
                 }
                 LOG.warning("the keeper of lease " + Long.toHexString(leaseId) + " (pid " + keeper.pid()
                         + ") is gone: starting another");
+                renewOnce();
                 keeper = keepers.find(leaseId, Optional.empty()).orElseGet(() -> keepers.start(leaseId));
                 new KeeperState(leaseId, Optional.of(keeper)).write(stateDir);
             }
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "cannot replace the lease keeper", e);
+        }
+    }
+
+    /** Renews the lease once from here: the new keeper's first renewal may come too late for a short TTL. */
+    private void renewOnce() {
+        try {
+            calls.await(Calls.Service.LEASE, "renew lease " + Long.toHexString(leaseId),
+                    client.getLeaseClient().keepAliveOnce(leaseId));
+        } catch (CoordinatorException e) {
+            LOG.log(Level.FINE, "a bridging renewal failed; the new keeper renews", e);
         }
     }
 
