@@ -200,7 +200,10 @@ public final class ClusterNode implements AutoCloseable {
         syncThread = Executors.newSingleThreadScheduledExecutor(named("hydra-ownership"));
         syncThread.scheduleWithFixedDelay(() -> {
             guarded("peer connections", () -> p.peerClient().connect(p.peers().others()));
-            guarded("node record refresh", p.agent()::refresh);
+            if (p.fence().standing() == FenceState.Standing.MEMBER) {
+                // a node that may be cut off has nothing to tell the coordinator that fencing does not handle
+                guarded("node record refresh", p.agent()::refresh);
+            }
             guarded("ownership pass", p.sync()::pass);
         }, SYNC_EVERY.toMillis(), SYNC_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
