@@ -194,6 +194,8 @@ public final class ClusterNode implements AutoCloseable {
         }
         Parts p = parts.get();
         memberWatch = p.coordinator().watchMembers(p.peers());
+        // the members known now were reported first: connect before fencing may need them
+        guarded("peer connections", () -> p.peerClient().connect(p.peers().others()));
         fenceThread = Executors.newSingleThreadScheduledExecutor(named("hydra-fencing"));
         fenceThread.scheduleWithFixedDelay(() -> guarded("fencing", p.fencing()::tick), 0, FENCE_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
