@@ -138,8 +138,9 @@ public final class CheckpointPolicies {
             return;
         }
         try {
+            // asked again once the dump is done: fencing may have begun while it ran
             CheckpointService.Outcome outcome = checkpoints.checkpoint(r.id(), CheckpointOptions.simple(true),
-                    ProgressListener.NONE);
+                    ProgressListener.NONE, gate);
             checkpoints.applyRetention(r.id(), policy.keep());
             checkpoints.collectGarbageIfDue();
             LOG.infof("policy checkpoint of %s: version %d, %d bytes new, frozen %d ms", r.name(), outcome.version(),

@@ -108,6 +108,17 @@ public final class CheckpointService {
     // ---- checkpoint
 
     public Outcome checkpoint(String nameOrId, CheckpointOptions options, ProgressListener progress) {
+        return checkpoint(nameOrId, options, progress, CheckpointPolicies.Gate.OPEN);
+    }
+
+    /**
+     * A checkpoint whose version is stored only if {@code beforeUpload} still allows it once the dump is done: the
+     * dump can take seconds, and a node that may have been lost meanwhile (fenced) must not add a version the
+     * container's new owner would restore. Only a leave-running checkpoint can be held back (a stopping one's image is
+     * the only copy of the processes).
+     */
+    public Outcome checkpoint(String nameOrId, CheckpointOptions options, ProgressListener progress,
+                              CheckpointPolicies.Gate beforeUpload) {
         ContainerRecord r = containers.find(nameOrId);
         if (r.status() != ContainerStatus.running) {
             throw HydraException.conflict("container " + r.name() + " is " + r.status()
@@ -125,7 +136,7 @@ public final class CheckpointService {
         // container still live)
         AtomicBoolean keepImage = new AtomicBoolean(!options.leaveRunning());
         try {
-            return checkpointInto(r.id(), dir, options, progress, keepImage);
+            return checkpointInto(r.id(), dir, options, progress, keepImage, beforeUpload);
         } finally {
             concurrent.release();
             if (!keepImage.get()) {
@@ -141,7 +152,7 @@ public final class CheckpointService {
      * if that fails too the image stays where the error says.
      */
     private Outcome checkpointInto(String id, Path dir, CheckpointOptions options, ProgressListener progress,
-                                   AtomicBoolean keepImage) {
+                                   AtomicBoolean keepImage, CheckpointPolicies.Gate beforeUpload) {
         Path image = dir.resolve("image");
         Path work = dir.resolve("work");
         long start = System.nanoTime();
@@ -195,6 +206,18 @@ public final class CheckpointService {
         });
         ContainerRecord r = dumped.container();
         Intent own = dumped.intent();
+        if (options.leaveRunning()) {
+            Optional<String> refusal;
+            try {
+                refusal = beforeUpload.refusal(r.id());
+            } catch (RuntimeException e) {
+                refusal = Optional.of("its ownership cannot be checked: " + e.getMessage());
+            }
+            if (refusal.isPresent()) {
+                store.commit(StateStore.Change.settlingOwnOnly(own));
+                throw HydraException.conflict("checkpoint of " + r.name() + " not stored: " + refusal.get());
+            }
+        }
         CommitResult committed;
         try {
             committed = requireRestorable(r,
