@@ -151,8 +151,11 @@ public final class FailoverRestorer implements AutoCloseable {
             if (!isStale(liveSince.get(), bound)) {
                 // this daemon restored it and died before it said so
                 LOG.infof("container %s already runs here; reporting it", bound.name());
-                finish(bound, 0, new VersionWalk.Result(Optional.empty(), List.of(), false),
-                        "found running after a daemon restart; the version it was restored from is not known", true,
+                StringBuilder note = new StringBuilder(
+                        "found running after a daemon restart; the version it was restored from is not known");
+                // the daemon may have died before it set the policy: setting it again is harmless
+                takeOverPolicy(bound, note);
+                finish(bound, 0, new VersionWalk.Result(Optional.empty(), List.of(), false), note.toString(), true,
                         started);
                 return;
             }

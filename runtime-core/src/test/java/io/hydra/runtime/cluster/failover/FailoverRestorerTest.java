@@ -140,6 +140,8 @@ class FailoverRestorerTest {
         assertTrue(await(DEADLINE, () -> events(EventType.CONTAINER_FAILED_OVER).size() == 1));
         assertEquals(true, events(EventType.CONTAINER_FAILED_OVER).get(0).data().get("recovered"));
         assertEquals(0L, events(EventType.CONTAINER_FAILED_OVER).get(0).data().get("version"));
+        assertEquals(List.of(new ScriptedRestores.Policy("c1", Duration.ofMillis(2000), 4, Map.of("disk", "ssd"))),
+                local.policies, "the policy the daemon may not have lived to set is set");
     }
 
     @Test
