@@ -49,8 +49,14 @@ final class NodeProcesses {
         }
     }
 
+    /** Running or stopped, not gone and not a zombie waiting for its parent. */
     static boolean alive(long pid) {
-        return Files.exists(Path.of("/proc/" + pid));
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException | RuntimeException gone) {
+            return false;
+        }
     }
 
     /**
