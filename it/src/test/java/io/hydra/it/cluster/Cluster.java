@@ -100,10 +100,24 @@ final class Cluster implements AutoCloseable {
     }
 
     Cluster startAll() throws Exception {
+        // in parallel: each daemon's start-up is mostly waiting (JVM, etcd, S3)
+        List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
         for (ClusterNode node : nodes) {
             if (!node.running()) {
-                node.start();
+                starts.add(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                    try {
+                        node.start();
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
             }
+        }
+        try {
+            java.util.concurrent.CompletableFuture.allOf(starts.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new AssertionError("a node did not start: " + e.getCause().getMessage(), e.getCause());
         }
         awaitReady(nodes.size());
         return this;
