@@ -184,7 +184,8 @@ start() {
     rootfs_up
     etcd_up
     s3_up
-    for n in n1 n2 n3; do node_up $n; done
+    # NODES_ORDER: the order the daemons start in (the first to start usually wins the controller's election)
+    for n in ${NODES_ORDER:-n1 n2 n3}; do node_up "$n"; done
     print_usage
 }
 
@@ -234,7 +235,9 @@ stop() {
         kill_all $(descendants $(ip netns pids $ns))
     fi
     # shellcheck disable=SC2046
-    kill_all $(pgrep -f "etcdctl.*$hub:$etcd_port.*lease keep-alive" || true)
+    kill_all $(for p in $(pgrep -f "lease keep-alive" || true); do
+        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "$hub:$etcd_port" && echo "$p"
+    done)
     for n in n1 n2 n3; do
         if [ -d "$state/$n/root/runc" ]; then
             for id in $(ls "$state/$n/root/runc"); do
