@@ -107,7 +107,8 @@ class NodeLossTest {
         assertEquals("lost", plain.get("status").asText(), plain.toString());
         assertEquals(a.id, plain.get("node").asText(), plain.toString());
         assertFalse(plain.path("protected").asBoolean(), plain.toString());
-        assertTrue(survivor.inspect("first").path("protected").asBoolean());
+        assertTrue(to.inspect("first").path("protected").asBoolean(), "still protected where it moved");
+        assertEquals(to.id, to.inspect("first").path("node").asText());
         assertFalse(cluster.events("io.hydra.node.lost").stream()
                 .noneMatch(e -> e.toString().contains("\"" + a.id + "\"")), "a node.lost event names " + a.id);
         assertFalse(cluster.events("io.hydra.container.lost").isEmpty(), "a container.lost event for 'plain'");
@@ -126,7 +127,8 @@ class NodeLossTest {
         Map<String, String> ids = new java.util.TreeMap<>(Map.of("on-b", onB, "on-c", onC));
         // what the first test moved onto b or c moves again
         for (String name : List.of("first", "second", "walk")) {
-            ids.put(name, survivor.inspect(name).get("id").asText());
+            ClusterNode on = Protected.runningOn(cluster, name).orElseThrow(() -> new AssertionError(name + " runs"));
+            ids.put(name, on.inspect(name).get("id").asText());
         }
 
         b.killWholeNode();
