@@ -13,7 +13,7 @@ tmp=$(mktemp -d /tmp/hydra-usage-snapshot.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cp="$wt/cli/target/hydra-cli-0.1.0-SNAPSHOT.jar:$wt/cli/target/lib/*"
 export HYDRA_HOST=unix://$tmp/no-such.sock
-verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image events info version"
+verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image nodes events info version"
 h() { echo "=== hydra $*"; java -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$cp" io.hydra.cli.Hydra "$@" </dev/null 2>"$tmp/err"; echo "--- rc=$?"; echo "--- stderr"; cat "$tmp/err"; }
 {
 h; h --help; h -h; h --version; h -V; h nosuchverb; h --host

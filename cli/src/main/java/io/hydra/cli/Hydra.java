@@ -17,6 +17,7 @@ import io.hydra.cli.checkpoints.Checkpoints;
 import io.hydra.cli.checkpoints.PolicyCommand;
 import io.hydra.cli.checkpoints.Restore;
 import io.hydra.cli.checkpoints.RmCheckpoint;
+import io.hydra.cli.cluster.Nodes;
 import io.hydra.cli.containers.Attach;
 import io.hydra.cli.containers.Create;
 import io.hydra.cli.containers.Exec;
@@ -44,14 +45,15 @@ import picocli.CommandLine.Option;
 /**
  * The {@code hydra} command line: a gRPC client of the daemon. This root holds the global options (where the daemon
  * is, how to reach it) and turns failures into a message and an exit status ({@link ExitCodes}); each verb is its
- * own class, grouped by concern in {@code containers}, {@code checkpoints} and {@code system}.
+ * own class, grouped by concern in {@code containers}, {@code checkpoints}, {@code images}, {@code cluster} and
+ * {@code system}.
  */
 @Command(name = "hydra", mixinStandardHelpOptions = true, version = "hydra 0.1.0",
         description = "Containers that outlive their daemon.",
         subcommands = {CommandLine.HelpCommand.class, Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
                 Restart.class, Rm.class, Ps.class, Inspect.class, Logs.class, Wait.class, Attach.class, Exec.class,
                 Top.class, Stats.class, Checkpoint.class, Checkpoints.class, Restore.class, RmCheckpoint.class,
-                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Events.class,
+                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Nodes.class, Events.class,
                 Info.class, Version.class})
 public final class Hydra {
     @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")

@@ -45,6 +45,10 @@ import io.hydra.runtime.config.PluginSettingsCheck;
 import io.hydra.spi.process.Deadlines;
 import io.hydra.spi.process.ProcessRunner;
 import io.hydra.spi.scheduler.Scheduler;
+import io.hydra.spi.cluster.Coordinator;
+import io.hydra.runtime.cluster.ClusterNode;
+import io.hydra.runtime.cluster.ClusterStartup;
+import io.hydra.runtime.cluster.failover.Failover;
 import io.hydra.runtime.api.GrpcServer;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.api.ImagesApi;
@@ -103,6 +107,9 @@ public class Daemon {
     /** Asked of runc on the first `hydra info`, not on the start-up path. */
     private Supplier<String> runtimeVersion;
     private GrpcServer grpc;
+    /** This daemon's part in its cluster (or itself alone); set before the API serves. */
+    private volatile ClusterNode cluster;
+    private Failover failover;
     private ScheduledExecutorService scheduler;
     private ExecutorService background;
     private ExecutorService requests;
@@ -125,7 +132,9 @@ public class Daemon {
         ProcessRunner processes = new ProcessRunner();
         PluginRegistry plugins = new PluginRegistry();
         PluginSettingsCheck.verify(config.plugin(), Map.of("monitor", MonitorStrategy.class, "checkpoint",
-                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class), plugins);
+                CheckpointBackend.class, "storage", BlobStore.class, "scheduler", Scheduler.class, "cluster",
+                Coordinator.class), plugins);
+        ClusterStartup.checkSettings(config, plugins);
         createPrivateDirectory(root);
         lock = DaemonLock.acquire(root);
         io.hydra.runtime.recovery.CrashPoint.arm(root);
@@ -171,6 +180,14 @@ public class Daemon {
         }
         // exits that landed between the recovery pass and the watchers' start
         recovery.reconcile();
+        // after recovery (every local container known) and before the API serves: join, and settle ownership
+        cluster = ClusterStartup.start(new ClusterStartup.Inputs(config, plugins, nodeId, root, deadlines, processes,
+                containers, store, backend == null ? "" : backend.capabilities().version(), startedAt));
+        cluster.start();
+        if (cluster.clustered()) {
+            failover = Failover.start(cluster, containers, checkpoints, policies,
+                    e -> store.commit(StateStore.Change.events(e)));
+        }
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
         runtimeVersion = memoize(runtime::version);
@@ -189,12 +206,15 @@ public class Daemon {
             }
             return b;
         };
-        List<BindableService> services = List.of(
-                new ContainersApi(containers, runtime, metrics, requests),
+        ClusterNode node = cluster;
+        List<BindableService> services = new java.util.ArrayList<>(List.of(
+                new ContainersApi(containers, runtime, metrics, requests, node::changed,
+                        failover == null ? java.util.Optional.empty() : failover.lost()),
                 new EventsApi(store, containers, requests),
-                new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests),
-                new SystemApi(liveInfo, store),
-                new ImagesApi(images, storageUnavailable, requests));
+                new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests, node::changed),
+                new SystemApi(liveInfo, store, node::info),
+                new ImagesApi(images, storageUnavailable, requests)));
+        services.addAll(node.services());
         grpc = new GrpcServer(config.socket());
         // TCP first: once the Unix socket exists, every endpoint answers (scripts and tests wait for the socket)
         if (config.listen().isPresent()) {
@@ -203,7 +223,8 @@ public class Daemon {
                 throw new IllegalStateException("--listen serves gRPC over TCP only with mutual TLS: give --tls-cert,"
                         + " --tls-key and --tls-ca");
             }
-            grpc.startTcp(config.listen().get(), tls.cert().get(), tls.key().get(), tls.ca().get(), services, requests);
+            grpc.startTcp(config.listen().get(), tls.cert().get(), tls.key().get(), tls.ca().get(), services,
+                    node.tcpOnlyServices(), requests);
         }
         grpc.startUnix(config.socketGroup(), services, requests);
 
@@ -331,8 +352,11 @@ public class Daemon {
         CheckpointRecovery.cleanStaging(containers.containers(), staging);
         checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
                 config.checkpoint().maxConcurrent(), config.checkpoint().unsignedRestore());
+        // in a cluster, only the owner of a container, while certainly a member, writes its versions
         policies = new CheckpointPolicies(checkpoints, containers, store, Executors.newFixedThreadPool(
-                Math.max(2, config.checkpoint().maxConcurrent()), named("hydra-policy")));
+                Math.max(2, config.checkpoint().maxConcurrent()), named("hydra-policy")),
+                id -> cluster == null ? java.util.Optional.of("the node has not joined its cluster yet")
+                        : cluster.checkpointRefusal(id));
         CheckpointCapabilities caps = backend.capabilities();
         info.put("tool", caps.tool() + " " + caps.version());
         info.put("check", caps.check());
@@ -437,6 +461,12 @@ public class Daemon {
             }
             if (grpc != null) {
                 grpc.close();
+            }
+            if (failover != null) {
+                failover.close();
+            }
+            if (cluster != null) {
+                cluster.close();
             }
             if (publisher != null) {
                 publisher.close();

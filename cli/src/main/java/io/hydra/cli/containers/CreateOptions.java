@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 
 import io.hydra.api.v1.CreateRequest;
 import io.hydra.cli.DaemonCommand;
+import io.hydra.cli.cluster.Constraints;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -77,6 +78,10 @@ abstract class CreateOptions extends DaemonCommand {
     @Option(names = "--cpus", paramLabel = "N", description = "CPUs the container may use, e.g. 0.5 or 2")
     String cpus;
 
+    @Option(names = "--constraint", paramLabel = "K=V", description = "a node label the container's failover or"
+            + " migration target must have (repeatable: every one)")
+    List<String> constraints = new ArrayList<>();
+
     @Parameters(paramLabel = "IMAGE|CMD", description = "IMAGE [CMD ARG...], or with --rootfs the command and its"
             + " arguments")
     List<String> positionals = new ArrayList<>();
@@ -120,6 +125,7 @@ abstract class CreateOptions extends DaemonCommand {
                 b.setCpuMillis(RunFlagSyntax.cpuMillis(cpus));
             }
             b.putAllLabels(labelMap());
+            b.putAllConstraints(Constraints.parse(constraints));
         } catch (IllegalArgumentException e) {
             throw usageError(e.getMessage());
         }

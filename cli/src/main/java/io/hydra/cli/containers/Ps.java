@@ -7,6 +7,7 @@ import io.hydra.api.v1.ListRequest;
 import io.hydra.cli.DaemonCommand;
 import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.Json;
+import io.hydra.cli.cluster.ContainerJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,7 +32,7 @@ public final class Ps extends DaemonCommand {
             return 0;
         }
         if (format.equals("json")) {
-            out().println(Json.write(list.stream().map(x -> Json.container(x, false)).toList()));
+            out().println(Json.write(list.stream().map(x -> ContainerJson.of(x, false)).toList()));
             return 0;
         }
         if (!format.equals("table")) {

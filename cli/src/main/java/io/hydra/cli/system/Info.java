@@ -10,7 +10,7 @@ import io.hydra.cli.DaemonConnection;
 import io.hydra.cli.Json;
 import picocli.CommandLine.Command;
 
-@Command(name = "info", description = "The daemon: node, paths, plugins, container counts.")
+@Command(name = "info", description = "The daemon: node, paths, plugins, container counts, cluster.")
 public final class Info extends DaemonCommand {
     @Override
     protected int call(DaemonConnection c) {
@@ -30,6 +30,7 @@ public final class Info extends DaemonCommand {
         m.put("startedAt", i.getStartedAt());
         m.put("checkpoint", i.getCheckpointMap());
         m.put("events", i.getEventsMap());
+        m.put("cluster", new java.util.TreeMap<>(i.getClusterMap()));
         out().println(Json.write(m));
         return 0;
     }

@@ -2,6 +2,7 @@ package io.hydra.runtime.api;
 
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,14 +36,25 @@ public final class CheckpointsApi extends CheckpointsGrpc.CheckpointsImplBase {
     private final CheckpointPolicies policies;
     private final String unavailable;
     private final ExecutorService streams;
+    private final Consumer<String> policyChanged;
 
     /** @param unavailable why checkpoints cannot work here, or null when they can */
     public CheckpointsApi(CheckpointService checkpoints, CheckpointPolicies policies, String unavailable,
                           ExecutorService streams) {
+        this(checkpoints, policies, unavailable, streams, id -> { });
+    }
+
+    /**
+     * @param policyChanged told the container's id after its policy was set or removed (the cluster's ownership
+     *                      record follows at once: whether the container is protected changed)
+     */
+    public CheckpointsApi(CheckpointService checkpoints, CheckpointPolicies policies, String unavailable,
+                          ExecutorService streams, Consumer<String> policyChanged) {
         this.checkpoints = checkpoints;
         this.policies = policies;
         this.unavailable = unavailable;
         this.streams = streams;
+        this.policyChanged = policyChanged;
     }
 
     private void requireAvailable() {
@@ -144,15 +156,17 @@ public final class CheckpointsApi extends CheckpointsGrpc.CheckpointsImplBase {
         GrpcErrors.unary(observer, () -> {
             requireAvailable();
             if (req.getRemove()) {
-                policies.remove(req.getName());
+                policyChanged.accept(policies.remove(req.getName()));
                 return Policy.newBuilder().setContainer(req.getName()).build();
             }
             if (req.getKeep() <= 0) {
                 throw HydraException.invalid("--keep must be a positive number");
             }
-            CheckpointPolicy p = policies.set(req.getName(), duration(req.getEvery()), req.getKeep());
+            CheckpointPolicy p = policies.set(req.getName(), duration(req.getEvery()), req.getKeep(),
+                    req.getNoFailover(), req.getConstraintsMap());
+            policyChanged.accept(p.containerId());
             return Policy.newBuilder().setContainer(p.containerId()).setEveryMs(p.every().toMillis())
-                    .setKeep(p.keep()).setNextDue(p.nextDue().toString()).build();
+                    .setKeep(p.keep()).setNextDue(p.nextDue().toString()).setProtected(p.protects()).build();
         });
     }
 

@@ -5,6 +5,8 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import com.google.protobuf.ByteString;
 
@@ -29,6 +31,8 @@ import io.hydra.api.v1.StopRequest;
 import io.hydra.api.v1.TopResponse;
 import io.hydra.api.v1.WaitResponse;
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.cluster.OwnershipRecord;
+import io.hydra.runtime.cluster.failover.LostContainers;
 import io.hydra.runtime.container.ContainerProbe;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.CreateSpec;
@@ -49,9 +53,25 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     private final OciRuntime runtime;
     private final DaemonMetrics metrics;
     private final StreamPoller poller = StreamPoller.shared();
+    /** The cluster's lost containers (inspect and rm of a container that runs nowhere); empty on a single node. */
+    private final Optional<LostContainers> lost;
+
+    private final java.util.function.Consumer<String> created;
 
     /** @param streams unused: server streams are driven by the shared {@link StreamPoller}, not a thread each */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams) {
+        this(containers, runtime, metrics, streams, id -> { }, Optional.empty());
+    }
+
+    /**
+     * @param created told the id of each container created through the API (its cluster ownership record is
+     *                written at once, not only at the next pass)
+     * @param lost    in a cluster: the containers that run nowhere, which inspect shows and rm forgets
+     */
+    public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams,
+                         java.util.function.Consumer<String> created, Optional<LostContainers> lost) {
+        this.created = created;
+        this.lost = lost;
         this.containers = containers;
         this.runtime = runtime;
         this.metrics = metrics;
@@ -62,7 +82,13 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     }
 
     private Container proto(ContainerRecord r) {
-        return Protos.container(r, containers.isMonitorChild(r));
+        Container c = Protos.container(r, containers.isMonitorChild(r));
+        var policy = containers.containers().store().policy(r.id());
+        // the constraints a next node must meet: the policy's when it gave some, else the container's own
+        var constraints = policy.filter(p -> !p.constraints().isEmpty()).map(p -> p.constraints())
+                .orElse(r.options().constraints());
+        return c.toBuilder().setProtected(policy.map(p -> p.protects()).orElse(false))
+                .putAllConstraints(constraints).build();
     }
 
     private <T> void timed(String op, StreamObserver<T> observer, GrpcErrors.Call<T> call) {
@@ -74,9 +100,12 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         CreateSpec spec = new CreateSpec(req.getName(), req.getBundle(), req.getRootfs(), req.getImage(),
                 req.getArgsList(), req.getEnvList(), req.getMonitor(), req.getInteractive(), req.getTty(),
                 req.getHostNetwork(), req.getMemoryBytes(), req.getCpuMillis(), req.getVolumesList(), req.getWorkdir(),
-                req.getUser(), req.getLabelsMap(), req.getRestart(), req.getAutoRemove());
-        timed(req.getStart() ? "run" : "create", observer,
-                () -> proto(req.getStart() ? containers.run(spec) : containers.create(spec)));
+                req.getUser(), req.getLabelsMap(), req.getRestart(), req.getAutoRemove(), req.getConstraintsMap());
+        timed(req.getStart() ? "run" : "create", observer, () -> {
+            ContainerRecord r = req.getStart() ? containers.run(spec) : containers.create(spec);
+            created.accept(r.id());
+            return proto(r);
+        });
     }
 
     @Override
@@ -112,7 +141,8 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     @Override
     public void remove(RemoveRequest req, StreamObserver<RemoveResponse> observer) {
         timed("remove", observer, () -> RemoveResponse.newBuilder()
-                .setId(containers.remove(req.getName(), req.getForce())).build());
+                .setId(orLost(req.getName(), () -> containers.remove(req.getName(), req.getForce()),
+                        l -> l.forget(req.getName()))).build());
     }
 
     @Override
@@ -123,7 +153,37 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void inspect(Ref req, StreamObserver<Container> observer) {
-        GrpcErrors.unary(observer, () -> proto(containers.find(req.getName())));
+        GrpcErrors.unary(observer, () -> orLost(req.getName(), () -> proto(containers.find(req.getName())),
+                l -> l.find(req.getName()).map(v -> lostProto(v.record()))
+                        .orElseThrow(() -> HydraException.notFound("no such container: " + req.getName()))));
+    }
+
+    /**
+     * The verb on this node's container; when there is none of that name, on the cluster's lost container of that
+     * name (a container that runs nowhere is no node's, so every node answers for it).
+     */
+    private <T> T orLost(String name, Supplier<T> local, Function<LostContainers, T> onLost) {
+        try {
+            return local.get();
+        } catch (HydraException e) {
+            if (e.kind() != HydraException.Kind.NOT_FOUND || lost.isEmpty()) {
+                throw e;
+            }
+            return onLost.apply(lost.get());
+        }
+    }
+
+    private static Container lostProto(OwnershipRecord r) {
+        Container.Builder b = Container.newBuilder().setId(r.containerId()).setName(r.name()).setStatus("lost")
+                .setNode(r.node()).setExitReason(r.reason()).setImageDigest(r.imageDigest())
+                .setProtected(r.isProtected()).putAllConstraints(r.constraints());
+        if (r.lostAt() != null) {
+            b.setFinishedAt(r.lostAt().toString());
+        }
+        if (!r.rootfs().isEmpty()) {
+            b.setBundle(r.rootfs());
+        }
+        return b.build();
     }
 
     /** Answers when the container ends, without holding a thread meanwhile. */

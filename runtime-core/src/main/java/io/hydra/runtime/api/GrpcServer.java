@@ -102,6 +102,15 @@ public final class GrpcServer implements AutoCloseable {
 
     public void startTcp(String listen, Path cert, Path key, Path ca, List<BindableService> services, Executor executor)
             throws IOException {
+        startTcp(listen, cert, key, ca, services, List.of(), executor);
+    }
+
+    /**
+     * @param tcpOnly services served on this endpoint alone (node to node: only peers holding a certificate of
+     *                the cluster's CA may call them), never on the Unix socket
+     */
+    public void startTcp(String listen, Path cert, Path key, Path ca, List<BindableService> services,
+                         List<BindableService> tcpOnly, Executor executor) throws IOException {
         int colon = listen.lastIndexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException("hydra.listen must be HOST:PORT, got '" + listen + "'");
@@ -115,6 +124,7 @@ public final class GrpcServer implements AutoCloseable {
                         .trustManager(ca.toFile()).clientAuth(ClientAuth.REQUIRE).build())
                 .executor(executor);
         services.forEach(builder::addService);
+        tcpOnly.forEach(builder::addService);
         tcpServer = builder.build().start();
     }
 

@@ -19,11 +19,19 @@ public final class SystemApi extends SystemGrpc.SystemImplBase {
 
     private final Supplier<InfoResponse.Builder> staticInfo;
     private final StateStore store;
+    private final Supplier<Map<String, String>> cluster;
 
     /** @param staticInfo what does not change while the daemon runs (paths, versions, plugins) */
     public SystemApi(Supplier<InfoResponse.Builder> staticInfo, StateStore store) {
+        this(staticInfo, store, () -> Map.of("coordinator", "none"));
+    }
+
+    /** @param cluster the cluster section, asked on each call (fencing and the leader change) */
+    public SystemApi(Supplier<InfoResponse.Builder> staticInfo, StateStore store,
+                     Supplier<Map<String, String>> cluster) {
         this.staticInfo = staticInfo;
         this.store = store;
+        this.cluster = cluster;
     }
 
     @Override
@@ -35,7 +43,7 @@ public final class SystemApi extends SystemGrpc.SystemImplBase {
                     byStatus.merge(r.status().name(), 1, Integer::sum);
                 }
             }
-            return staticInfo.get().putAllContainersByStatus(byStatus)
+            return staticInfo.get().putAllContainersByStatus(byStatus).putAllCluster(cluster.get())
                     .setOutboxBacklog(store.unpublishedEvents()).build();
         });
     }

@@ -124,7 +124,8 @@ final class ContainerCreation {
             return flags;
         }
         return new RunOptions(image.ref() != null ? image.ref() : spec.image(), image.manifestDigest(),
-                ImageProcess.labels(image, spec), flags.restart(), flags.autoRemove(), flags.tty());
+                ImageProcess.labels(image, spec), flags.restart(), flags.autoRemove(), flags.tty(), false,
+                flags.constraints());
     }
 
     private static boolean present(String s) {
@@ -134,7 +135,7 @@ final class ContainerCreation {
     private static CreateSpec withName(CreateSpec s, String name) {
         return new CreateSpec(name, s.bundle(), s.rootfs(), s.image(), s.args(), s.env(), s.monitor(), s.interactive(),
                 s.tty(), s.hostNetwork(), s.memoryBytes(), s.cpuMillis(), s.volumes(), s.workdir(), s.user(),
-                s.labels(), s.restart(), s.autoRemove());
+                s.labels(), s.restart(), s.autoRemove(), s.constraints());
     }
 
     private void requireFreeName(String name) {

@@ -192,18 +192,28 @@ public final class ContainerService {
     }
 
     public ContainerRecord pause(String nameOrId) {
+        return pause(nameOrId, new Object[0]);
+    }
+
+    /** Pauses; {@code eventData} (key, value, ...) goes into the event (fencing says why it froze it). */
+    public ContainerRecord pause(String nameOrId, Object... eventData) {
         return transition(nameOrId, ContainerStatus.running, ContainerStatus.paused, runtime::pause,
-                EventType.CONTAINER_PAUSED);
+                EventType.CONTAINER_PAUSED, eventData);
     }
 
     public ContainerRecord resume(String nameOrId) {
+        return resume(nameOrId, new Object[0]);
+    }
+
+    /** Resumes; {@code eventData} (key, value, ...) goes into the event. */
+    public ContainerRecord resume(String nameOrId, Object... eventData) {
         return transition(nameOrId, ContainerStatus.paused, ContainerStatus.running, runtime::resume,
-                EventType.CONTAINER_RESUMED);
+                EventType.CONTAINER_RESUMED, eventData);
     }
 
     /** A runtime operation allowed in one status, leading to another, recorded with its event. */
     private ContainerRecord transition(String nameOrId, ContainerStatus from, ContainerStatus to,
-                                       Consumer<String> operation, String eventType) {
+                                       Consumer<String> operation, String eventType, Object... eventData) {
         ContainerRecord found = find(nameOrId);
         return locks.with(found.id(), () -> {
             ContainerRecord r = containers.current(found.id());
@@ -212,7 +222,7 @@ public final class ContainerService {
             }
             operation.accept(r.id());
             ContainerRecord changed = r.withStatus(to);
-            store.commit(Change.put(changed, containers.event(eventType, changed)));
+            store.commit(Change.put(changed, containers.event(eventType, changed, eventData)));
             return changed;
         });
     }
@@ -281,6 +291,14 @@ public final class ContainerService {
     }
 
     public String remove(String nameOrId, boolean force) {
+        return remove(nameOrId, force, new Object[0]);
+    }
+
+    /**
+     * Removes the container; {@code eventData} (key, value, ...) goes into its removal event, so a removal the
+     * daemon decided on (a stale copy of a container that runs elsewhere now) says why.
+     */
+    public String remove(String nameOrId, boolean force, Object... eventData) {
         ContainerRecord found = find(nameOrId);
         return locks.with(found.id(), () -> {
             ContainerRecord r = containers.current(found.id());
@@ -307,7 +325,7 @@ public final class ContainerService {
                         + e.getMessage() + "); it stays, try again");
             }
             Optional<Intent> kept = store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint);
-            store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r)));
+            store.commit(Change.delete(r.id(), containers.event(EventType.CONTAINER_REMOVED, r, eventData)));
             // removed with -f: the uncommitted checkpoint's image goes with it
             kept.map(i -> i.get(Intent.IMAGE)).ifPresent(image -> Containers.deleteTree(Path.of(image)));
             Containers.deleteTree(r.containerDir());

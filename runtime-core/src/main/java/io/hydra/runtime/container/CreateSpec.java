@@ -18,16 +18,27 @@ import java.util.Map;
  * @param restart     {@code --restart}: {@code no}, {@code on-failure[:N]} or {@code always}; null or empty for no
  * @param autoRemove  {@code --rm}
  * @param tty         {@code -t}
+ * @param constraints {@code --constraint K=V}: node labels a node must have to take the container over
  */
 public record CreateSpec(String name, String bundle, String rootfs, String image, List<String> args, List<String> env,
                          String monitor, boolean interactive, boolean tty, boolean hostNetwork, long memoryBytes,
                          long cpuMillis, List<String> volumes, String workdir, String user, Map<String, String> labels,
-                         String restart, boolean autoRemove) {
+                         String restart, boolean autoRemove, Map<String, String> constraints) {
     public CreateSpec {
         args = args == null ? List.of() : List.copyOf(args);
         env = env == null ? List.of() : List.copyOf(env);
         volumes = volumes == null ? List.of() : List.copyOf(volumes);
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+        constraints = constraints == null ? Map.of() : Map.copyOf(constraints);
+    }
+
+    /** A request without constraints (every flag but {@code --constraint}). */
+    public CreateSpec(String name, String bundle, String rootfs, String image, List<String> args, List<String> env,
+                      String monitor, boolean interactive, boolean tty, boolean hostNetwork, long memoryBytes,
+                      long cpuMillis, List<String> volumes, String workdir, String user, Map<String, String> labels,
+                      String restart, boolean autoRemove) {
+        this(name, bundle, rootfs, image, args, env, monitor, interactive, tty, hostNetwork, memoryBytes, cpuMillis,
+                volumes, workdir, user, labels, restart, autoRemove, Map.of());
     }
 
     /** A {@code --rootfs} or {@code --bundle} request with only the flags that existed before images. */

@@ -50,7 +50,7 @@ public final class ImageProcess {
         return new CreateSpec(spec.name(), null, null, spec.image(), args, env(config.env(), spec.env(), what),
                 spec.monitor(), spec.interactive(), spec.tty(), spec.hostNetwork(), spec.memoryBytes(),
                 spec.cpuMillis(), spec.volumes(), present(workdir) ? workdir : null, present(user) ? user : null,
-                spec.labels(), spec.restart(), spec.autoRemove());
+                spec.labels(), spec.restart(), spec.autoRemove(), spec.constraints());
     }
 
     /**

@@ -50,6 +50,7 @@ final class RunFlags {
                 throw HydraException.invalid("label key '" + key + "' is empty or contains '='");
             }
         }
+        io.hydra.runtime.cluster.Constraints.check(spec.constraints());
         RestartPolicy restart = RestartPolicy.parse(spec.restart());
         if (spec.autoRemove() && restart.mode() != RestartPolicy.Mode.no) {
             throw HydraException.invalid("--rm and --restart " + restart + " conflict: a container removed when it"
@@ -60,7 +61,8 @@ final class RunFlags {
 
     /** What the record keeps of the flags (labels, restart policy, --rm, -t). */
     RunOptions options() {
-        return new RunOptions(null, null, spec.labels(), restart, spec.autoRemove(), spec.tty());
+        return new RunOptions(null, null, spec.labels(), restart, spec.autoRemove(), spec.tty(), false,
+                io.hydra.runtime.cluster.Constraints.check(spec.constraints()));
     }
 
     /**

@@ -27,9 +27,18 @@ public final class EtcdServer implements AutoCloseable {
     private final int peerPort;
     private final Path dataDir;
     private final Path log;
+    private final Tls tls;
     private Process process;
 
-    private EtcdServer(String host, int clientPort, int peerPort, Path dataDir) {
+    /**
+     * TLS on the client port: etcd serves {@code cert}/{@code key} and requires a client certificate signed by
+     * {@code trustedCa} (PEM files).
+     */
+    public record Tls(Path cert, Path key, Path trustedCa) {
+    }
+
+    private EtcdServer(String host, int clientPort, int peerPort, Path dataDir, Tls tls) {
+        this.tls = tls;
         this.host = host;
         this.clientPort = clientPort;
         this.peerPort = peerPort;
@@ -44,9 +53,18 @@ public final class EtcdServer implements AutoCloseable {
 
     /** Starts etcd listening on {@code host} (an address of this machine) on free ports. */
     public static EtcdServer start(String host) {
+        return start(host, null);
+    }
+
+    /** Starts etcd listening on {@code host} with TLS and client-certificate authentication on its client port. */
+    public static EtcdServer startTls(String host, Tls tls) {
+        return start(host, java.util.Objects.requireNonNull(tls, "tls"));
+    }
+
+    private static EtcdServer start(String host, Tls tls) {
         try {
             Path dir = Files.createTempDirectory("hydra-etcd");
-            EtcdServer server = new EtcdServer(host, freePort(), freePort(), dir.resolve("data"));
+            EtcdServer server = new EtcdServer(host, freePort(), freePort(), dir.resolve("data"), tls);
             server.startProcess();
             return server;
         } catch (IOException e) {
@@ -54,9 +72,9 @@ public final class EtcdServer implements AutoCloseable {
         }
     }
 
-    /** {@code http://HOST:PORT}, as etcdctl and jetcd take it. */
+    /** {@code http://HOST:PORT} ({@code https} with TLS), as etcdctl and jetcd take it. */
     public String endpoint() {
-        return "http://" + host + ":" + clientPort;
+        return (tls == null ? "http://" : "https://") + host + ":" + clientPort;
     }
 
     /** {@code etcd://HOST:PORT}, as {@code hydra daemon --cluster} takes it. */
@@ -98,13 +116,17 @@ public final class EtcdServer implements AutoCloseable {
     }
 
     private void startProcess() {
-        String client = "http://" + host + ":" + clientPort;
+        String client = endpoint();
         String peer = "http://" + host + ":" + peerPort;
         List<String> command = new ArrayList<>(List.of(BINARY.toString(), "--name", "default",
                 "--data-dir", dataDir.toString(),
                 "--listen-client-urls", client, "--advertise-client-urls", client,
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
                 "--initial-cluster", "default=" + peer, "--log-level", "warn"));
+        if (tls != null) {
+            command.addAll(List.of("--cert-file", tls.cert().toString(), "--key-file", tls.key().toString(),
+                    "--trusted-ca-file", tls.trustedCa().toString(), "--client-cert-auth"));
+        }
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

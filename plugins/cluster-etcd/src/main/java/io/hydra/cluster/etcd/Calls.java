@@ -1,0 +1,86 @@
+package io.hydra.cluster.etcd;
+
+import io.etcd.jetcd.common.exception.ClosedClientException;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
+import io.hydra.spi.cluster.CoordinatorException;
+import io.hydra.spi.cluster.CoordinatorException.Kind;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Waits for a jetcd call with a deadline. jetcd retries an unreachable etcd on its own for as long as it is let, so
+ * the deadline is ours: past it the call is cancelled and the caller told UNREACHABLE, never left hanging.
+ */
+final class Calls {
+    /**
+     * The deadline until etcd has answered once: the first call also sets up the connection (TLS, HTTP/2, and on a
+     * loaded machine class loading), which a 1 s call deadline was seen to miss against a healthy etcd.
+     */
+    static final Duration FIRST_CONTACT = Duration.ofSeconds(3);
+
+    private final Duration timeout;
+    private volatile boolean answered;
+
+    Calls(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** The deadline of a call now. */
+    Duration deadline() {
+        return answered || timeout.compareTo(FIRST_CONTACT) >= 0 ? timeout : FIRST_CONTACT;
+    }
+
+    <T> T await(String what, CompletableFuture<T> call) {
+        T result = await(what, call, deadline());
+        answered = true;
+        return result;
+    }
+
+    static <T> T await(String what, CompletableFuture<T> call, Duration deadline) {
+        try {
+            return call.get(deadline.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            throw new CoordinatorException(Kind.UNREACHABLE,
+                    "etcd did not answer " + what + " within " + deadline.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            call.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new CoordinatorException(Kind.UNREACHABLE, "interrupted while waiting for etcd to " + what, e);
+        } catch (ExecutionException e) {
+            throw failure(what, e.getCause());
+        }
+    }
+
+    static CoordinatorException failure(String what, Throwable cause) {
+        Kind kind = unreachable(cause) ? Kind.UNREACHABLE : Kind.FAILED;
+        return new CoordinatorException(kind, "etcd could not " + what + ": " + describe(cause), cause);
+    }
+
+    /** jetcd reports gRPC failures either as a gRPC status or as its own EtcdException with the same code. */
+    private static boolean unreachable(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof EtcdException e) {
+                ErrorCode code = e.getErrorCode();
+                return code == ErrorCode.UNAVAILABLE || code == ErrorCode.DEADLINE_EXCEEDED
+                        || code == ErrorCode.CANCELLED;
+            }
+            if (t instanceof ClosedClientException) {
+                return true;
+            }
+        }
+        Status.Code code = Status.fromThrowable(cause).getCode();
+        return code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+}

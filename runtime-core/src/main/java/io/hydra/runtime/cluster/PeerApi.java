@@ -1,0 +1,73 @@
+package io.hydra.runtime.cluster;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.hydra.api.v1.PeerGrpc;
+import io.hydra.api.v1.ProbeRequest;
+import io.hydra.api.v1.ProbeResponse;
+import io.hydra.spi.cluster.Coordinator;
+
+/**
+ * The node-to-node {@code Peer} service, served only on the TCP endpoint (mutual TLS: only holders of a node
+ * certificate of the cluster's CA can ask). It tells a node that lost the coordinator whether this one still
+ * reaches it, and which of the asked directories exist here (for placing a {@code --rootfs} container).
+ */
+public final class PeerApi extends PeerGrpc.PeerImplBase {
+    /** Short enough that the answer beats the asker's deadline ({@link Fencing#PROBE_DEADLINE}) with room. */
+    static final Duration REACHABLE_TIMEOUT = Duration.ofMillis(150);
+    private static final int MAX_PATHS = 256;
+
+    private final String nodeId;
+    private final Predicate<Duration> coordinatorAnswers;
+    private final BooleanSupplier confirmedJustNow;
+
+    /**
+     * @param coordinatorAnswers {@link Coordinator#reachable}: whether the engine answers within the time given
+     * @param confirmedJustNow   whether this node's own lease was confirmed by the engine moments ago: then "yes"
+     *                           needs no call (an answer that makes the asker freeze may be a little old; one that
+     *                           lets it keep running is always asked of the engine now)
+     */
+    public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers, BooleanSupplier confirmedJustNow) {
+        this.nodeId = nodeId;
+        this.coordinatorAnswers = coordinatorAnswers;
+        this.confirmedJustNow = confirmedJustNow;
+    }
+
+    @Override
+    public void probe(ProbeRequest request, StreamObserver<ProbeResponse> observer) {
+        if (request.getPathsCount() > MAX_PATHS) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription("a probe asks about at most " + MAX_PATHS
+                    + " paths, got " + request.getPathsCount()).asRuntimeException());
+            return;
+        }
+        ProbeResponse.Builder answer = ProbeResponse.newBuilder().setNode(nodeId);
+        for (String p : request.getPathsList()) {
+            if (isDirectory(p)) {
+                answer.addPresentPaths(p);
+            }
+        }
+        boolean reachable;
+        try {
+            reachable = confirmedJustNow.getAsBoolean() || coordinatorAnswers.test(REACHABLE_TIMEOUT);
+        } catch (RuntimeException e) {
+            reachable = false;
+        }
+        observer.onNext(answer.setCoordinatorReachable(reachable).build());
+        observer.onCompleted();
+    }
+
+    private static boolean isDirectory(String text) {
+        try {
+            Path p = Path.of(text);
+            return p.isAbsolute() && Files.isDirectory(p);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,255 @@
+package io.hydra.runtime.cluster.failover;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import io.hydra.events.HydraEvent;
+import io.hydra.runtime.cluster.OwnershipRecord;
+import io.hydra.runtime.cluster.OwnershipRecord.State;
+import io.hydra.runtime.cluster.Ownerships;
+import io.hydra.spi.cluster.CoordinatorException;
+import io.hydra.spi.cluster.Subscription;
+
+/**
+ * Restores, on this node, the containers the controller bound to it ({@code RESTORING} with this node as owner):
+ * the newest complete checkpoint version first, older ones when that fails, then it takes the container's
+ * checkpoint policy over and reports it {@code RUNNING}. It is level-triggered (a watch, and a rescan at start and
+ * every few seconds), so a daemon SIGKILLed mid-restore finishes the job when it is back, and a container already
+ * running here is only reported.
+ */
+public final class FailoverRestorer implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(FailoverRestorer.class);
+    private static final Duration RESCAN_EVERY = Duration.ofSeconds(10);
+    /**
+     * A live local copy started this long before the move that bound the container here is an older incarnation
+     * (a copy fencing froze before the container ran elsewhere), not this node's restore; far below the time two
+     * moves take (each waits for a lease to expire), far above the clock skew between nodes.
+     */
+    private static final Duration STALE_COPY_MARGIN = Duration.ofSeconds(2);
+    private static final int CAS_ATTEMPTS = 5;
+
+    private final Ownerships ownerships;
+    private final LocalRestores local;
+    private final Consumer<HydraEvent> events;
+    private final String nodeId;
+    private final FailoverEvents announce;
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final ExecutorService workers;
+    private final ScheduledExecutorService rescans;
+    private volatile Subscription watch;
+
+    public FailoverRestorer(Ownerships ownerships, LocalRestores local, Consumer<HydraEvent> events, String nodeId) {
+        this.ownerships = ownerships;
+        this.local = local;
+        this.events = events;
+        this.nodeId = nodeId;
+        this.announce = new FailoverEvents(nodeId);
+        AtomicInteger n = new AtomicInteger();
+        // restores of many containers of a lost node run side by side: most of each is download and CRIU
+        this.workers = Executors.newFixedThreadPool(Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+            Thread t = new Thread(r, "hydra-failover-restore-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.rescans = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "hydra-failover-rescan");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        watch = ownerships.watch(change -> {
+            try {
+                change.current().filter(this::mine).ifPresent(v -> submit(v.record().containerId()));
+            } catch (RuntimeException e) {
+                // an unreadable record is logged, not thrown into the plugin's watch thread
+                LOG.errorf("cannot act on the change of ownership record %s: %s", change.containerId(),
+                        e.getMessage());
+            }
+        });
+        rescans.scheduleWithFixedDelay(this::rescan, 0, RESCAN_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        Subscription w = watch;
+        if (w != null) {
+            w.close();
+        }
+        rescans.shutdownNow();
+        workers.shutdown();
+        try {
+            // a restore in flight finishes (or the next start finds the container and reports it)
+            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            workers.shutdownNow();
+        }
+    }
+
+    private boolean mine(Ownerships.Versioned v) {
+        return v.record().state() == State.RESTORING && v.record().node().equals(nodeId);
+    }
+
+    private void rescan() {
+        try {
+            ownerships.all().stream().filter(this::mine).forEach(v -> submit(v.record().containerId()));
+        } catch (CoordinatorException e) {
+            LOG.debugf("cannot look for containers to restore: %s", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "looking for containers to restore failed");
+        }
+    }
+
+    private void submit(String containerId) {
+        if (!inFlight.add(containerId)) {
+            return;
+        }
+        try {
+            workers.execute(() -> {
+                try {
+                    restore(containerId);
+                } catch (CoordinatorException e) {
+                    // the rescan tries again; the record says what is still to do
+                    LOG.warnf("restore of %s interrupted, the coordinator failed: %s", containerId, e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "restore of %s failed", containerId);
+                } finally {
+                    inFlight.remove(containerId);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            inFlight.remove(containerId);
+        }
+    }
+
+    /** Restores one container bound to this node, from whatever point an earlier attempt reached. */
+    void restore(String containerId) {
+        Optional<Ownerships.Versioned> read = ownerships.get(containerId).filter(this::mine);
+        if (read.isEmpty()) {
+            return;
+        }
+        OwnershipRecord bound = read.get().record();
+        Optional<Instant> liveSince = local.liveSince(containerId);
+        if (liveSince.isPresent()) {
+            if (!isStale(liveSince.get(), bound)) {
+                // this daemon restored it and died before it said so
+                LOG.infof("container %s already runs here; reporting it", bound.name());
+                finish(bound, 0, new VersionWalk.Result(Optional.empty(), List.of(), false),
+                        "found running after a daemon restart; the version it was restored from is not known", true);
+                return;
+            }
+            local.removeLocalCopy(containerId, "a copy older than its move to this node (epoch " + bound.epoch()
+                    + "); it is restored from its newest checkpoint instead");
+        }
+        List<Long> versions = local.completeVersions(containerId);
+        LOG.infof("restoring container %s (%s) moved from node %s, epoch %d; complete versions %s", bound.name(),
+                containerId, bound.fromNode(), bound.epoch(), versions);
+        VersionWalk.Result walk = VersionWalk.walk(versions, () -> stillBound(containerId, bound.epoch()),
+                version -> local.restore(containerId, version));
+        if (walk.abandoned()) {
+            LOG.infof("container %s is no longer this node's to restore", bound.name());
+            return;
+        }
+        if (walk.restored().isEmpty()) {
+            String why = versions.isEmpty() ? "no complete checkpoint to restore it from on node " + nodeId
+                    : "no checkpoint version could be restored on node " + nodeId + ": " + walk.skippedSummary();
+            lose(containerId, bound.epoch(), why);
+            return;
+        }
+        long version = walk.restored().get();
+        StringBuilder note = new StringBuilder();
+        if (!walk.skipped().isEmpty()) {
+            note.append("restored version ").append(version).append(" after ").append(walk.skippedSummary());
+            LOG.warnf("container %s: %s", bound.name(), note);
+        }
+        takeOverPolicy(bound, note);
+        finish(bound, version, walk, note.toString(), false);
+    }
+
+    private static boolean isStale(Instant liveSince, OwnershipRecord bound) {
+        return bound.updatedAt() != null && liveSince.isBefore(bound.updatedAt().minus(STALE_COPY_MARGIN));
+    }
+
+    private boolean stillBound(String containerId, long epoch) {
+        return ownerships.get(containerId).filter(this::mine).map(v -> v.record().epoch() == epoch).orElse(false);
+    }
+
+    private void takeOverPolicy(OwnershipRecord bound, StringBuilder note) {
+        if (bound.everyMillis() <= 0 || bound.keep() <= 0) {
+            return;
+        }
+        try {
+            local.applyPolicy(bound.containerId(), Duration.ofMillis(bound.everyMillis()), bound.keep(),
+                    bound.constraints());
+        } catch (RuntimeException e) {
+            // it runs; without its policy it is not protected here, which the record and the log say
+            LOG.errorf("container %s runs but its checkpoint policy could not be set on this node: %s",
+                    bound.name(), e.getMessage());
+            note.append(note.isEmpty() ? "" : "; ").append("its checkpoint policy could not be set here: ")
+                    .append(e.getMessage());
+        }
+    }
+
+    /** Reports the container running here; if it is no longer this node's, the copy made here goes again. */
+    private void finish(OwnershipRecord bound, long version, VersionWalk.Result walk, String note, boolean recovered) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Optional<Ownerships.Versioned> current = ownerships.get(bound.containerId());
+            if (current.isEmpty() || !mine(current.get()) || current.get().record().epoch() != bound.epoch()) {
+                String owner = current.map(v -> "owned by node " + v.record().node() + " since epoch "
+                        + v.record().epoch() + " (" + v.record().state() + ")").orElse("its record is gone");
+                local.removeLocalCopy(bound.containerId(), owner);
+                return;
+            }
+            Instant now = Instant.now();
+            OwnershipRecord running = recovered ? versionUnknown(current.get().record().running(0, note, now))
+                    : current.get().record().running(version, note, now);
+            if (ownerships.replace(current.get(), running).isPresent()) {
+                LOG.infof("container %s failed over from node %s to node %s (version %d, epoch %d)", bound.name(),
+                        bound.fromNode(), nodeId, version, bound.epoch());
+                events.accept(announce.failedOver(running, version, walk.skipped(), now, recovered));
+                return;
+            }
+        }
+        // the record keeps changing under us: the rescan comes back, finds the copy running and reports it
+        LOG.warnf("container %s runs here but its record could not be updated; trying again later", bound.name());
+    }
+
+    /** The record of a move whose restored version this daemon did not live to write down: 0, never the last one's. */
+    private static OwnershipRecord versionUnknown(OwnershipRecord r) {
+        return new OwnershipRecord(r.containerId(), r.name(), r.node(), r.epoch(), r.state(), r.isProtected(),
+                r.everyMillis(), r.keep(), r.constraints(), r.memoryBytes(), r.cpuMillis(), r.imageDigest(), r.rootfs(),
+                r.arch(), r.criuVersion(), r.fromNode(), r.lostAt(), 0, r.reason(), r.updatedAt());
+    }
+
+    private void lose(String containerId, long epoch, String why) {
+        for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+            Optional<Ownerships.Versioned> current = ownerships.get(containerId);
+            if (current.isEmpty() || !mine(current.get()) || current.get().record().epoch() != epoch) {
+                return;
+            }
+            OwnershipRecord r = current.get().record();
+            OwnershipRecord lost = r.lost(why, r.lostAt(), Instant.now());
+            if (ownerships.replace(current.get(), lost).isPresent()) {
+                LOG.errorf("container %s is lost: %s", r.name(), why);
+                events.accept(announce.containerLost(lost));
+                return;
+            }
+        }
+    }
+}
