@@ -99,6 +99,13 @@ final class Cluster implements AutoCloseable {
         return node;
     }
 
+    /** A bare namespace of this cluster's network (number {@code n}), for the harness's own checks. */
+    NetNamespace namespaceForTest(int n) throws Exception {
+        NetNamespace ns = network.namespace(n);
+        closeLast.add(ns);
+        return ns;
+    }
+
     Cluster startAll() throws Exception {
         // in parallel: each daemon's start-up is mostly waiting (JVM, etcd, S3)
         List<java.util.concurrent.CompletableFuture<Void>> starts = new ArrayList<>();
@@ -127,6 +134,10 @@ final class Cluster implements AutoCloseable {
     void awaitReady(int count) throws Exception {
         ClusterNode any = anyRunning();
         Shell.await(Duration.ofSeconds(30), count + " ready nodes and a leader in " + any.id + "'s view", () -> {
+            // while the node cannot reach etcd (just restarted, say) it cannot list the nodes: not yet
+            if (any.hydra("nodes", "--format", "json").code() != 0) {
+                return false;
+            }
             Map<String, JsonNode> view = any.nodes();
             long ready = view.values().stream().filter(n -> n.get("status").asText().equals("ready")).count();
             boolean leader = view.values().stream().anyMatch(n -> n.path("leader").asBoolean());

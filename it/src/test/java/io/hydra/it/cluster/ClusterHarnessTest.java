@@ -43,6 +43,19 @@ class ClusterHarnessTest {
             ns.heal();
             Shell.await(Duration.ofSeconds(10), "etcd reachable again after the heal", () -> Shell.run(put).code() == 0);
 
+            // node to node: from this namespace to another one's listener, across the bridge
+            NetNamespace other = cluster.namespaceForTest(2);
+            Process listener = new ProcessBuilder(other.enter(List.of("busybox", "nc", "-l", "-p", "45999", "-e",
+                    "echo", "peer"))).redirectErrorStream(true).start();
+            try {
+                List<String> connect = ns.enter(List.of("timeout", "2", "bash", "-c",
+                        "exec 3<>/dev/tcp/" + other.address() + "/45999 && cat <&3"));
+                Shell.await(Duration.ofSeconds(10), "a namespace reaching another's listener",
+                        () -> Shell.run(connect).text().contains("peer"));
+            } finally {
+                listener.destroyForcibly().waitFor();
+            }
+
             // a whole-node kill: the daemon and the container's processes are gone together
             long containerPid = node.inspect("count").get("pid").asLong();
             assertTrue(NodeProcesses.alive(containerPid));

@@ -133,12 +133,47 @@ final class ClusterNode implements AutoCloseable {
      * every descendant of them (the containers, in namespaces of their own), stopped then SIGKILLed together.
      */
     Set<Long> killWholeNode() throws IOException, InterruptedException {
-        Set<Long> pids = NodeProcesses.withDescendants(namespace.pids());
+        Set<Long> pids = new TreeSet<>(NodeProcesses.withDescendants(namespace.pids()));
         NodeProcesses.killAtOnce(pids);
+        // A machine that loses power loses its processes. Here a container frozen at the kill (a CRIU dump in
+        // progress freezes it) would keep its processes, SIGKILL pending, and anything forked after the snapshot
+        // above would live on: thaw each container's freezer and kill what is left in its cgroup.
+        pids.addAll(killContainerCgroups());
         if (process != null) {
             process.waitFor(10, TimeUnit.SECONDS);
         }
         return pids;
+    }
+
+    private Set<Long> killContainerCgroups() throws IOException, InterruptedException {
+        Set<Long> killed = new TreeSet<>();
+        Path runc = root.resolve("runc");
+        if (!Files.isDirectory(runc)) {
+            return killed;
+        }
+        try (var ids = Files.list(runc)) {
+            for (Path state : ids.map(d -> d.resolve("state.json")).filter(Files::isRegularFile).toList()) {
+                JsonNode paths = JSON.readTree(state.toFile()).path("cgroup_paths");
+                Path freezer = paths.has("freezer") ? Path.of(paths.get("freezer").asText()) : null;
+                Path procs = freezer != null ? freezer.resolve("cgroup.procs")
+                        : paths.has("pids") ? Path.of(paths.get("pids").asText(), "cgroup.procs") : null;
+                if (procs == null || !Files.exists(procs)) {
+                    continue;
+                }
+                Set<Long> left = new TreeSet<>();
+                for (String line : Files.readAllLines(procs)) {
+                    if (!line.isBlank()) {
+                        left.add(Long.parseLong(line.trim()));
+                    }
+                }
+                NodeProcesses.killAtOnce(left);
+                if (freezer != null && Files.exists(freezer.resolve("freezer.state"))) {
+                    Files.writeString(freezer.resolve("freezer.state"), "THAWED");
+                }
+                killed.addAll(left);
+            }
+        }
+        return killed;
     }
 
     /** The detached {@code etcdctl lease keep-alive} processes that keep this node's lease. */

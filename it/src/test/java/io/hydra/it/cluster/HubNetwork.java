@@ -7,10 +7,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * The test cluster's own network: a subnet {@code 10.S.0.0/16} no other test on this machine uses, and its hub
- * address {@code 10.S.0.1} on the host's loopback device, where etcd and S3Proxy listen. Every node namespace
- * {@code N} gets {@code 10.S.N.0/24} on its veth and routes to the hub through it, so cutting one node's link cuts
- * that node alone from etcd, S3 and its peers.
+ * The test cluster's own network: a subnet {@code 10.S.0.0/16} no other test on this machine uses, on a bridge of
+ * its own whose address {@code 10.S.0.1} is the hub where etcd and S3Proxy listen. Every node namespace {@code N}
+ * is a port of the bridge with {@code 10.S.N.2}: nodes reach the hub and each other by switching, not routing (the
+ * host's ip_forward stays as it is), and cutting one node's port cuts that node alone from etcd, S3 and its peers.
  */
 final class HubNetwork implements AutoCloseable {
     private static final Path LOCK = Path.of("/tmp/hydra-it-cluster-net.lock");
@@ -28,8 +28,12 @@ final class HubNetwork implements AutoCloseable {
             String used = Shell.must("ip", "-o", "-4", "addr", "show");
             for (int s = 160; s < 200; s++) {
                 if (!used.contains(" 10." + s + ".")) {
-                    Shell.must("ip", "addr", "add", "10." + s + ".0.1/32", "dev", "lo");
-                    return new HubNetwork(s);
+                    HubNetwork network = new HubNetwork(s);
+                    Shell.run("ip", "link", "del", network.bridge());
+                    Shell.must("ip", "link", "add", network.bridge(), "type", "bridge");
+                    Shell.must("ip", "addr", "add", network.hubAddress() + "/16", "dev", network.bridge());
+                    Shell.must("ip", "link", "set", network.bridge(), "up");
+                    return network;
                 }
             }
         }
@@ -43,11 +47,15 @@ final class HubNetwork implements AutoCloseable {
 
     /** A namespace of this network, node number {@code n} (1..250), named so its owner is clear. */
     NetNamespace namespace(int n) throws IOException, InterruptedException {
-        return NetNamespace.create("hyit" + subnet + "n" + n, "10." + subnet + "." + n, hubAddress());
+        return NetNamespace.create("hyit" + subnet + "n" + n, "10." + subnet + "." + n + ".2", bridge(), hubAddress());
+    }
+
+    private String bridge() {
+        return "hyit" + subnet + "br";
     }
 
     @Override
     public void close() throws IOException, InterruptedException {
-        Shell.run("ip", "addr", "del", hubAddress() + "/32", "dev", "lo");
+        Shell.run("ip", "link", "del", bridge());
     }
 }

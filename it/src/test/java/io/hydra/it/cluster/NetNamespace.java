@@ -8,32 +8,33 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
- * A network namespace joined to the host by a veth pair: {@code PREFIX.1} on the host side, {@code PREFIX.2}
- * inside, a default route through the host side. {@link #cut()} takes the host side down (the node is cut off,
- * its processes keep running), {@link #heal()} brings it back; closing removes the namespace and the pair.
+ * A network namespace joined to the cluster's bridge by a veth pair: {@code ADDRESS/16} inside, the host side a
+ * port of the bridge. {@link #cut()} takes that port down (the node is cut off, its processes keep running),
+ * {@link #heal()} brings it back; closing removes the namespace and the pair.
  */
 final class NetNamespace implements AutoCloseable {
     private final String name;
-    private final String prefix;
+    private final String address;
 
-    private NetNamespace(String name, String prefix) {
+    private NetNamespace(String name, String address) {
         this.name = name;
-        this.prefix = prefix;
+        this.address = address;
     }
 
-    static NetNamespace create(String name, String prefix, String hubAddress) throws IOException, InterruptedException {
-        NetNamespace ns = new NetNamespace(name, prefix);
+    static NetNamespace create(String name, String address, String bridge, String hubAddress)
+            throws IOException, InterruptedException {
+        NetNamespace ns = new NetNamespace(name, address);
         ns.removeLeftovers();
         try {
             Shell.must("ip", "netns", "add", name);
             Shell.must("ip", "link", "add", ns.hostLink(), "type", "veth", "peer", "name", ns.innerLink());
             Shell.must("ip", "link", "set", ns.innerLink(), "netns", name);
-            Shell.must("ip", "addr", "add", prefix + ".1/24", "dev", ns.hostLink());
+            Shell.must("ip", "link", "set", ns.hostLink(), "master", bridge);
             Shell.must("ip", "link", "set", ns.hostLink(), "up");
-            ns.inside("ip", "addr", "add", prefix + ".2/24", "dev", ns.innerLink());
+            ns.inside("ip", "addr", "add", address + "/16", "dev", ns.innerLink());
             ns.inside("ip", "link", "set", ns.innerLink(), "up");
             ns.inside("ip", "link", "set", "lo", "up");
-            ns.inside("ip", "route", "add", "default", "via", prefix + ".1");
+            ns.inside("ip", "route", "add", "default", "via", hubAddress);
         } catch (IOException | RuntimeException e) {
             ns.close();
             throw e;
@@ -47,12 +48,7 @@ final class NetNamespace implements AutoCloseable {
 
     /** The address processes inside have. */
     String address() {
-        return prefix + ".2";
-    }
-
-    /** The host side's address. */
-    String hostAddress() {
-        return prefix + ".1";
+        return address;
     }
 
     /** {@code nsenter} into this namespace's network only (not its mounts: the daemon must see the host's). */
