@@ -194,13 +194,18 @@ public final class ClusterNode implements AutoCloseable {
         }
         Parts p = parts.get();
         memberWatch = p.coordinator().watchMembers(p.peers());
+        // the members known now were reported first: connect before fencing may need them
+        guarded("peer connections", () -> p.peerClient().connect(p.peers().others()));
         fenceThread = Executors.newSingleThreadScheduledExecutor(named("hydra-fencing"));
         fenceThread.scheduleWithFixedDelay(() -> guarded("fencing", p.fencing()::tick), 0, FENCE_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
         syncThread = Executors.newSingleThreadScheduledExecutor(named("hydra-ownership"));
         syncThread.scheduleWithFixedDelay(() -> {
             guarded("peer connections", () -> p.peerClient().connect(p.peers().others()));
-            guarded("node record refresh", p.agent()::refresh);
+            if (p.fence().standing() == FenceState.Standing.MEMBER) {
+                // a node that may be cut off has nothing to tell the coordinator that fencing does not handle
+                guarded("node record refresh", p.agent()::refresh);
+            }
             guarded("ownership pass", p.sync()::pass);
         }, SYNC_EVERY.toMillis(), SYNC_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }

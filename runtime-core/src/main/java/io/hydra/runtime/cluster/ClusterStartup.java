@@ -126,8 +126,7 @@ public final class ClusterStartup {
             }
         } catch (CoordinatorException e) {
             if (e.kind() == CoordinatorException.Kind.NODE_ID_TAKEN) {
-                throw new IllegalStateException("hydra.node-id (--node-id " + in.nodeId() + "): " + e.getMessage()
-                        + "; give this daemon another node id, or stop the other one");
+                throw new IllegalStateException("hydra.node-id (--node-id " + in.nodeId() + "): " + e.getMessage());
             }
             String reason = "the coordinator at " + url + " cannot be reached: " + e.getMessage();
             if (config.cluster().singleNodeFallback()) {

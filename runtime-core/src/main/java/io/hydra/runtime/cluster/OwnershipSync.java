@@ -108,7 +108,8 @@ public final class OwnershipSync {
      */
     public synchronized boolean resolveFenced(String containerId) {
         Optional<ContainerRecord> r = store.byId(containerId);
-        if (r.isEmpty()) {
+        if (r.isEmpty() || !r.get().status().live()) {
+            // removed or killed while frozen: nothing left to thaw (the pass settles its record)
             copies.fenced().remove(containerId);
             return true;
         }

@@ -18,8 +18,11 @@ import io.hydra.spi.cluster.Subscription;
  * miss. Changes are applied by version, so a listing and the watch may overlap in any order.
  */
 public final class OwnershipView implements AutoCloseable {
-    /** How many passes between full listings. */
-    static final int RESYNC_PASSES = 30;
+    /**
+     * How many passes between full listings (about five minutes): the coordinator's watch re-lists by itself when
+     * it reconnects, so this only bounds what a lost event could cost; a listing is the whole cluster's records.
+     */
+    static final int RESYNC_PASSES = 150;
     private static final Logger LOG = Logger.getLogger(OwnershipView.class);
 
     private final Coordinator coordinator;

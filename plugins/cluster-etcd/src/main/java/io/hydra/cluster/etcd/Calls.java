@@ -7,7 +7,11 @@ import io.grpc.Status;
 import io.hydra.spi.cluster.CoordinatorException;
 import io.hydra.spi.cluster.CoordinatorException.Kind;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,26 +22,51 @@ import java.util.concurrent.TimeoutException;
  */
 final class Calls {
     /**
-     * The deadline until etcd has answered once: the first call also sets up the connection (TLS, HTTP/2, and on a
-     * loaded machine class loading), which a 1 s call deadline was seen to miss against a healthy etcd.
+     * The deadline of a service's calls until it has answered once: its first call also sets up the connection or
+     * the service's stub (TLS, HTTP/2, and on a loaded machine class loading), which a 1 s deadline was seen to miss
+     * against a healthy etcd.
      */
     static final Duration FIRST_CONTACT = Duration.ofSeconds(3);
 
+    /** The etcd gRPC services the plugin calls, by the prefix of their method names. */
+    enum Service {
+        KV("etcdserverpb.KV/"), LEASE("etcdserverpb.Lease/"), ELECTION("v3electionpb.Election/");
+
+        private final String methodPrefix;
+
+        Service(String methodPrefix) {
+            this.methodPrefix = methodPrefix;
+        }
+
+        static Optional<Service> of(String fullMethodName) {
+            return Arrays.stream(values()).filter(s -> fullMethodName.startsWith(s.methodPrefix)).findFirst();
+        }
+    }
+
     private final Duration timeout;
-    private volatile boolean answered;
+    private final Set<Service> answered = ConcurrentHashMap.newKeySet();
 
     Calls(Duration timeout) {
         this.timeout = timeout;
     }
 
-    /** The deadline of a call now. */
-    Duration deadline() {
-        return answered || timeout.compareTo(FIRST_CONTACT) >= 0 ? timeout : FIRST_CONTACT;
+    Duration timeout() {
+        return timeout;
     }
 
-    <T> T await(String what, CompletableFuture<T> call) {
-        T result = await(what, call, deadline());
-        answered = true;
+    /** The deadline of a call to {@code service} now. */
+    Duration deadline(Service service) {
+        return answered.contains(service) || timeout.compareTo(FIRST_CONTACT) >= 0 ? timeout : FIRST_CONTACT;
+    }
+
+    /** The deadline of a call to the gRPC method named so (the timeout for a method of no known service). */
+    Duration deadline(String fullMethodName) {
+        return Service.of(fullMethodName).map(this::deadline).orElse(timeout);
+    }
+
+    <T> T await(Service service, String what, CompletableFuture<T> call) {
+        T result = await(what, call, deadline(service));
+        answered.add(service);
         return result;
     }
 

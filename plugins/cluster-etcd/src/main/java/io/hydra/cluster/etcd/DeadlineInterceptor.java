@@ -5,9 +5,7 @@ import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.MethodDescriptor;
-import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 
 /**
  * Gives every unary etcd call a gRPC deadline. Without one, jetcd holds a call while the channel reconnects and
@@ -18,17 +16,17 @@ import java.util.function.Supplier;
 final class DeadlineInterceptor implements ClientInterceptor {
     private static final String CAMPAIGN = "v3electionpb.Election/Campaign";
 
-    private final Supplier<Duration> deadline;
+    private final Calls calls;
 
-    DeadlineInterceptor(Supplier<Duration> deadline) {
-        this.deadline = deadline;
+    DeadlineInterceptor(Calls calls) {
+        this.calls = calls;
     }
 
     @Override
     public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method, CallOptions options, Channel next) {
         if (method.getType() == MethodDescriptor.MethodType.UNARY && !CAMPAIGN.equals(method.getFullMethodName())
                 && options.getDeadline() == null) {
-            return next.newCall(method, options.withDeadlineAfter(deadline.get().toNanos(), TimeUnit.NANOSECONDS));
+            return next.newCall(method, options.withDeadlineAfter(calls.deadline(method.getFullMethodName()).toNanos(), TimeUnit.NANOSECONDS));
         }
         return next.newCall(method, options);
     }

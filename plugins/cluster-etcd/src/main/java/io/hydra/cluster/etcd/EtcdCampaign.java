@@ -76,7 +76,7 @@ final class EtcdCampaign implements Subscription {
             }
             mine = ++round;
             try {
-                lease = calls.await("grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
+                lease = calls.await(Calls.Service.LEASE, "grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
             } catch (CoordinatorException e) {
                 scheduler.schedule(this::enter, RETRY_MS, TimeUnit.MILLISECONDS);
                 return;
@@ -202,7 +202,7 @@ final class EtcdCampaign implements Subscription {
         if (lease != 0) {
             try {
                 // revoking removes the candidate key at once, so the next candidate is elected without a TTL's wait
-                calls.await("revoke the campaign lease", client.getLeaseClient().revoke(lease));
+                calls.await(Calls.Service.LEASE, "revoke the campaign lease", client.getLeaseClient().revoke(lease));
             } catch (CoordinatorException e) {
                 LOG.log(Level.FINE, "revoke of campaign lease failed; it expires within its TTL", e);
             }
@@ -213,7 +213,7 @@ final class EtcdCampaign implements Subscription {
         notifier.shutdown();
         try {
             // the caller learns of the end of its role before close returns
-            notifier.awaitTermination(calls.deadline().toMillis(), TimeUnit.MILLISECONDS);
+            notifier.awaitTermination(calls.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

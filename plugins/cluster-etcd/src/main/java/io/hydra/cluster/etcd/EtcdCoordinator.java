@@ -71,7 +71,7 @@ public final class EtcdCoordinator implements Coordinator {
             t.setDaemon(true);
             return t;
         });
-        long every = Math.max(200, settings.timeout().toMillis() / 2);
+        long every = Math.max(1000, settings.timeout().toMillis());
         scheduler.scheduleWithFixedDelay(this::checkConnection, every, every, TimeUnit.MILLISECONDS);
     }
 
@@ -93,7 +93,7 @@ public final class EtcdCoordinator implements Coordinator {
         if (nodeId == null || nodeId.isEmpty() || nodeId.contains("/")) {
             throw new IllegalArgumentException("node id must be non-empty and hold no '/': '" + nodeId + "'");
         }
-        if (membership != null) {
+        if (membership != null && !membership.hasLeft()) {
             throw new IllegalStateException("this coordinator has already joined as " + membership.nodeId());
         }
         membership = EtcdMembership.join(client, calls, keys, settings.ttl(), stateDir, keepers, scheduler, nodeId,
@@ -123,7 +123,7 @@ public final class EtcdCoordinator implements Coordinator {
     @Override
     public Optional<String> leader() {
         try {
-            return Optional.of(Keys.text(calls.await("read the controller",
+            return Optional.of(Keys.text(calls.await(Calls.Service.ELECTION, "read the controller",
                     client.getElectionClient().leader(keys.absolute(Keys.LEADER))).getKv().getValue()));
         } catch (CoordinatorException e) {
             for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
@@ -137,13 +137,13 @@ public final class EtcdCoordinator implements Coordinator {
 
     @Override
     public Optional<VersionedValue> get(String key) {
-        return calls.await("read " + key, client.getKVClient().get(keys.absolute(key))).getKvs().stream()
+        return calls.await(Calls.Service.KV, "read " + key, client.getKVClient().get(keys.absolute(key))).getKvs().stream()
                 .findFirst().map(this::value);
     }
 
     @Override
     public List<VersionedValue> list(String prefix) {
-        return calls.await("list " + prefix, client.getKVClient().get(keys.absolute(prefix),
+        return calls.await(Calls.Service.KV, "list " + prefix, client.getKVClient().get(keys.absolute(prefix),
                 GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.KEY)
                         .withSortOrder(GetOption.SortOrder.ASCEND).build()))
                 .getKvs().stream().map(this::value).toList();
@@ -166,7 +166,7 @@ public final class EtcdCoordinator implements Coordinator {
     @Override
     public boolean compareAndDelete(String key, long expectedVersion) {
         ByteSequence k = keys.absolute(key);
-        TxnResponse r = calls.await("delete " + key, client.getKVClient().txn()
+        TxnResponse r = calls.await(Calls.Service.KV, "delete " + key, client.getKVClient().txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedVersion)))
                 .Then(Op.delete(k, DeleteOption.DEFAULT)).commit());
         return r.isSucceeded() && expectedVersion > 0;
@@ -175,7 +175,7 @@ public final class EtcdCoordinator implements Coordinator {
     /** A put guarded by the key's modification revision (0: absent); the new version is the transaction's revision. */
     private OptionalLong putIf(String key, long modRevision, String value, String what) {
         ByteSequence k = keys.absolute(key);
-        TxnResponse r = calls.await(what + key, client.getKVClient().txn()
+        TxnResponse r = calls.await(Calls.Service.KV, what + key, client.getKVClient().txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
                 .Then(Op.put(k, Keys.bytes(value), PutOption.DEFAULT)).commit());
         return r.isSucceeded() ? OptionalLong.of(r.getHeader().getRevision()) : OptionalLong.empty();

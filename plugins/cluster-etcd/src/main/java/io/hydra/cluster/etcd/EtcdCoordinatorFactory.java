@@ -54,7 +54,7 @@ public final class EtcdCoordinatorFactory implements PluginFactory<Coordinator> 
                 .connectTimeout(Calls.FIRST_CONTACT)
                 // our deadline decides when a call has failed; jetcd's own retries only within it
                 .retryMaxDuration(settings.timeout())
-                .interceptor(new DeadlineInterceptor(calls::deadline));
+                .interceptor(new DeadlineInterceptor(calls));
         if (settings.tls().isPresent()) {
             EtcdSettings.Tls tls = settings.tls().get();
             try {

@@ -77,7 +77,7 @@ final class EtcdMembership implements Membership {
     static EtcdMembership join(Client client, Calls calls, Keys keys, Duration ttl, Path stateDir, LeaseKeeper keepers,
                                ScheduledExecutorService scheduler, String nodeId, String record) {
         ByteSequence key = keys.node(nodeId);
-        Optional<KeyValue> current = calls.await("read " + Keys.text(key), client.getKVClient().get(key))
+        Optional<KeyValue> current = calls.await(Calls.Service.KV, "read " + Keys.text(key), client.getKVClient().get(key))
                 .getKvs().stream().findFirst();
         Optional<KeeperState> persisted;
         try {
@@ -88,10 +88,10 @@ final class EtcdMembership implements Membership {
         if (persisted.isPresent()) {
             long old = persisted.get().leaseId();
             Instant sent = Instant.now();
-            long remaining = calls.await("read the time to live of lease " + Long.toHexString(old),
+            long remaining = calls.await(Calls.Service.LEASE, "read the time to live of lease " + Long.toHexString(old),
                     client.getLeaseClient().timeToLive(old, LeaseOption.DEFAULT)).getTTL();
             boolean keyOurs = current.isEmpty() || current.get().getLease() == old;
-            if (remaining > 0 && keyOurs) {
+            if (remaining >= 0 && keyOurs) { // 0: under a second left, but live (etcd rounds down)
                 ProcessIdentity keeper = keepers.find(old, persisted.get().keeper())
                         .orElseGet(() -> keepers.start(old));
                 new KeeperState(old, Optional.of(keeper)).write(stateDir);
@@ -117,7 +117,7 @@ final class EtcdMembership implements Membership {
     private static Lease newLease(Client client, Calls calls, Keys keys, Duration ttl, Path stateDir,
                                   LeaseKeeper keepers, String nodeId, String record) {
         Instant sent = Instant.now();
-        long id = calls.await("grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
+        long id = calls.await(Calls.Service.LEASE, "grant a lease", client.getLeaseClient().grant(ttl.toSeconds())).getID();
         new KeeperState(id, Optional.empty()).write(stateDir);
         ProcessIdentity keeper;
         try {
@@ -136,7 +136,7 @@ final class EtcdMembership implements Membership {
     /** Puts the node key on the lease if it is still as it was read (absent: revision 0): no race takes an id twice. */
     private static void putIfUnchanged(Client client, Calls calls, ByteSequence key, long modRevision, String record,
                                        long leaseId, String nodeId) {
-        TxnResponse r = calls.await("write " + Keys.text(key), client.getKVClient().txn()
+        TxnResponse r = calls.await(Calls.Service.KV, "write " + Keys.text(key), client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(modRevision)))
                 .Then(Op.put(key, Keys.bytes(record), PutOption.builder().withLeaseId(leaseId).build()))
                 .Else(Op.get(key, io.etcd.jetcd.options.GetOption.DEFAULT))
@@ -170,7 +170,7 @@ final class EtcdMembership implements Membership {
         requireJoined();
         ByteSequence key = keys.node(nodeId);
         try {
-            calls.await("write " + Keys.text(key), client.getKVClient().put(key, Keys.bytes(record),
+            calls.await(Calls.Service.KV, "write " + Keys.text(key), client.getKVClient().put(key, Keys.bytes(record),
                     PutOption.builder().withLeaseId(leaseId).build()));
         } catch (CoordinatorException e) {
             if (e.kind() == Kind.FAILED && String.valueOf(e.getMessage()).contains("lease not found")) {
@@ -198,7 +198,7 @@ final class EtcdMembership implements Membership {
                     + ": rejoin only after it expired");
         }
         ByteSequence key = keys.node(nodeId);
-        calls.await("read " + Keys.text(key), client.getKVClient().get(key)).getKvs().stream().findFirst()
+        calls.await(Calls.Service.KV, "read " + Keys.text(key), client.getKVClient().get(key)).getKvs().stream().findFirst()
                 .ifPresent(kv -> {
                     throw taken(nodeId, kv.getLease());
                 });
@@ -217,8 +217,8 @@ final class EtcdMembership implements Membership {
         if (left) {
             return;
         }
+        calls.await(Calls.Service.LEASE, "revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
         stopWatching();
-        calls.await("revoke lease " + Long.toHexString(leaseId), client.getLeaseClient().revoke(leaseId));
         left = true;
         expired = true;
         keepers.stop(keeper, leaseId);
@@ -228,6 +228,10 @@ final class EtcdMembership implements Membership {
     /** The daemon stops or dies: stop watching, but leave the lease and its keeper alive (the node stays). */
     void close() {
         stopWatching();
+    }
+
+    synchronized boolean hasLeft() {
+        return left;
     }
 
     synchronized ProcessIdentity keeper() {
@@ -260,13 +264,14 @@ final class EtcdMembership implements Membership {
         }
         Instant sent = Instant.now();
         try {
-            long remaining = calls.await("read the time to live of lease " + Long.toHexString(id),
+            long remaining = calls.await(Calls.Service.LEASE, "read the time to live of lease " + Long.toHexString(id),
                     client.getLeaseClient().timeToLive(id, LeaseOption.DEFAULT)).getTTL();
             synchronized (this) {
                 if (id != leaseId) {
                     return;
                 }
-                if (remaining > 0) {
+                // etcd rounds down: 0 is a lease with less than a second left, still live; -1 is a lease gone
+                if (remaining >= 0) {
                     Instant until = sent.plusSeconds(remaining);
                     if (until.isAfter(liveUntil)) {
                         liveUntil = until;
@@ -291,6 +296,7 @@ final class EtcdMembership implements Membership {
                 }
                 LOG.warning("the keeper of lease " + Long.toHexString(leaseId) + " (pid " + keeper.pid()
                         + ") is gone: starting another");
+                renewOnce();
                 keeper = keepers.find(leaseId, Optional.empty()).orElseGet(() -> keepers.start(leaseId));
                 new KeeperState(leaseId, Optional.of(keeper)).write(stateDir);
             }
@@ -299,9 +305,19 @@ final class EtcdMembership implements Membership {
         }
     }
 
+    /** Renews the lease once from here: the new keeper's first renewal may come too late for a short TTL. */
+    private void renewOnce() {
+        try {
+            calls.await(Calls.Service.LEASE, "renew lease " + Long.toHexString(leaseId),
+                    client.getLeaseClient().keepAliveOnce(leaseId));
+        } catch (CoordinatorException e) {
+            LOG.log(Level.FINE, "a bridging renewal failed; the new keeper renews", e);
+        }
+    }
+
     private static void revokeQuietly(Client client, Calls calls, long id) {
         try {
-            calls.await("revoke lease " + Long.toHexString(id), client.getLeaseClient().revoke(id));
+            calls.await(Calls.Service.LEASE, "revoke lease " + Long.toHexString(id), client.getLeaseClient().revoke(id));
         } catch (CoordinatorException e) {
             LOG.log(Level.FINE, "revoke of an unused lease failed; it expires by itself", e);
         }

@@ -91,7 +91,7 @@ final class PrefixWatch implements Subscription {
     }
 
     private GetResponse list() {
-        return calls.await("list " + Keys.text(prefix), client.getKVClient().get(prefix,
+        return calls.await(Calls.Service.KV, "list " + Keys.text(prefix), client.getKVClient().get(prefix,
                 GetOption.builder().isPrefix(true).withSortField(GetOption.SortTarget.KEY)
                         .withSortOrder(GetOption.SortOrder.ASCEND).build()));
     }

@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -59,6 +60,7 @@ public final class FailoverController implements AutoCloseable {
     private boolean retryLost;
     private boolean firstPassOfTerm;
 
+    private final AtomicBoolean passQueued = new AtomicBoolean();
     private volatile Subscription campaign;
     private volatile boolean closed;
 
@@ -139,7 +141,7 @@ public final class FailoverController implements AutoCloseable {
         firstPassOfTerm = true;
         LOG.infof("node %s controls the cluster", nodeId);
         try {
-            memberWatch = coordinator.watchMembers(event -> submit(() -> onMember(event)));
+            memberWatch = coordinator.watchMembers(this::onMember);
         } catch (CoordinatorException e) {
             // the periodic pass acts without the watch, only later
             LOG.warnf("cannot watch the cluster's members (%s); acting on the periodic pass only", e.getMessage());
@@ -163,14 +165,20 @@ public final class FailoverController implements AutoCloseable {
         LOG.infof("node %s no longer controls the cluster", nodeId);
     }
 
+    /**
+     * On the plugin's thread. Every node rewrites its record every few seconds and each rewrite is an event: events
+     * that arrive while a pass is queued are served by that pass, which reads everything afresh anyway.
+     */
     private void onMember(MemberEvent event) {
-        if (!leading) {
-            return;
+        if (passQueued.compareAndSet(false, true)) {
+            submit(() -> {
+                passQueued.set(false);
+                pass();
+            });
         }
-        pass();
         if (event.kind() == MemberEvent.Kind.LEFT) {
             // the loss is acted on once the grace has passed: a pass is due exactly then, not up to a second later
-            loop.schedule(this::pass, grace.toMillis() + 5, TimeUnit.MILLISECONDS);
+            submit(() -> loop.schedule(this::pass, grace.toMillis() + 5, TimeUnit.MILLISECONDS));
         }
     }
 

@@ -54,8 +54,12 @@ final class FailoverEvents {
     }
 
     /** {@code running} is the record as it is now, RUNNING on the new node. */
+    /**
+     * @param boundAt        when the controller bound it to this node (its loss plus detection, grace and placement)
+     * @param restoreStarted when this node started restoring it (download and restore take the rest)
+     */
     HydraEvent failedOver(OwnershipRecord running, long version, List<VersionWalk.Skipped> skipped, Instant now,
-                          boolean recovered) {
+                          boolean recovered, Instant boundAt, Instant restoreStarted) {
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("name", running.name());
         data.put("from", running.fromNode());
@@ -65,7 +69,11 @@ final class FailoverEvents {
         data.put("epoch", running.epoch());
         if (running.lostAt() != null) {
             data.put("msSinceLoss", Duration.between(running.lostAt(), now).toMillis());
+            if (boundAt != null) {
+                data.put("placedMsAfterLoss", Duration.between(running.lostAt(), boundAt).toMillis());
+            }
         }
+        data.put("restoreMs", Duration.between(restoreStarted, now).toMillis());
         data.put("skipped", skipped.stream().map(s -> Map.<String, Object>of("version", s.version(),
                 "reason", s.reason())).toList());
         if (recovered) {

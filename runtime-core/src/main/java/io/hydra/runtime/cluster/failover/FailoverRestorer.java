@@ -145,13 +145,15 @@ public final class FailoverRestorer implements AutoCloseable {
             return;
         }
         OwnershipRecord bound = read.get().record();
+        Instant started = Instant.now();
         Optional<Instant> liveSince = local.liveSince(containerId);
         if (liveSince.isPresent()) {
             if (!isStale(liveSince.get(), bound)) {
                 // this daemon restored it and died before it said so
                 LOG.infof("container %s already runs here; reporting it", bound.name());
                 finish(bound, 0, new VersionWalk.Result(Optional.empty(), List.of(), false),
-                        "found running after a daemon restart; the version it was restored from is not known", true);
+                        "found running after a daemon restart; the version it was restored from is not known", true,
+                        started);
                 return;
             }
             local.removeLocalCopy(containerId, "a copy older than its move to this node (epoch " + bound.epoch()
@@ -179,7 +181,7 @@ public final class FailoverRestorer implements AutoCloseable {
             LOG.warnf("container %s: %s", bound.name(), note);
         }
         takeOverPolicy(bound, note);
-        finish(bound, version, walk, note.toString(), false);
+        finish(bound, version, walk, note.toString(), false, started);
     }
 
     private static boolean isStale(Instant liveSince, OwnershipRecord bound) {
@@ -207,7 +209,8 @@ public final class FailoverRestorer implements AutoCloseable {
     }
 
     /** Reports the container running here; if it is no longer this node's, the copy made here goes again. */
-    private void finish(OwnershipRecord bound, long version, VersionWalk.Result walk, String note, boolean recovered) {
+    private void finish(OwnershipRecord bound, long version, VersionWalk.Result walk, String note, boolean recovered,
+                        Instant started) {
         for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
             Optional<Ownerships.Versioned> current = ownerships.get(bound.containerId());
             if (current.isEmpty() || !mine(current.get()) || current.get().record().epoch() != bound.epoch()) {
@@ -222,7 +225,8 @@ public final class FailoverRestorer implements AutoCloseable {
             if (ownerships.replace(current.get(), running).isPresent()) {
                 LOG.infof("container %s failed over from node %s to node %s (version %d, epoch %d)", bound.name(),
                         bound.fromNode(), nodeId, version, bound.epoch());
-                events.accept(announce.failedOver(running, version, walk.skipped(), now, recovered));
+                events.accept(announce.failedOver(running, version, walk.skipped(), now, recovered,
+                        bound.updatedAt(), started));
                 return;
             }
         }

@@ -87,6 +87,10 @@ class FailoverRestorerTest {
         assertEquals(6L, data.get("version"));
         assertEquals(2L, data.get("epoch"));
         assertTrue((Long) data.get("msSinceLoss") >= 800, data.toString());
+        assertTrue((Long) data.get("placedMsAfterLoss") >= 800, "bound after the loss: " + data);
+        assertTrue((Long) data.get("restoreMs") >= 0, data.toString());
+        assertTrue((Long) data.get("msSinceLoss") >= (Long) data.get("placedMsAfterLoss") + (Long) data.get("restoreMs"),
+                data.toString());
         assertEquals(List.of(Map.of("version", 7L, "reason", "criu restore failed: version 7 is damaged")),
                 data.get("skipped"));
     }
