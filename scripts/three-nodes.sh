@@ -212,6 +212,17 @@ kill_n1() {
     [ -e /run/netns/$ns ] || die "n1's namespace does not exist: start first"
     # shellcheck disable=SC2046
     kill_all $(descendants $(ip netns pids $ns))
+    # a container frozen at that instant (a checkpoint in progress) would keep its processes, SIGKILL pending: a
+    # machine that loses power does not. Kill what is left in n1's container cgroups and thaw them.
+    local st cg
+    for st in "$state"/n1/root/runc/*/state.json; do
+        [ -f "$st" ] || continue
+        cg=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("cgroup_paths", {}).get("freezer", ""))' "$st")
+        [ -n "$cg" ] && [ -d "$cg" ] || continue
+        # shellcheck disable=SC2046
+        kill_all $(cat "$cg/cgroup.procs")
+        echo THAWED >"$cg/freezer.state"
+    done
     log "n1 is down: its daemon, lease keeper, conmons and containers were SIGKILLed together"
 }
 
