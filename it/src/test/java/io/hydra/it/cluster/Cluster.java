@@ -123,10 +123,19 @@ final class Cluster implements AutoCloseable {
         try {
             java.util.concurrent.CompletableFuture.allOf(starts.toArray(java.util.concurrent.CompletableFuture[]::new))
                     .join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw new AssertionError("a node did not start: " + e.getCause().getMessage(), e.getCause());
+            awaitReady(nodes.size());
+        } catch (Exception | Error e) {
+            // the caller never gets the cluster to close: nothing may outlive a failed start
+            try {
+                close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            if (e instanceof java.util.concurrent.CompletionException) {
+                throw new AssertionError("a node did not start: " + e.getCause().getMessage(), e.getCause());
+            }
+            throw e;
         }
-        awaitReady(nodes.size());
         return this;
     }
 
