@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
 import io.hydra.runtime.HydraException;
+import io.hydra.runtime.container.ContainerCgroups;
 import io.hydra.runtime.state.ContainerRecord;
 
 /**
@@ -105,7 +106,7 @@ public final class RestoreConfig {
         if (!(linux instanceof ObjectNode linuxObject)) {
             throw HydraException.failed("refusing to restore " + what + ": its config.json has no linux section");
         }
-        linuxObject.put("cgroupsPath", cgroupsPath(target.id()));
+        linuxObject.put("cgroupsPath", ContainerCgroups.path(target.node(), target.id()));
         return write(withoutCriuConfig(config));
     }
 
@@ -125,11 +126,6 @@ public final class RestoreConfig {
         ObjectNode object = annotations instanceof ObjectNode o ? o : config.putObject("annotations");
         object.put(CRIU_CONFIG_ANNOTATION, "");
         return config;
-    }
-
-    /** The cgroup the daemon gives a container: the one {@code --rootfs} containers get at create. */
-    static String cgroupsPath(String containerId) {
-        return "/hydra/" + containerId;
     }
 
     /** The root path a container's own config names, recorded with each version; empty when it cannot be read. */

@@ -76,11 +76,11 @@ final class ContainerCreation {
                     containers.nodeId(), Instant.now(), null, null, 0, runOptions(effective, image));
             // the command is looked up in the merged root, so the root is mounted first
             preparation = () -> bundles.fromImage(effective,
-                    containers.imageRoots().mount(image, containerDir), "/hydra/" + id);
+                    containers.imageRoots().mount(image, containerDir), ContainerCgroups.path(containers.nodeId(), id));
         } else {
             BundlePreparer.PreparedBundle prepared = hasBundle
                     ? bundles.fromBundle(Path.of(spec.bundle()), spec)
-                    : bundles.fromRootfs(spec, "/hydra/" + id);
+                    : bundles.fromRootfs(spec, ContainerCgroups.path(containers.nodeId(), id));
             if (hasBundle && !spec.args().isEmpty()) {
                 throw HydraException.invalid("a command after -- goes with --rootfs; with --bundle, config.json names it");
             }

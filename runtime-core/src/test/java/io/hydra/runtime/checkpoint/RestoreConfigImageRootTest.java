@@ -83,7 +83,7 @@ class RestoreConfigImageRootTest {
         JsonNode used = JSON.readTree(RestoreConfig.forRestore(target, Optional.empty(), stored(config(sourceRoot)),
                 sourceRoot.toString(), SIGNED, "version 1 of web", Optional.of(mount)));
         assertEquals(mount.toString(), used.path("root").path("path").asText());
-        assertEquals("/hydra/cccc3333", used.path("linux").path("cgroupsPath").asText());
+        assertEquals("/hydra/node/cccc3333", used.path("linux").path("cgroupsPath").asText());
     }
 
     @Test
@@ -110,7 +110,7 @@ class RestoreConfigImageRootTest {
         JsonNode used = JSON.readTree(RestoreConfig.forRestore(copy, Optional.of(source), stored(config(sourceRoot)),
                 sourceRoot.toString(), SIGNED, "v1", Optional.of(ImageRoots.rootOf(copy.containerDir()))));
         assertEquals(ImageRoots.rootOf(copy.containerDir()).toString(), used.path("root").path("path").asText());
-        assertEquals("/hydra/bbbb2222", used.path("linux").path("cgroupsPath").asText());
+        assertEquals("/hydra/node/bbbb2222", used.path("linux").path("cgroupsPath").asText());
     }
 
     @Test

@@ -90,7 +90,7 @@ class RestoreConfigTest {
         ContainerRecord copy = record("bbbb2222", false);
         Path planted = stored(withHook(config("/hydra/aaaa1111")));
         JsonNode used = read(RestoreConfig.forRestore(copy, Optional.of(source), planted, rootfs.toString(), SIGNED, "v1"));
-        assertEquals("/hydra/bbbb2222", used.path("linux").path("cgroupsPath").asText(),
+        assertEquals("/hydra/node/bbbb2222", used.path("linux").path("cgroupsPath").asText(),
                 "never the original's cgroup");
         assertFalse(used.has("hooks"));
         assertEquals(rootfs.toString(), used.path("root").path("path").asText());
@@ -101,7 +101,7 @@ class RestoreConfigTest {
         ContainerRecord target = record("cccc3333", false);
         JsonNode used = read(RestoreConfig.forRestore(target, Optional.empty(), stored(config("/elsewhere/x")),
                 rootfs.toString(), SIGNED, "version 3 of web"));
-        assertEquals("/hydra/cccc3333", used.path("linux").path("cgroupsPath").asText());
+        assertEquals("/hydra/node/cccc3333", used.path("linux").path("cgroupsPath").asText());
 
         HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(target,
                 Optional.empty(), stored(withHook(config("/hydra/cccc3333"))), rootfs.toString(), SIGNED, "version 3 of web"));
