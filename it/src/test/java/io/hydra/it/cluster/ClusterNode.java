@@ -241,6 +241,17 @@ final class ClusterNode implements AutoCloseable {
         return List.of(ok("logs", name).out().split("\n"));
     }
 
+    /** The container's log as its monitor wrote it on this node, each line stamped by the monitor. */
+    List<String> stampedLogs(String name) {
+        String id = inspect(name).path("id").asText();
+        Path file = root.resolve("containers").resolve(id).resolve("ctr.log");
+        try {
+            return Files.exists(file) ? Files.readAllLines(file) : List.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     String readLog() {
         try {
             return Files.exists(log) ? Files.readString(log) : "";

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node cut off (its veth down) with its daemon alive: it cannot renew its lease, so it freezes its protected
- * container before the cluster may restore it elsewhere. Read from the container's own output, stamped with the
- * machine's one clock: the stale copy's last line comes before the new copy's first (two live copies would
+ * container before the cluster may restore it elsewhere. Read from the container's own output, stamped by each node's monitor with the
+ * machine's one wall clock: the stale copy's last line comes before the new copy's first (two live copies would
  * interleave). After the link heals, the stale copy is removed and the moved one keeps running.
  */
 class NodeCutOffTest {
@@ -31,15 +31,15 @@ class NodeCutOffTest {
 
             // the new copy has printed a few lines: compare both copies' output on the shared clock
             Shell.await(Duration.ofSeconds(10), "the moved copy printing",
-                    () -> Counter.only(Counter.ticks(b.logs("fenced")), Counter.ticks(a.logs("fenced"))).size() >= 5);
-            List<Counter.Tick> stale = Counter.ticks(a.logs("fenced"));
-            List<Counter.Tick> moved = Counter.only(Counter.ticks(b.logs("fenced")), stale);
+                    () -> Counter.stampedTicks(b.stampedLogs("fenced")).size() >= 5);
+            List<Counter.Tick> stale = Counter.stampedTicks(a.stampedLogs("fenced"));
+            List<Counter.Tick> moved = Counter.stampedTicks(b.stampedLogs("fenced"));
             Counter.Tick lastStale = stale.get(stale.size() - 1);
             Counter.Tick firstMoved = moved.get(0);
-            assertTrue(lastStale.uptime() < firstMoved.uptime(), "the stale copy stopped (" + lastStale
+            assertTrue(lastStale.at() < firstMoved.at(), "the stale copy stopped (" + lastStale
                     + ") before the moved one started (" + firstMoved + ")");
             for (int i = 1; i < moved.size(); i++) {
-                assertTrue(moved.get(i).uptime() > lastStale.uptime(), "no interleaving: " + moved.get(i));
+                assertTrue(moved.get(i).at() > lastStale.at(), "no interleaving: " + moved.get(i));
             }
 
             a.namespace().heal();

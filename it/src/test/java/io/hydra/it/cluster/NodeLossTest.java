@@ -68,14 +68,14 @@ class NodeLossTest {
         // the newest checkpoint of "first": its counter was at least this when the dump began
         long atCheckpoint = Counter.last(Counter.ticks(a.logs("first")));
         a.ok("checkpoint", "--leave-running", "first");
-        double killedAt = Uptime.now();
+        double killedAt = System.currentTimeMillis() / 1000.0;
         long killedNanos = System.nanoTime();
         a.killWholeNode();
 
         ClusterNode to = Protected.awaitRunningElsewhere(cluster, "first", a, FAILOVER);
         long tookMs = (System.nanoTime() - killedNanos) / 1_000_000;
         System.out.println("failover of 'first' from " + a.id + " to " + to.id + ": running after " + tookMs + " ms");
-        List<Counter.Tick> after = Counter.ticks(to.logs("first")).stream().filter(t -> t.uptime() > killedAt)
+        List<Counter.Tick> after = Counter.stampedTicks(to.stampedLogs("first")).stream().filter(t -> t.at() > killedAt)
                 .toList();
         assertFalse(after.isEmpty(), "the moved copy prints");
         assertTrue(after.get(0).value() > atCheckpoint, "the counter goes on from its checkpointed value ("

@@ -64,6 +64,9 @@ public final class Fencing {
     private final Duration margin;
     private final Clock clock;
 
+    /** How long one more round of asking takes at most: this node's own check, the peers' deadline, the next tick. */
+    static final Duration ROUND = PeerApi.REACHABLE_TIMEOUT.plus(PROBE_DEADLINE).plus(ClusterNode.FENCE_EVERY);
+
     /** Rounds in a row without any answer that end a confirmed outage's benefit of the doubt. */
     static final int SILENT_ROUNDS = 3;
 
@@ -138,11 +141,13 @@ public final class Fencing {
         String unrenewed = "the lease was not confirmed beyond " + m.liveUntil() + " (fence margin "
                 + margin.toMillis() + " ms)";
         if (answers.isEmpty()) {
-            // one round without answers may be a slow peer; keep asking while there is time, and while an outage
-            // every peer confirmed lasts, a few rounds
+            // one round without answers may be a slow peer; ask again only if another whole round (this node's own
+            // check, the peers' deadline and the wait for the next tick) ends before half the margin is left: the
+            // freeze must be done before the lease can expire. While an outage every peer confirmed lasts, a few rounds
             silentRounds++;
+            Instant nextRoundEnds = clock.instant().plus(ROUND);
             boolean outOfTime = state.standing() == FenceState.Standing.OUTAGE ? silentRounds >= SILENT_ROUNDS
-                    : !now.isBefore(m.liveUntil().minus(margin.dividedBy(2)));
+                    : !nextRoundEnds.isBefore(m.liveUntil().minus(margin.dividedBy(2)));
             if (outOfTime) {
                 fence(unrenewed + ", and no peer answered (" + silentRounds + " rounds)");
             }

@@ -121,6 +121,10 @@ class FencingWithStandInLeaseTest {
     }
 
     private Fencing fencing() {
+        return fencing(MARGIN);
+    }
+
+    private Fencing fencing(Duration margin) {
         Collection<NodeRecord> known = peers;
         return new Fencing(lease, timeout -> {
             selfChecks++;
@@ -130,7 +134,7 @@ class FencingWithStandInLeaseTest {
             assertEquals(peers, list);
             assertTrue(deadline.toMillis() <= 300);
             return Map.copyOf(answers);
-        }, freezer, state, MARGIN, Clock.fixed(NOW, ZoneOffset.UTC));
+        }, freezer, state, margin, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     private void answer(String node, boolean reachable) {
@@ -146,18 +150,28 @@ class FencingWithStandInLeaseTest {
     }
 
     @Test
-    void pastTheMarginWithNoPeerAnsweringFreezesOnceHalfTheMarginIsLeft() {
-        lease.liveUntil = NOW.plusMillis(999);
-        Fencing f = fencing();
+    void pastTheMarginWithNoPeerAnsweringFreezesUnlessAnotherRoundEndsBeforeHalfTheMargin() {
+        // a wide margin: a silent peer gets another round while that round ends with half the margin to spare
+        Duration wide = Duration.ofSeconds(3);
+        lease.liveUntil = NOW.plus(wide).minusMillis(1);
+        Fencing f = fencing(wide);
         f.tick();
-        // a slow peer gets another round while there is time
         assertEquals(Standing.MEMBER, state.standing());
         assertEquals(List.of(), freezer.freezes);
-        lease.liveUntil = NOW.plusMillis(500);
+        lease.liveUntil = NOW.plus(wide.dividedBy(2)).plus(Fencing.ROUND);
         f.tick();
         assertEquals(Standing.FENCED, state.standing());
         assertEquals(1, freezer.freezes.size());
         assertTrue(freezer.freezes.get(0).contains("no peer answered"), freezer.freezes.get(0));
+    }
+
+    @Test
+    void atTheDefaultMarginOneSilentRoundFreezes() {
+        // 1 s: a second round would end after half the margin, so the first silent round freezes
+        lease.liveUntil = NOW.plusMillis(999);
+        fencing().tick();
+        assertEquals(Standing.FENCED, state.standing());
+        assertEquals(1, freezer.freezes.size());
     }
 
     @Test
