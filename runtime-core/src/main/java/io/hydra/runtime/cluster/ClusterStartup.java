@@ -119,7 +119,7 @@ public final class ClusterStartup {
             agent = new NodeAgent(coordinator, node, clock);
             NodeAgent joining = agent;
             try {
-                withDeadline("join the cluster at " + url, joining::join);
+                withDeadline("join the cluster at " + url, () -> joinRetrying(joining));
             } catch (RuntimeException e) {
                 coordinator.close();
                 throw e;
@@ -237,6 +237,34 @@ public final class ClusterStartup {
     private static String known(PluginRegistry plugins, Class<?> type) {
         return plugins.names(type).isEmpty() ? "none (no such plugin is installed)"
                 : String.join(", ", plugins.names(type));
+    }
+
+    /**
+     * Joins, trying again while the coordinator only does not answer (a first contact under load, etcd restarting),
+     * until a little before the start-up deadline; the last failure is the one reported.
+     */
+    private static Object joinRetrying(NodeAgent agent) {
+        long giveUpAt = System.nanoTime() + JOIN_DEADLINE.minusSeconds(4).toNanos();
+        long backoff = 200;
+        while (true) {
+            try {
+                agent.join();
+                return null;
+            } catch (CoordinatorException e) {
+                if (e.kind() != CoordinatorException.Kind.UNREACHABLE || System.nanoTime() + backoff * 1_000_000
+                        > giveUpAt) {
+                    throw e;
+                }
+                LOG.warnf("the coordinator did not answer (%s); joining again in %d ms", e.getMessage(), backoff);
+            }
+            try {
+                Thread.sleep(backoff); // a back-off between attempts at an engine that does not answer
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while joining the cluster");
+            }
+            backoff = Math.min(2000, backoff * 2);
+        }
     }
 
     /** Runs a coordinator call with an overall deadline, so start-up fails with a clear error rather than hang. */
