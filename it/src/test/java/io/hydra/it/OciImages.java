@@ -13,14 +13,14 @@ import com.fasterxml.jackson.databind.JsonNode;
  * OCI images for tests, built offline: busybox from Debian's busybox-static (scripts/busybox-image.sh, umoci), a
  * multi-layer image on top of it, and the archive forms skopeo writes.
  */
-final class OciImages {
+public final class OciImages {
     static final Path SCRIPT = HydraDaemonProcess.REPO.resolve("scripts/busybox-image.sh");
 
     private OciImages() {
     }
 
     /** A busybox layout at {@code layout} with {@code tag}. */
-    static Path busybox(Path layout, String tag) throws Exception {
+    public static Path busybox(Path layout, String tag) throws Exception {
         run(List.of(SCRIPT.toString(), layout.toString(), tag));
         return layout;
     }

@@ -51,6 +51,13 @@ class NodeLossTest {
         // checkpoints only when asked (the policy's interval is longer than the test): its versions are known
         String walk = Protected.counter(cluster, a, "walk", "1h");
         a.ok(Counter.runArgs("plain", cluster.rootfs()));
+        // a container from an image: its layers are in the shared store, its writable layer travels in the checkpoint
+        a.ok("image", "import", io.hydra.it.OciImages.busybox(cluster.dir().resolve("busybox"), "1").toString());
+        String ref = a.ok("images", "--format", "json").json().get(0).path("ref").asText();
+        a.ok("run", "-d", "--name", "imaged", ref, "sh", "-c", "echo from-a > /written; " + Counter.SCRIPT);
+        a.ok("policy", "imaged", "--every", "1s", "--keep", "3");
+        String imaged = a.inspect("imaged").get("id").asText();
+        Protected.awaitVersions(a, "imaged", 1);
         Protected.awaitVersions(a, "first", 1);
         Protected.awaitVersions(a, "second", 1);
 
@@ -83,7 +90,11 @@ class NodeLossTest {
 
         ClusterNode secondTo = Protected.awaitRunningElsewhere(cluster, "second", a, FAILOVER);
         ClusterNode walkTo = Protected.awaitRunningElsewhere(cluster, "walk", a, FAILOVER);
-        for (String id : List.of(first, second, walk)) {
+        ClusterNode imagedTo = Protected.awaitRunningElsewhere(cluster, "imaged", a, FAILOVER);
+        assertEquals(ref, imagedTo.inspect("imaged").path("image").asText(), "still the image's container");
+        assertEquals("from-a\n", imagedTo.ok("exec", "imaged", "cat", "/written").out(),
+                "its writable layer came with it");
+        for (String id : List.of(first, second, walk, imaged)) {
             assertEquals(1, Protected.liveCopies(cluster, id), "one live copy of " + id);
         }
 

@@ -56,12 +56,13 @@ class EtcdOutageTest {
                 CoordinatorException e = assertThrows(CoordinatorException.class, () -> c.get("owners/x"));
                 long elapsedMs = (System.nanoTime() - start) / 1_000_000;
                 assertEquals(CoordinatorException.Kind.UNREACHABLE, e.kind(), e.getMessage());
-                assertTrue(elapsedMs < 2500, "a 1 s deadline took " + elapsedMs + " ms");
+                // bounds that prove "no hang" (jetcd alone retries for ever), loose enough for a loaded 2-core machine
+                assertTrue(elapsedMs < 5000, "a 1 s deadline took " + elapsedMs + " ms");
                 assertEquals(CoordinatorException.Kind.UNREACHABLE,
                         assertThrows(CoordinatorException.class, () -> c.create("owners/x", "v")).kind());
                 start = System.nanoTime();
                 assertFalse(c.reachable(Duration.ofMillis(300)));
-                assertTrue(System.nanoTime() - start < Duration.ofMillis(1500).toNanos(), "reachable overran");
+                assertTrue(System.nanoTime() - start < Duration.ofMillis(3000).toNanos(), "reachable(300 ms) overran");
 
                 Instant liveUntil = m.liveUntil();
                 assertTrue(!liveUntil.isAfter(frozenBy.plus(TTL)), "liveUntil " + liveUntil
@@ -93,7 +94,8 @@ class EtcdOutageTest {
                 recordWatch.close();
                 memberWatch.close();
             } finally {
-                if (m != null && !m.expired()) {
+                // cleanup must not hide why the test failed: with etcd down, leave() itself times out
+                if (m != null && etcd.running() && !m.expired()) {
                     m.leave();
                 }
                 c.close();
