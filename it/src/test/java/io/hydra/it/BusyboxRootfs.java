@@ -6,11 +6,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
 /** A complete root filesystem from Debian's busybox-static: one binary, an applet link for each command. */
-final class BusyboxRootfs {
+public final class BusyboxRootfs {
     private BusyboxRootfs() {
     }
 
-    static Path create(Path dir) throws IOException, InterruptedException {
+    public static Path create(Path dir) throws IOException, InterruptedException {
         Path busybox = Path.of("/bin/busybox");
         if (!Files.isExecutable(busybox)) {
             throw new IllegalStateException("/bin/busybox is missing: run scripts/setup-host.sh (busybox-static)");
@@ -18,6 +18,8 @@ final class BusyboxRootfs {
         Path bin = dir.resolve("bin");
         Files.createDirectories(bin);
         Files.createDirectories(dir.resolve("tmp"));
+        // the mount point of the container's /proc
+        Files.createDirectories(dir.resolve("proc"));
         Files.copy(busybox, bin.resolve("busybox"), StandardCopyOption.REPLACE_EXISTING);
         for (String applet : HydraDaemonProcess.sh(busybox.toString(), "--list").split("\n")) {
             if (!applet.isBlank() && !applet.equals("busybox")) {

@@ -50,7 +50,7 @@ final class Cluster implements AutoCloseable {
             etcd = EtcdServer.start(network.hubAddress());
             s3 = HubS3.start(dir, network.hubAddress());
             Cluster cluster = new Cluster(dir, network, etcd, s3, ClusterPki.create(dir.resolve("pki")),
-                    BusyboxRootfs.create(dir.resolve("rootfs")));
+                    io.hydra.it.BusyboxRootfs.create(dir.resolve("rootfs")));
             for (int i = 1; i <= size; i++) {
                 cluster.addNode("n" + i, i, List.of("zone=z" + i), List.of(commonProperties));
             }
