@@ -91,6 +91,14 @@ public final class CheckpointRepository implements AutoCloseable {
     private final ChunkIndex index;
     private final IndexSync sync;
     private final NameIndex names;
+    private final PageDigestCache pageDigests;
+    /** The last version of each container this process committed or restored: the parent of its next checkpoint. */
+    private final Map<String, Manifest> lastManifests = new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Manifest> eldest) {
+            return size() > 64;
+        }
+    };
     /** The directory of a private index this repository made for itself, deleted on close; null when given one. */
     private final Path privateIndexDir;
     private final ExecutorService hashers;
@@ -135,6 +143,8 @@ public final class CheckpointRepository implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         this.sync = new IndexSync(store, codec, reader, index);
+        this.pageDigests = new PageDigestCache((indexFile != null ? indexFile.toAbsolutePath().getParent()
+                : privateIndexDir).resolve("page-digests"));
         this.names = new NameIndex(store);
         this.hashers = Executors.newFixedThreadPool(settings.parallelism(), threads("hydra-checkpoint-hash"));
         this.io = Executors.newFixedThreadPool(2 * settings.parallelism(), threads("hydra-checkpoint-io"));
@@ -168,7 +178,9 @@ public final class CheckpointRepository implements AutoCloseable {
         try {
             ensureIndex();
             for (int attempt = 1; ; attempt++) {
-                try (CheckpointUpload upload = new CheckpointUpload(store, settings, index, hashers, io)) {
+                // A retry stores every page again: the first attempt found packs of earlier versions gone.
+                ParentPages parent = attempt == 1 ? parentPages(containerId) : ParentPages.NONE;
+                try (CheckpointUpload upload = new CheckpointUpload(store, settings, index, parent, hashers, io)) {
                     CheckpointUpload.Uploaded uploaded = upload.upload(files, listener);
                     ProgressTracker committing = new ProgressTracker(listener, ProgressListener.Phase.COMMITTING,
                             uploaded.packsReused().size() + 1);
@@ -187,6 +199,10 @@ public final class CheckpointRepository implements AutoCloseable {
                             uploaded.files(), metadata, uploaded.logicalBytes(), uploaded.storedBytes());
                     Committed committed = commit(draft, upload);
                     committing.advance(1);
+                    if (!uploaded.pageDigests().isEmpty()) {
+                        pageDigests.write(containerId, committed.manifest().version(), uploaded.pageDigests());
+                        remember(committed.manifest());
+                    }
                     Set<String> gone = reusedPacksGone(uploaded);
                     if (!gone.isEmpty()) {
                         LOG.errorf("checkpoint %s version %d was committed but packs %s it reuses vanished from the"
@@ -202,6 +218,45 @@ public final class CheckpointRepository implements AutoCloseable {
             }
         } finally {
             gcLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * The pages of the version this node last wrote or restored for the container, to store only what changed
+     * since; none when the cache has no entry, the version is gone, or anything fails to verify.
+     */
+    private ParentPages parentPages(String containerId) {
+        if (!settings.pageImages()) {
+            return ParentPages.NONE;
+        }
+        Optional<PageDigestCache.Entry> cached = pageDigests.read(containerId);
+        if (cached.isEmpty()) {
+            return ParentPages.NONE;
+        }
+        long version = cached.get().version();
+        try {
+            Manifest remembered;
+            synchronized (lastManifests) {
+                remembered = lastManifests.get(containerId);
+            }
+            // A remembered version is only trusted while it is still in the store (retention may have deleted it).
+            Manifest parent = remembered != null && remembered.version() == version
+                    && store.stat(ManifestNames.blobName(containerId, version)).isPresent() ? remembered
+                    : codec.decode(reader.read(containerId, version), containerId, version, true);
+            return ParentPages.of(parent, cached.get(), ChunkCodec.of(settings));
+        } catch (CheckpointNotFoundException e) {
+            LOG.debugf("version %d of %s, which the page digest cache knows, is gone; storing every page", version,
+                    containerId);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot use version %d of %s as the parent of its next checkpoint (%s); storing every page",
+                    version, containerId, e.getMessage());
+        }
+        return ParentPages.NONE;
+    }
+
+    private void remember(Manifest manifest) {
+        synchronized (lastManifests) {
+            lastManifests.put(manifest.containerId(), manifest);
         }
     }
 
@@ -337,8 +392,13 @@ public final class CheckpointRepository implements AutoCloseable {
         Objects.requireNonNull(targetDir, "targetDir");
         byte[] json = reader.read(containerId, version);
         Manifest manifest = codec.decode(json, containerId, version, true);
-        RestoreResult result = new CheckpointRestore(store, settings, io).restore(manifest, json.length, targetDir,
-                listener);
+        CheckpointRestore restore = new CheckpointRestore(store, settings, io);
+        RestoreResult result = restore.restore(manifest, json.length, targetDir, listener);
+        if (!restore.pageDigests().isEmpty()) {
+            // The node now holds this version: its next checkpoint of the container stores only what changed.
+            pageDigests.write(containerId, version, restore.pageDigests());
+            remember(manifest);
+        }
         done(listener, manifest.logicalBytes());
         return result;
     }

@@ -19,7 +19,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -34,19 +36,29 @@ import io.hydra.spi.storage.BlobStore;
  *
  * <p>Chunks that lie back to back in one pack are fetched with one ranged read ("runs", a few MiB at most), on the
  * I/O pool, ahead of the writer and within the byte budget; each chunk is checked against the manifest and its
- * SHA-256 as soon as it arrives. The calling thread writes the chunks in file order, so it can hash every whole file
- * as it goes. Files go into a fresh temporary directory next to the target (created 0700: it holds a process's
+ * SHA-256 as soon as it arrives. The calling thread writes the chunks in file order; a page image's records are
+ * fetched in the order they lie in their packs and their pages written where the file's {@link PageIndex} puts them.
+ * Every file is then checked against its name: the Merkle root of its chunks' or pages' digests (format 2), or the
+ * SHA-256 of its bytes (format 1). Files go into a fresh temporary directory next to the target (created 0700: it holds a process's
  * memory); only when every file has been written, verified and synced is that directory renamed to the target. On
  * any failure the temporary directory is deleted, so the target either holds a verified image or does not exist.
  */
 final class CheckpointRestore {
     private static final int MAX_RUN_BYTES = 4 * 1024 * 1024;
 
-    /** Consecutive chunks of one file stored back to back in one pack. */
-    private record Run(int file, String pack, long offset, int storedLength, int plainLength, List<ChunkRef> chunks) {
+    /**
+     * Consecutive chunks of one file stored back to back in one pack; for a page image, records of its table (their
+     * positions in {@code slots}) in pack order.
+     */
+    private record Run(int file, String pack, long offset, int storedLength, int plainLength, List<ChunkRef> chunks,
+                       int[] slots) {
         long cost() {
             return (long) storedLength + plainLength;
         }
+    }
+
+    /** A chunk or page record fetched and verified; a record's page digests with it. */
+    private record Decoded(byte[] plain, byte[] pageDigests) {
     }
 
     private final BlobStore store;
@@ -57,6 +69,7 @@ final class CheckpointRestore {
     private final ChunkCodec codec;
     /** With a MAC key every manifest read has a verified MAC (see {@link ChunkCodec#plain}). */
     private final boolean manifestsAuthenticated;
+    private final Map<String, byte[]> pageDigests = new LinkedHashMap<>();
 
     CheckpointRestore(BlobStore store, RepositorySettings settings, ExecutorService io) {
         this.store = store;
@@ -98,9 +111,14 @@ final class CheckpointRestore {
                 manifest.logicalBytes(), manifestBytes + fetched.get(), Duration.ofNanos(System.nanoTime() - started));
     }
 
+    /** Per page image restored, its page digests (once the restore has succeeded). */
+    Map<String, byte[]> pageDigests() {
+        return pageDigests;
+    }
+
     private void writeFiles(Manifest manifest, Path temp, ProgressTracker progress) throws IOException {
         List<Run> runs = runs(manifest.files());
-        Deque<Future<List<byte[]>>> ahead = new ArrayDeque<>();
+        Deque<Future<List<Decoded>>> ahead = new ArrayDeque<>();
         int nextToSubmit = 0;
         int nextToWrite = 0;
         try {
@@ -113,10 +131,10 @@ final class CheckpointRestore {
                             "would be written outside the restore directory");
                 }
                 Files.createDirectories(path.getParent());
-                MessageDigest digest = Sha256.newDigest();
-                long written = 0;
                 try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
                         StandardOpenOption.WRITE)) {
+                    FileSink sink = file.byPage() ? new PageSink(file, channel)
+                            : new ChunkSink(manifest, file, channel);
                     while (nextToWrite < runs.size() && runs.get(nextToWrite).file() == f) {
                         // Keep the pool busy ahead of the writer, as far as the budget goes.
                         while (nextToSubmit < runs.size() && budget.tryAcquire((int) runs.get(nextToSubmit).cost())) {
@@ -129,73 +147,199 @@ final class CheckpointRestore {
                             ahead.add(submit(manifest, run));
                         }
                         Run run = runs.get(nextToWrite++);
-                        List<byte[]> plains = await(ahead.removeFirst());
-                        for (byte[] plain : plains) {
-                            ByteBuffer buffer = ByteBuffer.wrap(plain);
-                            while (buffer.hasRemaining()) {
-                                channel.write(buffer);
-                            }
-                            digest.update(plain);
-                            written += plain.length;
+                        List<Decoded> decoded = await(ahead.removeFirst());
+                        for (int i = 0; i < decoded.size(); i++) {
+                            sink.write(run.slots() == null ? i : run.slots()[i], decoded.get(i));
                         }
                         budget.release((int) run.cost());
                         progress.advance(run.plainLength());
                     }
                     channel.force(true);
-                }
-                if (written != file.size() || !recordedHash(Sha256.hex(digest), file.sha256())) {
-                    throw CheckpointCorruptException.ofFile(manifest.containerId(), manifest.version(), file.path(),
-                            "does not match its recorded size and SHA-256 once reassembled (the manifest is"
-                                    + " inconsistent)");
+                    String problem = sink.finish();
+                    if (problem != null) {
+                        throw CheckpointCorruptException.ofFile(manifest.containerId(), manifest.version(),
+                                file.path(), problem);
+                    }
                 }
                 Files.setPosixFilePermissions(path, ImageScanner.permissions(file.mode()));
             }
         } finally {
-            for (Future<List<byte[]>> future : ahead) {
+            for (Future<List<Decoded>> future : ahead) {
                 future.cancel(false);
             }
         }
     }
 
-    /** Groups each file's chunks into runs that one ranged read can fetch. */
+    /** Where one file's fetched pieces go. */
+    private interface FileSink {
+        void write(int slot, Decoded decoded) throws IOException;
+
+        /** Why the file as written does not match the manifest, or null. */
+        String finish();
+    }
+
+    /** Chunks, written in order. */
+    private final class ChunkSink implements FileSink {
+        private final ManifestFile file;
+        private final FileChannel channel;
+        /** Format 1 names a file by the SHA-256 of its bytes; format 2 by the Merkle root of its chunks. */
+        private final MessageDigest flat;
+        private long written;
+
+        private ChunkSink(Manifest manifest, ManifestFile file, FileChannel channel) {
+            this.file = file;
+            this.channel = channel;
+            this.flat = manifest.format() < 2 ? Sha256.newDigest() : null;
+        }
+
+        @Override
+        public void write(int slot, Decoded decoded) throws IOException {
+            ByteBuffer buffer = ByteBuffer.wrap(decoded.plain());
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            if (flat != null) {
+                flat.update(decoded.plain());
+            }
+            written += decoded.plain().length;
+        }
+
+        @Override
+        public String finish() {
+            // Every chunk was checked against its name; this checks the list of them against the file's.
+            String name = flat != null ? Sha256.hex(flat) : MerkleRoot.ofChunks(file.chunks());
+            if (written != file.size() || !recordedHash(name, file.sha256())) {
+                return "does not match its recorded size and SHA-256 once reassembled (the manifest is"
+                        + " inconsistent)";
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Page records, each written where its runs say (records arrive in pack order, not file order), and each page's
+     * digest put in its place, so the file's Merkle root can be checked at the end.
+     */
+    private final class PageSink implements FileSink {
+        private final ManifestFile file;
+        private final FileChannel channel;
+        private final PageIndex index;
+        /** Per record slot, its runs ({@code runsOf[runStart[slot]..runStart[slot+1])}). */
+        private final int[] runStart;
+        private final int[] runsOf;
+        /** Per run, the file page it starts at. */
+        private final long[] filePage;
+        private final byte[] digests;
+        private long written;
+
+        private PageSink(ManifestFile file, FileChannel channel) {
+            this.file = file;
+            this.channel = channel;
+            this.index = file.pages().orElseThrow();
+            int slots = file.chunks().size();
+            int runs = index.runCount();
+            runStart = new int[slots + 1];
+            runsOf = new int[runs];
+            filePage = new long[runs];
+            long page = 0;
+            for (int run = 0; run < runs; run++) {
+                runStart[index.record(run) + 1]++;
+                filePage[run] = page;
+                page += index.count(run);
+            }
+            for (int slot = 0; slot < slots; slot++) {
+                runStart[slot + 1] += runStart[slot];
+            }
+            int[] fill = java.util.Arrays.copyOf(runStart, slots);
+            for (int run = 0; run < runs; run++) {
+                runsOf[fill[index.record(run)]++] = run;
+            }
+            digests = new byte[(int) (page * MerkleRoot.DIGEST_BYTES)];
+        }
+
+        @Override
+        public void write(int slot, Decoded decoded) throws IOException {
+            for (int i = runStart[slot]; i < runStart[slot + 1]; i++) {
+                int run = runsOf[i];
+                int first = index.first(run);
+                int count = index.count(run);
+                ByteBuffer buffer = ByteBuffer.wrap(decoded.plain(), first * Chunker.PAGE, count * Chunker.PAGE);
+                long position = filePage[run] * Chunker.PAGE;
+                while (buffer.hasRemaining()) {
+                    position += channel.write(buffer, position);
+                }
+                System.arraycopy(decoded.pageDigests(), first * MerkleRoot.DIGEST_BYTES, digests,
+                        (int) (filePage[run] * MerkleRoot.DIGEST_BYTES), count * MerkleRoot.DIGEST_BYTES);
+                written += (long) count * Chunker.PAGE;
+            }
+        }
+
+        @Override
+        public String finish() {
+            String root = MerkleRoot.ofPages(digests, 0, digests.length / MerkleRoot.DIGEST_BYTES);
+            if (written != file.size() || !recordedHash(root, file.sha256())) {
+                return "does not match its recorded size and page digests once reassembled (the manifest is"
+                        + " inconsistent)";
+            }
+            pageDigests.put(file.path(), digests);
+            return null;
+        }
+    }
+
+    /**
+     * Groups each file's chunks into runs that one ranged read can fetch: chunks in file order, a page image's
+     * records in pack order (where they are stored, whatever version wrote them).
+     */
     private List<Run> runs(List<ManifestFile> files) {
         List<Run> runs = new ArrayList<>();
         for (int f = 0; f < files.size(); f++) {
-            List<ChunkRef> current = new ArrayList<>();
+            ManifestFile file = files.get(f);
+            List<ChunkRef> chunks = file.chunks();
+            Integer[] order = new Integer[chunks.size()];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            if (file.byPage()) {
+                java.util.Arrays.sort(order, Comparator.comparing((Integer i) -> chunks.get(i).pack())
+                        .thenComparingLong(i -> chunks.get(i).offset()));
+            }
+            List<Integer> current = new ArrayList<>();
             long stored = 0;
             long plain = 0;
-            for (ChunkRef chunk : files.get(f).chunks()) {
+            for (int i : order) {
+                ChunkRef chunk = chunks.get(i);
                 if (!current.isEmpty()) {
-                    ChunkRef last = current.get(current.size() - 1);
+                    ChunkRef last = chunks.get(current.get(current.size() - 1));
                     boolean adjacent = last.pack().equals(chunk.pack())
                             && last.offset() + last.storedLength() == chunk.offset();
                     if (!adjacent || stored + chunk.storedLength() > maxRunBytes
                             || plain + chunk.plainLength() > maxRunBytes) {
-                        runs.add(run(f, current, stored, plain));
+                        runs.add(run(f, file, current, stored, plain));
                         current = new ArrayList<>();
                         stored = 0;
                         plain = 0;
                     }
                 }
-                current.add(chunk);
+                current.add(i);
                 stored += chunk.storedLength();
                 plain += chunk.plainLength();
             }
             if (!current.isEmpty()) {
-                runs.add(run(f, current, stored, plain));
+                runs.add(run(f, file, current, stored, plain));
             }
         }
         return runs;
     }
 
-    private static Run run(int file, List<ChunkRef> chunks, long stored, long plain) {
-        return new Run(file, chunks.get(0).pack(), chunks.get(0).offset(), (int) stored, (int) plain,
-                List.copyOf(chunks));
+    private static Run run(int f, ManifestFile file, List<Integer> positions, long stored, long plain) {
+        List<ChunkRef> chunks = positions.stream().map(file.chunks()::get).toList();
+        int[] slots = file.byPage() ? positions.stream().mapToInt(Integer::intValue).toArray() : null;
+        return new Run(f, chunks.get(0).pack(), chunks.get(0).offset(), (int) stored, (int) plain, chunks, slots);
     }
 
-    private Future<List<byte[]>> submit(Manifest manifest, Run run) {
-        String path = manifest.files().get(run.file()).path();
-        return io.submit(() -> fetch(manifest, path, run));
+    private Future<List<Decoded>> submit(Manifest manifest, Run run) {
+        ManifestFile file = manifest.files().get(run.file());
+        return io.submit(() -> fetch(manifest, file, run));
     }
 
     /**
@@ -207,8 +351,11 @@ final class CheckpointRestore {
                 || codec.encrypting() && manifestsAuthenticated && sha256.equals(recorded);
     }
 
-    /** Runs on the I/O pool: one ranged read, then every chunk decoded and verified. */
-    private List<byte[]> fetch(Manifest manifest, String path, Run run) throws IOException {
+    /**
+     * Runs on the I/O pool: one ranged read, then every chunk decoded and verified; a page record's pages are
+     * hashed here, in parallel, and must reproduce its name before any of them is written.
+     */
+    private List<Decoded> fetch(Manifest manifest, ManifestFile file, Run run) throws IOException {
         String blob = PackWriter.blobName(run.pack());
         byte[] data = new byte[run.storedLength()];
         int received = 0;
@@ -218,36 +365,54 @@ final class CheckpointRestore {
                 received += n;
             }
         } catch (NoSuchFileException e) {
-            throw corrupt(manifest, path, run.chunks().get(0), "is missing: pack " + blob + " does not exist", e);
+            throw corrupt(manifest, file, run, 0, "is missing: pack " + blob + " does not exist (deleted with a"
+                    + " version it was written by?)", e);
         } catch (EOFException e) {
             // The pack is shorter than the manifest says: the chunks before the end may still be whole.
         }
         fetched.addAndGet(received);
-        List<byte[]> plains = new ArrayList<>(run.chunks().size());
+        List<Decoded> decoded = new ArrayList<>(run.chunks().size());
         int position = 0;
-        for (ChunkRef chunk : run.chunks()) {
+        for (int i = 0; i < run.chunks().size(); i++) {
+            ChunkRef chunk = run.chunks().get(i);
             if (position + chunk.storedLength() > received) {
-                throw corrupt(manifest, path, chunk, "is truncated: pack " + blob + " ends before byte "
+                throw corrupt(manifest, file, run, i, "is truncated: pack " + blob + " ends before byte "
                         + (chunk.offset() + chunk.storedLength()), null);
             }
             try {
-                plains.add(codec.plain(data, position, chunk, manifestsAuthenticated));
+                if (file.byPage()) {
+                    byte[] plain = codec.open(data, position, chunk, manifestsAuthenticated);
+                    byte[] digests = codec.namingCodec(data, position).pageDigests(plain,
+                            plain.length / Chunker.PAGE);
+                    if (!MerkleRoot.ofPages(digests, 0, plain.length / Chunker.PAGE).equals(chunk.sha256())) {
+                        throw new ChunkCodec.ChunkDefect("is corrupt (its pages do not hash to the record's name)");
+                    }
+                    decoded.add(new Decoded(plain, digests));
+                } else {
+                    decoded.add(new Decoded(codec.plain(data, position, chunk, manifestsAuthenticated), null));
+                }
             } catch (ChunkCodec.ChunkDefect defect) {
-                throw corrupt(manifest, path, chunk, defect.getMessage() + " (pack " + blob + " at offset "
+                throw corrupt(manifest, file, run, i, defect.getMessage() + " (pack " + blob + " at offset "
                         + chunk.offset() + ")", null);
             }
             position += chunk.storedLength();
         }
-        return plains;
+        return decoded;
     }
 
-    private static CheckpointCorruptException corrupt(Manifest manifest, String path, ChunkRef chunk, String problem,
-                                                      Throwable cause) {
-        return CheckpointCorruptException.ofChunk(manifest.containerId(), manifest.version(), path, chunk.sha256(),
-                problem, cause);
+    private static CheckpointCorruptException corrupt(Manifest manifest, ManifestFile file, Run run, int i,
+                                                      String problem, Throwable cause) {
+        ChunkRef chunk = run.chunks().get(i);
+        if (run.slots() != null) {
+            long page = file.pages().orElseThrow().firstFilePage(run.slots()[i]);
+            return CheckpointCorruptException.ofPage(manifest.containerId(), manifest.version(), file.path(), page,
+                    chunk.sha256(), problem, cause);
+        }
+        return CheckpointCorruptException.ofChunk(manifest.containerId(), manifest.version(), file.path(),
+                chunk.sha256(), problem, cause);
     }
 
-    private static List<byte[]> await(Future<List<byte[]>> future) throws IOException {
+    private static List<Decoded> await(Future<List<Decoded>> future) throws IOException {
         try {
             return future.get();
         } catch (ExecutionException e) {

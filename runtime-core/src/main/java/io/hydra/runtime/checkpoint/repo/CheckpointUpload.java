@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +18,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.hydra.spi.storage.BlobStore;
 
@@ -30,9 +27,10 @@ import io.hydra.spi.storage.BlobStore;
  * One image directory on its way into the store: chunks, hashes, dedups, compresses and packs it, and uploads the
  * packs; committing the manifest is the repository's part.
  *
- * <p>The calling thread reads the files in order (chunking needs the bytes in order, and it also computes each
- * file's whole SHA-256); each chunk then goes to the hashing pool, which hashes it, looks it up in the index,
- * compresses it if new and appends it to the open pack; sealed packs upload on the I/O pool. A byte budget bounds
+ * <p>The calling thread reads the files in order (chunking needs the bytes in order); each chunk then goes to the
+ * hashing pool, which hashes it, looks it up in the index, compresses it if new and appends it to the open pack;
+ * sealed packs upload on the I/O pool. Every byte is hashed once, in parallel: a file's name is the
+ * {@link MerkleRoot} of its chunks' names. Page images go by page instead ({@link PageImageUpload}). A byte budget bounds
  * what is in memory at any time: the reader takes permits for a chunk before handing it on, and they come back when
  * the chunk turns out to be a duplicate or once its pack is stored.
  *
@@ -43,10 +41,12 @@ final class CheckpointUpload implements AutoCloseable {
 
     /**
      * What was uploaded: everything the manifest needs except its version. {@code packsReused} maps each pack the
-     * index pointed at to the end of the last record this upload uses in it, what the pack must at least hold.
+     * index or the parent's pages pointed at to the end of the last record this upload uses in it, what the pack
+     * must at least hold. {@code pageDigests} holds each page image's page digests, for the node's cache.
      */
     record Uploaded(List<ManifestFile> files, long logicalBytes, long storedBytes, long packBytes, int chunks,
-                    int newChunks, Set<String> packsWritten, Map<String, Long> packsReused) {
+                    int newChunks, Set<String> packsWritten, Map<String, Long> packsReused,
+                    Map<String, byte[]> pageDigests, long newPages, long reusedPages) {
     }
 
     private record ChunkResult(ChunkRef ref, boolean isNew) {
@@ -54,12 +54,13 @@ final class CheckpointUpload implements AutoCloseable {
 
     private final ChunkIndex index;
     private final ExecutorService hashers;
-    private final Semaphore budget;
+    private final UploadBudget budget;
+    private final PageImageUpload pages;
+    private final boolean pageImages;
     private final PackWriter packs;
     /** Chunks of this upload already being stored: a chunk seen twice is stored once. */
     private final Map<String, CompletableFuture<ChunkRef>> inUpload = new ConcurrentHashMap<>();
     private final Map<String, Long> packsReused = new ConcurrentHashMap<>();
-    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final ChunkCodec codec;
     private final AtomicLong storedBytes = new AtomicLong();
     private final AtomicInteger newChunks = new AtomicInteger();
@@ -67,30 +68,35 @@ final class CheckpointUpload implements AutoCloseable {
     private ProgressTracker progress;
     private boolean keepPacks;
 
-    CheckpointUpload(BlobStore store, RepositorySettings settings, ChunkIndex index, ExecutorService hashers,
-                     ExecutorService io) {
+    CheckpointUpload(BlobStore store, RepositorySettings settings, ChunkIndex index, ParentPages parent,
+                     ExecutorService hashers, ExecutorService io) {
         this.index = index;
         this.codec = ChunkCodec.of(settings);
         this.hashers = hashers;
-        this.budget = new Semaphore((int) Math.min(Integer.MAX_VALUE, settings.maxInFlightBytes()));
-        this.packs = new PackWriter(store, settings.packTargetBytes(), io, budget);
+        Semaphore permits = new Semaphore((int) Math.min(Integer.MAX_VALUE, settings.maxInFlightBytes()));
+        this.packs = new PackWriter(store, settings.packTargetBytes(), io, permits);
+        this.budget = new UploadBudget(permits, packs::failure);
+        this.pageImages = settings.pageImages();
+        this.pages = new PageImageUpload(codec, index, parent, packs, hashers, budget, packsReused, settings);
     }
 
     Uploaded upload(List<ImageScanner.ImageFile> files, ProgressListener listener) throws IOException {
         long total = files.stream().mapToLong(ImageScanner.ImageFile::size).sum();
         progress = new ProgressTracker(listener, ProgressListener.Phase.UPLOADING, total);
         progress.start();
-        List<List<Future<ChunkResult>>> perFile = new ArrayList<>(files.size());
-        List<String> fileHashes = new ArrayList<>(files.size());
-        List<Long> sizes = new ArrayList<>(files.size());
+        // Per file, its chunks' futures, or the page image read by page.
+        List<Object> perFile = new ArrayList<>(files.size());
         for (ImageScanner.ImageFile file : files) {
-            MessageDigest digest = Sha256.newDigest();
+            if (pageImages && PageImageUpload.isPageImage(file)) {
+                perFile.add(pages.read(file, progress));
+                continue;
+            }
             List<Future<ChunkResult>> chunks = new ArrayList<>();
             try (InputStream in = new BufferedInputStream(Files.newInputStream(file.path(), LinkOption.NOFOLLOW_LINKS),
                     READ_BUFFER)) {
-                Chunker chunker = new Chunker(in, digest);
+                Chunker chunker = new Chunker(in);
                 for (byte[] chunk = chunker.next(); chunk != null; chunk = chunker.next()) {
-                    acquire(chunk.length + ChunkCodec.MAX_OVERHEAD_BYTES);
+                    budget.acquire(chunk.length + ChunkCodec.MAX_OVERHEAD_BYTES);
                     byte[] data = chunk;
                     Future<ChunkResult> future = hashers.submit(() -> store(data));
                     chunks.add(future);
@@ -102,36 +108,46 @@ final class CheckpointUpload implements AutoCloseable {
                 }
             }
             perFile.add(chunks);
-            fileHashes.add(codec.fileId(Sha256.hex(digest)));
-            sizes.add(file.size());
         }
+        pages.finish();
         List<ManifestFile> manifestFiles = new ArrayList<>(files.size());
         int chunkCount = 0;
         for (int i = 0; i < files.size(); i++) {
-            List<ChunkRef> refs = new ArrayList<>(perFile.get(i).size());
-            for (Future<ChunkResult> future : perFile.get(i)) {
+            ImageScanner.ImageFile file = files.get(i);
+            if (perFile.get(i) instanceof PageImageUpload.PendingFile pending) {
+                ManifestFile resolved = pages.resolve(pending);
+                manifestFiles.add(resolved);
+                chunkCount += resolved.chunks().size();
+                continue;
+            }
+            @SuppressWarnings("unchecked")
+            List<Future<ChunkResult>> futures = (List<Future<ChunkResult>>) perFile.get(i);
+            List<ChunkRef> refs = new ArrayList<>(futures.size());
+            for (Future<ChunkResult> future : futures) {
                 refs.add(await(future).ref());
             }
             chunkCount += refs.size();
-            ImageScanner.ImageFile file = files.get(i);
-            manifestFiles.add(new ManifestFile(file.relativePath(), file.mode(), sizes.get(i), fileHashes.get(i),
-                    refs));
+            // The file's name is the Merkle root of its chunks: no second pass over its bytes.
+            manifestFiles.add(new ManifestFile(file.relativePath(), file.mode(), file.size(),
+                    codec.fileId(MerkleRoot.ofChunks(refs)), refs));
         }
         packs.finish();
-        return new Uploaded(manifestFiles, total, storedBytes.get(), packs.bytesStored(), chunkCount,
-                newChunks.get(), packs.storedPacks(), Map.copyOf(packsReused));
+        return new Uploaded(manifestFiles, total, storedBytes.get() + pages.storedBytes(), packs.bytesStored(),
+                chunkCount, newChunks.get() + pages.newRecords(), packs.storedPacks(), Map.copyOf(packsReused),
+                pages.fileDigests(), pages.newPages(), pages.reusedPages());
     }
 
     /** Runs on the hashing pool. */
     private ChunkResult store(byte[] chunk) {
         int permits = chunk.length + ChunkCodec.MAX_OVERHEAD_BYTES;
         try {
-            if (failure.get() != null) {
-                throw new CompletionException(failure.get());
+            if (budget.failure() != null) {
+                throw new CompletionException(budget.failure());
             }
             String sha256 = codec.chunkId(chunk);
             Optional<ChunkRef> committed = index.find(sha256);
-            if (committed.isPresent()) {
+            // A length that differs means the name is a page record's root that this chunk's bytes spell out.
+            if (committed.isPresent() && committed.get().plainLength() == chunk.length) {
                 budget.release(permits);
                 packsReused.merge(committed.get().pack(), committed.get().offset() + committed.get().storedLength(),
                         Math::max);
@@ -162,31 +178,8 @@ final class CheckpointUpload implements AutoCloseable {
                 throw e;
             }
         } catch (RuntimeException | Error e) {
-            failure.compareAndSet(null, e);
+            budget.fail(e);
             throw e;
-        }
-    }
-
-    /** Takes budget permits, giving up as soon as any part of the upload has failed. */
-    private void acquire(int permits) throws IOException {
-        try {
-            while (!budget.tryAcquire(permits, 50, TimeUnit.MILLISECONDS)) {
-                checkFailure();
-            }
-            checkFailure();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("checkpoint upload interrupted");
-        }
-    }
-
-    private void checkFailure() throws IOException {
-        Throwable failed = failure.get();
-        if (failed == null) {
-            failed = packs.failure().orElse(null);
-        }
-        if (failed != null) {
-            throw asIOException(failed);
         }
     }
 
@@ -194,19 +187,11 @@ final class CheckpointUpload implements AutoCloseable {
         try {
             return future.get();
         } catch (ExecutionException e) {
-            throw asIOException(e.getCause());
+            throw UploadBudget.asIOException(e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("checkpoint upload interrupted");
         }
-    }
-
-    private static IOException asIOException(Throwable failed) {
-        while ((failed instanceof CompletionException || failed instanceof ExecutionException)
-                && failed.getCause() != null) {
-            failed = failed.getCause();
-        }
-        return failed instanceof IOException io ? io : new IOException("checkpoint upload failed: " + failed, failed);
     }
 
     /**
@@ -222,7 +207,8 @@ final class CheckpointUpload implements AutoCloseable {
         if (keepPacks) {
             return;
         }
-        failure.compareAndSet(null, new IOException("checkpoint upload abandoned"));
+        budget.fail(new IOException("checkpoint upload abandoned"));
+        pages.drain();
         // Let the chunk tasks drain (they fail fast now) so none appends to a pack after the writer is aborted.
         for (Future<ChunkResult> future : submitted) {
             try {

@@ -66,6 +66,17 @@ final class ChunkCipher {
         return HexFormat.of().formatHex(idMac.get().doFinal(plain));
     }
 
+    /** {@link #chunkId}'s raw bytes for {@code data[offset..offset+length)}, into {@code out} at {@code outOffset}. */
+    void digest(byte[] data, int offset, int length, byte[] out, int outOffset) {
+        Mac mac = idMac.get();
+        mac.update(data, offset, length);
+        try {
+            mac.doFinal(out, outOffset);
+        } catch (javax.crypto.ShortBufferException e) {
+            throw new IllegalArgumentException("no room for a digest at " + outOffset, e);
+        }
+    }
+
     /** The keyed form of a whole file's SHA-256, so the manifest does not reveal it either. */
     String fileId(String sha256) {
         return HexFormat.of().formatHex(idMac.get().doFinal(("file " + sha256).getBytes(StandardCharsets.US_ASCII)));

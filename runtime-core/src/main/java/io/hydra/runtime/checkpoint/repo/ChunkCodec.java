@@ -72,6 +72,35 @@ final class ChunkCodec {
         return cipher.map(c -> c.chunkId(plain)).orElseGet(() -> Sha256.hex(plain));
     }
 
+    private static final ThreadLocal<java.security.MessageDigest> SHA256 = ThreadLocal.withInitial(Sha256::newDigest);
+
+    /**
+     * The raw form of {@link #chunkId} for {@code data[offset..offset+length)}, written into {@code out} at
+     * {@code outOffset}: page digests are kept as bytes (32 per page), not as hex strings.
+     */
+    void digest(byte[] data, int offset, int length, byte[] out, int outOffset) {
+        if (cipher.isPresent()) {
+            cipher.get().digest(data, offset, length, out, outOffset);
+            return;
+        }
+        java.security.MessageDigest sha = SHA256.get();
+        sha.update(data, offset, length);
+        try {
+            sha.digest(out, outOffset, MerkleRoot.DIGEST_BYTES);
+        } catch (java.security.DigestException e) {
+            throw new IllegalArgumentException("no room for a digest at " + outOffset, e);
+        }
+    }
+
+    /** The digests of every 4096-byte page of {@code data[0..pages*4096)}, 32 bytes each. */
+    byte[] pageDigests(byte[] data, int pages) {
+        byte[] digests = new byte[pages * MerkleRoot.DIGEST_BYTES];
+        for (int i = 0; i < pages; i++) {
+            digest(data, i * Chunker.PAGE, Chunker.PAGE, digests, i * MerkleRoot.DIGEST_BYTES);
+        }
+        return digests;
+    }
+
     /** What the manifest records for a whole file whose plain SHA-256 is {@code sha256}. */
     String fileId(String sha256) {
         return cipher.map(c -> c.fileId(sha256)).orElse(sha256);
@@ -136,6 +165,27 @@ final class ChunkCodec {
      *                              sealed one. Without a verified MAC a plain record could be anyone's, and is refused.
      */
     byte[] plain(byte[] data, int offset, ChunkRef expected, boolean manifestAuthenticated) throws ChunkDefect {
+        byte[] plain = open(data, offset, expected, manifestAuthenticated);
+        if (!namingCodec(data, offset).chunkId(plain).equals(expected.sha256())) {
+            throw new ChunkDefect(cipher.isPresent() ? "is corrupt (its keyed hash does not match its name)"
+                    : "is corrupt (SHA-256 mismatch)");
+        }
+        return plain;
+    }
+
+    /**
+     * The codec whose {@link #chunkId} named the record at {@code data[offset..]} (already {@linkplain #open opened}):
+     * this one, or the plain one for an unsealed record a keyed codec accepted (written before encryption was on).
+     */
+    ChunkCodec namingCodec(byte[] data, int offset) {
+        return cipher.isPresent() && (data[offset + 5] & SEALED) == 0 ? PLAIN : this;
+    }
+
+    /**
+     * {@link #plain} without the final check of the bytes against the name: for page records, whose name is the
+     * {@link MerkleRoot} of their pages and which the caller checks page by page. Everything else is checked.
+     */
+    byte[] open(byte[] data, int offset, ChunkRef expected, boolean manifestAuthenticated) throws ChunkDefect {
         int storedLength = expected.storedLength();
         if (storedLength < HEADER_BYTES) {
             throw new ChunkDefect("is shorter than its header (" + storedLength + " bytes)");
@@ -178,7 +228,7 @@ final class ChunkCodec {
                 throw new ChunkDefect("is not encrypted, but hydra.checkpoint.encryption-key is set and the manifest"
                         + " carries no verified MAC: on an unsigned store every chunk must be encrypted");
             }
-            return PLAIN.plain(data, offset, expected, true);
+            return PLAIN.open(data, offset, expected, true);
         }
         if (sealed) {
             try {
@@ -210,10 +260,6 @@ final class ChunkCodec {
                 throw new ChunkDefect("LZ4 frame lies about its length: it decodes to " + decoded
                         + " bytes, the manifest says " + plain.length);
             }
-        }
-        if (!chunkId(plain).equals(expected.sha256())) {
-            throw new ChunkDefect(cipher.isPresent() ? "is corrupt (its keyed hash does not match its name)"
-                    : "is corrupt (SHA-256 mismatch)");
         }
         return plain;
     }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
@@ -26,7 +25,9 @@ import java.util.Arrays;
  * <p>The gear table, the mixing and the thresholds decide where every chunk starts: changing any of them makes new
  * checkpoints share nothing with old ones. They are part of the format.
  *
- * <p>The chunker also feeds every byte to the whole-file digest, so a file is read once.
+ * <p>The gear hash and the mixing are not cryptographic, and need not be: they only choose where chunks end, which
+ * decides how well versions dedup, never what is trusted. Integrity rests on each chunk's SHA-256 (or keyed hash),
+ * computed once on the hashing pool, and on the file's {@link MerkleRoot} of those.
  */
 final class Chunker {
     static final int PAGE = 4096;
@@ -42,15 +43,13 @@ final class Chunker {
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final InputStream in;
-    private final MessageDigest fileDigest;
     private final byte[] buffer = new byte[MAX_CHUNK];
     private long bytesRead;
     private boolean ended;
 
     /** {@code in} should be buffered; the chunker reads it one page at a time. */
-    Chunker(InputStream in, MessageDigest fileDigest) {
+    Chunker(InputStream in) {
         this.in = in;
-        this.fileDigest = fileDigest;
     }
 
     /** The next chunk's bytes (a fresh array of exactly its length), or null when the stream has ended. */
@@ -61,7 +60,6 @@ final class Chunker {
         int length = 0;
         while (true) {
             int n = in.readNBytes(buffer, length, PAGE);
-            fileDigest.update(buffer, length, n);
             bytesRead += n;
             length += n;
             if (n < PAGE) {

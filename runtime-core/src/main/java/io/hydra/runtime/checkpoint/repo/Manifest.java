@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * One committed checkpoint version: everything needed to rebuild the image directory from packs. Stored as JSON by
  * {@link ManifestCodec} under {@code manifests/<containerId>/<20-digit version>.json}.
  *
- * @param format        {@link #FORMAT}; a daemon refuses formats it does not know
+ * @param format        {@link #OLDEST_FORMAT} to {@link #FORMAT}; a daemon refuses formats it does not know
  * @param logicalBytes  sum of the file sizes
  * @param storedBytes   stored (compressed) bytes of the chunks this version was the first to upload; chunks it shares
  *                      with earlier versions or other containers are not counted
@@ -20,7 +20,12 @@ import java.util.TreeMap;
  */
 public record Manifest(int format, String containerId, String containerName, long version, Instant createdAt,
                        List<ManifestFile> files, Map<String, String> metadata, long logicalBytes, long storedBytes) {
-    public static final int FORMAT = 1;
+    /**
+     * What this code writes. 2: file names are {@link MerkleRoot}s, page images may be stored by page
+     * ({@link PageIndex}). 1: file names are flat SHA-256s, every file is content-defined chunks; still read.
+     */
+    public static final int FORMAT = 2;
+    public static final int OLDEST_FORMAT = 1;
 
     public Manifest {
         Objects.requireNonNull(containerId, "containerId");

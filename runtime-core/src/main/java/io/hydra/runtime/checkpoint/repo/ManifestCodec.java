@@ -55,7 +55,8 @@ final class ManifestCodec {
     private static final Pattern CONTAINER_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final Set<String> MANIFEST_FIELDS = Set.of("format", "containerId", "containerName", "version",
             "createdAt", "logicalBytes", "storedBytes", "metadata", "files", "mac");
-    private static final Set<String> FILE_FIELDS = Set.of("path", "mode", "size", "sha256", "chunks");
+    private static final Set<String> FILE_FIELDS = Set.of("path", "mode", "size", "sha256", "chunks",
+            "pages");
     private static final Set<String> CHUNK_FIELDS = Set.of("sha256", "plainLength", "pack", "offset", "storedLength");
     private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
                     .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build())
@@ -126,9 +127,9 @@ final class ManifestCodec {
     private Manifest parse(JsonNode root, String containerId, long version) throws Invalid {
         onlyFields(root, MANIFEST_FIELDS, "the manifest");
         int format = (int) longField(root, "format", "format", 1, Integer.MAX_VALUE);
-        if (format != Manifest.FORMAT) {
-            throw new Invalid("format " + format + " is not supported (this daemon reads format "
-                    + Manifest.FORMAT + ")");
+        if (format < Manifest.OLDEST_FORMAT || format > Manifest.FORMAT) {
+            throw new Invalid("format " + format + " is not supported (this daemon reads formats "
+                    + Manifest.OLDEST_FORMAT + " to " + Manifest.FORMAT + ")");
         }
         String owner = stringField(root, "containerId", "containerId", ManifestNames.MAX_CONTAINER_ID_LENGTH);
         if (!owner.equals(containerId)) {
@@ -150,7 +151,7 @@ final class ManifestCodec {
             throw new Invalid("createdAt '" + printable(created) + "' is not an ISO-8601 instant");
         }
         Map<String, String> metadata = metadata(root.get("metadata"));
-        List<ManifestFile> files = files(required(root, "files", "files"));
+        List<ManifestFile> files = files(required(root, "files", "files"), format);
         long logicalBytes = longField(root, "logicalBytes", "logicalBytes", 0, Long.MAX_VALUE);
         long storedBytes = longField(root, "storedBytes", "storedBytes", 0, Long.MAX_VALUE);
         long sizes = 0;
@@ -198,7 +199,7 @@ final class ManifestCodec {
         return metadata;
     }
 
-    private static List<ManifestFile> files(JsonNode node) throws Invalid {
+    private static List<ManifestFile> files(JsonNode node, int format) throws Invalid {
         if (!node.isArray()) {
             throw new Invalid("files is not an array");
         }
@@ -236,14 +237,28 @@ final class ManifestCodec {
                 sum += chunk.plainLength();
                 chunks.add(chunk);
             }
-            if (sum != size) {
+            Optional<PageIndex> pages = Optional.empty();
+            JsonNode pagesNode = file.get("pages");
+            if (pagesNode != null) {
+                if (format < 2) {
+                    throw new Invalid(where + ".pages appears in a format " + format + " manifest");
+                }
+                if (!pagesNode.isTextual()) {
+                    throw new Invalid(where + ".pages is not a string");
+                }
+                try {
+                    pages = Optional.of(PageIndex.decode(pagesNode.textValue(), chunks, size));
+                } catch (IllegalArgumentException e) {
+                    throw new Invalid(where + ".pages (" + path + ") " + e.getMessage());
+                }
+            } else if (sum != size) {
                 throw new Invalid(where + " (" + path + ") has size " + size + " but its chunks hold " + sum
                         + " bytes");
             }
             for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
                 directories.add(path.substring(0, slash));
             }
-            files.add(new ManifestFile(path, mode, size, sha256, chunks));
+            files.add(new ManifestFile(path, mode, size, sha256, chunks, pages));
         }
         for (String path : paths) {
             if (directories.contains(path)) {
@@ -358,6 +373,7 @@ final class ManifestCodec {
                 c.put("offset", chunk.offset());
                 c.put("storedLength", chunk.storedLength());
             }
+            file.pages().ifPresent(pages -> f.put("pages", pages.encode()));
         }
         return root;
     }

@@ -21,9 +21,12 @@ import java.util.Optional;
  *                         {@code packTargetBytes + 4 * 256 KiB}, so a pack can always be filled
  * @param encryptionKey    when present (exactly 32 bytes), chunks are stored AES-256-GCM encrypted and named by a
  *                         keyed hash (see {@link ChunkCipher}); a repository with a key refuses unencrypted chunks
+ * @param pageImages       CRIU page images are stored page by page, deduplicated against the parent version
+ *                         ({@link PageImageUpload}); when false they are content-defined chunks like every other file
+ *                         (for comparison: restore reads both)
  */
 public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
-                                 long maxInFlightBytes, Optional<byte[]> encryptionKey) {
+                                 long maxInFlightBytes, Optional<byte[]> encryptionKey, boolean pageImages) {
     public static final int MIN_MAC_KEY_BYTES = 16;
     public static final long MIN_PACK_TARGET_BYTES = 64 * 1024;
     public static final long DEFAULT_PACK_TARGET_BYTES = 16L * 1024 * 1024;
@@ -61,6 +64,12 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
         }
     }
 
+    /** Page images stored by page. */
+    public RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
+                              long maxInFlightBytes, Optional<byte[]> encryptionKey) {
+        this(macKey, parallelism, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey, true);
+    }
+
     /** Without encryption. */
     public RepositorySettings(Optional<byte[]> macKey, int parallelism, long packTargetBytes, Duration gcGrace,
                               long maxInFlightBytes) {
@@ -89,29 +98,38 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
 
     public RepositorySettings withEncryptionKey(byte[] key) {
         return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, maxInFlightBytes,
-                Optional.of(key));
+                Optional.of(key), pageImages);
     }
 
     public RepositorySettings withMacKey(byte[] key) {
-        return new RepositorySettings(Optional.of(key), parallelism, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey);
+        return new RepositorySettings(Optional.of(key), parallelism, packTargetBytes, gcGrace, maxInFlightBytes,
+                encryptionKey, pageImages);
     }
 
     public RepositorySettings withParallelism(int threads) {
-        return new RepositorySettings(macKey, threads, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey);
+        return new RepositorySettings(macKey, threads, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey,
+                pageImages);
     }
 
     /** Also raises maxInFlightBytes when it would fall below what a pack of the new size needs. */
     public RepositorySettings withPackTargetBytes(long bytes) {
         return new RepositorySettings(macKey, parallelism, bytes, gcGrace,
-                Math.max(maxInFlightBytes, minInFlightBytes(bytes)), encryptionKey);
+                Math.max(maxInFlightBytes, minInFlightBytes(bytes)), encryptionKey, pageImages);
     }
 
     public RepositorySettings withGcGrace(Duration grace) {
-        return new RepositorySettings(macKey, parallelism, packTargetBytes, grace, maxInFlightBytes, encryptionKey);
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, grace, maxInFlightBytes, encryptionKey,
+                pageImages);
     }
 
     public RepositorySettings withMaxInFlightBytes(long bytes) {
-        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, bytes, encryptionKey);
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, bytes, encryptionKey,
+                pageImages);
+    }
+
+    public RepositorySettings withPageImages(boolean byPage) {
+        return new RepositorySettings(macKey, parallelism, packTargetBytes, gcGrace, maxInFlightBytes, encryptionKey,
+                byPage);
     }
 
     /** Never prints the key. */
@@ -119,6 +137,7 @@ public record RepositorySettings(Optional<byte[]> macKey, int parallelism, long 
     public String toString() {
         return "RepositorySettings[macKey=" + (macKey.isPresent() ? "set" : "none") + ", parallelism=" + parallelism
                 + ", packTargetBytes=" + packTargetBytes + ", gcGrace=" + gcGrace + ", maxInFlightBytes="
-                + maxInFlightBytes + ", encryption=" + (encryptionKey.isPresent() ? "aes-256-gcm" : "none") + "]";
+                + maxInFlightBytes + ", encryption=" + (encryptionKey.isPresent() ? "aes-256-gcm" : "none") + ", pageImages="
+                + pageImages + "]";
     }
 }

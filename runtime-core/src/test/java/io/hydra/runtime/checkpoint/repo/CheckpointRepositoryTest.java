@@ -358,7 +358,7 @@ class CheckpointRepositoryTest {
 
     @Test
     void corruptedPackBytesAreRefused() throws IOException {
-        CheckpointRepository repository = repository(RepositorySettings.defaults());
+        CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false));
         repository.checkpoint("web", "web", smallImage("image", 1), Map.of(), ProgressListener.NONE);
         ChunkRef chunk = firstChunk(repository.manifest("web", 1), "pages-1.img");
         try (RandomAccessFile file = new RandomAccessFile(packFile(chunk.pack()).toFile(), "rw")) {
@@ -381,7 +381,7 @@ class CheckpointRepositoryTest {
     void flippedRawBytesFailTheChunkHash() throws IOException {
         Path image = temp.resolve("raw");
         ImageFixtures.writeRandom(image.resolve("pages-1.img"), 1 << 20, new SplittableRandom(5));
-        CheckpointRepository repository = repository(RepositorySettings.defaults());
+        CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false));
         repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
         ChunkRef chunk = firstChunk(repository.manifest("web", 1), "pages-1.img");
         try (RandomAccessFile file = new RandomAccessFile(packFile(chunk.pack()).toFile(), "rw")) {
@@ -395,7 +395,7 @@ class CheckpointRepositoryTest {
 
     @Test
     void aTruncatedPackIsRefused() throws IOException {
-        CheckpointRepository repository = repository(RepositorySettings.defaults());
+        CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false));
         repository.checkpoint("web", "web", smallImage("image", 1), Map.of(), ProgressListener.NONE);
         Manifest manifest = repository.manifest("web", 1);
         ChunkRef last = manifest.files().stream().flatMap(f -> f.chunks().stream())
@@ -420,7 +420,7 @@ class CheckpointRepositoryTest {
 
     @Test
     void anLz4HeaderLyingAboutItsLengthIsRefused() throws IOException {
-        CheckpointRepository repository = repository(RepositorySettings.defaults());
+        CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false));
         repository.checkpoint("web", "web", smallImage("image", 1), Map.of(), ProgressListener.NONE);
         ChunkRef chunk = firstChunk(repository.manifest("web", 1), "pages-1.img");
         assertTrue(chunk.storedLength() < chunk.plainLength(), "memory pages are LZ4-compressed");
@@ -434,7 +434,7 @@ class CheckpointRepositoryTest {
 
     @Test
     void lz4DataExpandingBeyondTheManifestsLengthIsRefused() throws IOException {
-        CheckpointRepository repository = repository(RepositorySettings.defaults());
+        CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false));
         repository.checkpoint("web", "web", smallImage("image", 1), Map.of(), ProgressListener.NONE);
         ChunkRef chunk = firstChunk(repository.manifest("web", 1), "pages-1.img");
         int claimed = chunk.plainLength() - PAGE;

@@ -104,9 +104,10 @@ class ManifestCodecTest {
         assertRefused(json -> json.replace("\"size\":65636", "\"size\":65637"), "has size 65637 but its chunks hold");
         assertRefused(json -> json.replace("\"logicalBytes\":65736", "\"logicalBytes\":1"), "logicalBytes is 1");
         assertRefused(json -> json.replace("\"mode\":384", "\"mode\":2541"), "mode is 2541");
-        assertRefused(json -> json.replace("\"format\":1", "\"format\":2"), "format 2 is not supported");
-        assertRefused(json -> json.replace("\"format\":1", "\"format\":1,\"extra\":true"), "unknown field 'extra'");
-        assertRefused(json -> json.replace("\"format\":1", "\"format\":1,\"version\":4"), "not valid JSON");
+        assertRefused(json -> json.replace("\"format\":2", "\"format\":3"), "format 3 is not supported");
+        assertRefused(json -> json.replace("\"format\":2", "\"format\":0"), "format is 0");
+        assertRefused(json -> json.replace("\"format\":2", "\"format\":2,\"extra\":true"), "unknown field 'extra'");
+        assertRefused(json -> json.replace("\"format\":2", "\"format\":2,\"version\":4"), "not valid JSON");
         assertRefused(json -> json.replace("\"version\":4", "\"version\":5"), "it is for version 5, not 4");
         assertRefused(json -> json.replace("\"version\":4", "\"version\":\"4\""), "version is not an integer");
         assertRefused(json -> json.replace("\"containerId\":\"web\"", "\"containerId\":\"db\""),
