@@ -82,6 +82,7 @@ import org.jboss.logging.Logger;
 public final class CheckpointRepository implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(CheckpointRepository.class);
     private static final int MAX_VERSION_ATTEMPTS = 1000;
+    private static final int MAX_UPLOAD_ATTEMPTS = 3;
 
     private final BlobStore store;
     private final RepositorySettings settings;
@@ -188,8 +189,10 @@ public final class CheckpointRepository implements AutoCloseable {
                     try {
                         verifyReusedPacks(uploaded, committing);
                     } catch (VanishedPacksException e) {
-                        if (attempt == 1) {
-                            // The index has forgotten them: the second upload stores those chunks itself.
+                        if (attempt < MAX_UPLOAD_ATTEMPTS) {
+                            // The index has forgotten them: the next upload stores those chunks itself. It may
+                            // find others of the same kind (the parent's pages covered them the first time), and
+                            // each attempt forgets what it found, so this ends.
                             continue;
                         }
                         throw e;
