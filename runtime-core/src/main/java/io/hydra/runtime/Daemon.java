@@ -330,7 +330,8 @@ public class Daemon {
             return info;
         }
         RepositorySettings settings = keys.applyTo(
-                RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism()));
+                RepositorySettings.defaults().withParallelism(config.checkpoint().parallelism())
+                        .withPageImages(config.checkpoint().pageImages()));
         // The chunk index is a cache of the store on disk, so the heap does not grow with the bucket.
         Path chunkIndex = root.resolve("checkpoint-index");
         createPrivateDirectory(chunkIndex);

@@ -188,6 +188,13 @@ public interface HydraConfig {
         @WithDefault("2")
         int parallelism();
 
+        /**
+         * CRIU page images stored page by page, only the pages that changed since the container's previous version
+         * on this node; false stores them as content-defined chunks like the other image files (both restore).
+         */
+        @WithDefault("true")
+        boolean pageImages();
+
         /** Where images are staged between CRIU and the repository. */
         Optional<Path> workDir();
 
