@@ -370,6 +370,30 @@ class PageImageRepositoryTest {
     }
 
     @Test
+    void aDamagedPageDigestCacheCostsOnlyDedupNeverCorrectness() throws IOException {
+        Path image = image("cache", 512, 13);
+        CheckpointRepository repository = repository();
+        repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
+        Path cache = temp.resolve("node-a").resolve("page-digests").resolve("web");
+        assertTrue(Files.size(cache) > 512L * 32, "the node keeps the version's page digests");
+        byte[] bytes = Files.readAllBytes(cache);
+        bytes[100] ^= 1;
+        Files.write(cache, bytes);
+        dirty(image.resolve("pages-1.img"), 0, 4, new SplittableRandom(1));
+        CommitResult next = repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
+        // Without the cache the pages go in file order, so the unchanged 64-page records come out as in version 1 and
+        // the chunk index finds them: the record holding the 4 changed pages is stored whole.
+        assertEquals(PageImageUpload.PAGES_PER_RECORD * PAGE + ChunkCodec.HEADER_BYTES, next.storedBytes(),
+                "a damaged cache is not used: " + next);
+        ImageFixtures.assertSameTree(image, restore(repository, "web", 2));
+        // Rewritten by that checkpoint: the one after dedups again.
+        dirty(image.resolve("pages-1.img"), 0, 4, new SplittableRandom(2));
+        CommitResult third = repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
+        assertTrue(third.storedBytes() <= 4L * PAGE + 100, "dedup is back: " + third);
+        ImageFixtures.assertSameTree(image, restore(repository, "web", 3));
+    }
+
+    @Test
     void aFormat1ManifestStaysRestorableAndItsWholeFileHashIsChecked() throws IOException {
         Path image = image("legacy", 256, 12);
         CheckpointRepository repository = repository(RepositorySettings.defaults().withPageImages(false), "legacy");
