@@ -65,7 +65,9 @@ final class PlantedCheckpoint {
             if (file.get("path").asText().equals(BUNDLE_CONFIG)) {
                 found = true;
                 file.put("size", plain.length);
-                file.put("sha256", sha256(plain));
+                // What the daemon writes: format 1 names a file by its SHA-256, format 2 by the Merkle root of its
+                // chunks; a planter that gets it wrong is refused before its config could matter.
+                file.put("sha256", manifest.get("format").asInt() >= 2 ? merkleRootOfOneChunk(plain) : sha256(plain));
                 ArrayNode chunks = file.putArray("chunks");
                 chunks.addObject().put("sha256", sha256(plain)).put("plainLength", plain.length).put("pack", pack)
                         .put("offset", 0).put("storedLength", record.capacity());
@@ -119,6 +121,19 @@ final class PlantedCheckpoint {
             return i;
         }
         return -1;
+    }
+
+    /** SHA-256 over the tag "hydra merkle v1\n", then the chunk's length (4 bytes, big-endian) and its SHA-256. */
+    private static String merkleRootOfOneChunk(byte[] plain) {
+        try {
+            MessageDigest root = MessageDigest.getInstance("SHA-256");
+            root.update("hydra merkle v1\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            root.update(java.nio.ByteBuffer.allocate(4).putInt(plain.length).array());
+            root.update(MessageDigest.getInstance("SHA-256").digest(plain));
+            return HexFormat.of().formatHex(root.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String sha256(byte[] data) {

@@ -3,7 +3,6 @@ package io.hydra.runtime.checkpoint.repo;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
@@ -124,7 +122,7 @@ final class CheckpointUpload implements AutoCloseable {
             List<Future<ChunkResult>> futures = (List<Future<ChunkResult>>) perFile.get(i);
             List<ChunkRef> refs = new ArrayList<>(futures.size());
             for (Future<ChunkResult> future : futures) {
-                refs.add(await(future).ref());
+                refs.add(UploadBudget.await(future).ref());
             }
             chunkCount += refs.size();
             // The file's name is the Merkle root of its chunks: no second pass over its bytes.
@@ -183,17 +181,6 @@ final class CheckpointUpload implements AutoCloseable {
         }
     }
 
-    private static ChunkResult await(Future<ChunkResult> future) throws IOException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            throw UploadBudget.asIOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("checkpoint upload interrupted");
-        }
-    }
-
     /**
      * Closing must keep the packs: the manifest referencing them is committed, or may be (its put failed in a way
      * that does not tell). Packs kept for nothing are garbage collection's.
@@ -209,17 +196,7 @@ final class CheckpointUpload implements AutoCloseable {
         }
         budget.fail(new IOException("checkpoint upload abandoned"));
         pages.drain();
-        // Let the chunk tasks drain (they fail fast now) so none appends to a pack after the writer is aborted.
-        for (Future<ChunkResult> future : submitted) {
-            try {
-                future.get();
-            } catch (ExecutionException e) {
-                // Already reported, or the abandonment itself.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        UploadBudget.drain(submitted);
         packs.abort();
     }
 }

@@ -3,7 +3,6 @@ package io.hydra.runtime.checkpoint.repo;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.util.ArrayDeque;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -176,7 +174,7 @@ final class PageImageUpload {
 
     private void lookUp(PendingFile file, Block block, ProgressTracker progress) throws IOException {
         try {
-            byte[] digests = await(block.digests());
+            byte[] digests = UploadBudget.await(block.digests());
             System.arraycopy(digests, 0, file.digests, (int) (block.firstPage() * D), digests.length);
             for (int i = 0; i < block.pages(); i++) {
                 int location = parent.find(digests, i * D);
@@ -269,7 +267,7 @@ final class PageImageUpload {
     ManifestFile resolve(PendingFile pending) throws IOException {
         List<ChunkRef> records = new ArrayList<>(pending.table.size());
         for (Object record : pending.table) {
-            records.add(record instanceof Batch batch ? await(batch.ref) : (ChunkRef) record);
+            records.add(record instanceof Batch batch ? UploadBudget.await(batch.ref) : (ChunkRef) record);
         }
         int pages = pending.digests.length / D;
         String root = MerkleRoot.ofPages(pending.digests, 0, pages);
@@ -304,26 +302,6 @@ final class PageImageUpload {
 
     /** Waits for every task handed to the pool; after a failure, so none touches the packs once they are aborted. */
     void drain() {
-        for (Future<?> future : submitted) {
-            try {
-                future.get();
-            } catch (ExecutionException e) {
-                // Reported through the budget already.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private static <T> T await(Future<T> future) throws IOException {
-        try {
-            return future.get();
-        } catch (ExecutionException e) {
-            throw UploadBudget.asIOException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("checkpoint upload interrupted");
-        }
+        UploadBudget.drain(submitted);
     }
 }

@@ -60,6 +60,35 @@ final class UploadBudget {
         }
     }
 
+    /** A task's result, its failure as the upload's IOException. */
+    static <T> T await(java.util.concurrent.Future<T> future) throws IOException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw asIOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("checkpoint upload interrupted");
+        }
+    }
+
+    /**
+     * Waits for every task handed to a pool (they fail fast once the upload has failed), so none appends to a pack
+     * after the writer is aborted.
+     */
+    static void drain(java.util.List<? extends java.util.concurrent.Future<?>> tasks) {
+        for (java.util.concurrent.Future<?> task : tasks) {
+            try {
+                task.get();
+            } catch (ExecutionException e) {
+                // Reported through the budget already, or the abandonment itself.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     static IOException asIOException(Throwable failed) {
         while ((failed instanceof CompletionException || failed instanceof ExecutionException)
                 && failed.getCause() != null) {

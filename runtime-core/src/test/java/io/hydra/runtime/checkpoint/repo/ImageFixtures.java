@@ -156,4 +156,15 @@ final class ImageFixtures {
             return list.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
         }
     }
+
+    /** Copies a flat directory (an image directory), permissions kept; returns the copy. */
+    static Path copyDir(Path dir, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                Files.copy(file, to.resolve(file.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+        return to;
+    }
 }

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,7 +22,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -114,15 +112,6 @@ class PageImageRepositoryTest {
         return target;
     }
 
-    private static Path copy(Path dir, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        return to;
-    }
 
     /** Ten versions at 5% dirtied between checkpoints; what they cost the store against one full image. */
     private double tenVersionsRatio(int runPages, boolean byPage) throws IOException {
@@ -142,7 +131,7 @@ class PageImageRepositoryTest {
             assertEquals(version, result.version());
             moved += result.bytesMoved();
             if (version == 5) {
-                middle = copy(image, temp.resolve("v5-" + runPages + "-" + byPage));
+                middle = ImageFixtures.copyDir(image, temp.resolve("v5-" + runPages + "-" + byPage));
             }
         }
         ImageFixtures.assertSameTree(image, restore(repository, id, 10));
@@ -340,7 +329,7 @@ class PageImageRepositoryTest {
             }
             repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
             if (v == 1 || v == 6) {
-                kept.put(v, copy(image, temp.resolve("kept-" + v)));
+                kept.put(v, ImageFixtures.copyDir(image, temp.resolve("kept-" + v)));
             }
         }
         for (long v = 2; v <= 5; v++) {

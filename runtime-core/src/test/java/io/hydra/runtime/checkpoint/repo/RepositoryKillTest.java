@@ -9,14 +9,12 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,15 +52,6 @@ class RepositoryKillTest {
         assertEquals(137, child.exitValue(), "killed by SIGKILL");
     }
 
-    private static Path copy(Path dir, Path to) throws IOException {
-        Files.createDirectories(to);
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
-                Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
-            }
-        }
-        return to;
-    }
 
     @Test
     void aProcessKilledDuringACommitLeavesNoVersionAndTheOthersRestore() throws Exception {
@@ -74,7 +63,7 @@ class RepositoryKillTest {
         try (BlobStore store = new FsBlobStore(storeRoot);
              CheckpointRepository repository = new CheckpointRepository(store, RepositorySettings.defaults(), index)) {
             repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
-            v1 = copy(image, temp.resolve("v1"));
+            v1 = ImageFixtures.copyDir(image, temp.resolve("v1"));
         }
         ImageFixtures.rewritePages(image.resolve("pages-1.img"), 10, 50, new SplittableRandom(2));
         killAt(child("commit", storeRoot.toString(), index.toString(), image.toString()), "commit");
@@ -117,7 +106,7 @@ class RepositoryKillTest {
                 ImageFixtures.rewritePages(image.resolve("pages-1.img"), 0, 512, random);
                 repository.checkpoint("web", "web", image, Map.of(), ProgressListener.NONE);
             }
-            kept.add(copy(image, temp.resolve("v4")));
+            kept.add(ImageFixtures.copyDir(image, temp.resolve("v4")));
             for (long v = 1; v <= 3; v++) {
                 repository.delete("web", v);
             }
