@@ -13,7 +13,7 @@ tmp=$(mktemp -d /tmp/hydra-usage-snapshot.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cp="$wt/cli/target/hydra-cli-0.1.0-SNAPSHOT.jar:$wt/cli/target/lib/*"
 export HYDRA_HOST=unix://$tmp/no-such.sock
-verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image nodes events info version"
+verbs="run create start stop kill pause resume restart rm ps inspect logs wait attach exec top stats checkpoint checkpoints restore rm-checkpoint policy pull images rmi image nodes migrate events info version"
 h() { echo "=== hydra $*"; java -XX:TieredStopAtLevel=1 -Xshare:auto -cp "$cp" io.hydra.cli.Hydra "$@" </dev/null 2>"$tmp/err"; echo "--- rc=$?"; echo "--- stderr"; cat "$tmp/err"; }
 {
 h; h --help; h -h; h --version; h -V; h nosuchverb; h --host
@@ -37,6 +37,11 @@ h policy x --remove
 h ps --format xml
 h ps -a --format json
 h stats x --format json
+h migrate x --to n --mode bogus
+h migrate x --to n --max-rounds 0
+h migrate x --to n --threshold -1m
+h migrate x --to n --threshold 12q
+h migrate x --to n --mode stopcopy --max-rounds 2 --threshold 64m --tcp-established --format json
 h events -f --type a --container c --since 3 --format json
 h rm-checkpoint x
 h rm-checkpoint x --version 2

@@ -15,6 +15,7 @@ import io.hydra.api.v1.CheckpointsGrpc;
 import io.hydra.api.v1.ContainersGrpc;
 import io.hydra.api.v1.EventsGrpc;
 import io.hydra.api.v1.ImagesGrpc;
+import io.hydra.api.v1.MigrationsGrpc;
 import io.hydra.api.v1.SystemGrpc;
 
 /** One gRPC channel to the daemon: {@code unix:///path} or {@code tcp://host:port} with mutual TLS. */
@@ -71,6 +72,11 @@ public final class DaemonConnection implements AutoCloseable {
 
     public CheckpointsGrpc.CheckpointsBlockingStub checkpoints() {
         return CheckpointsGrpc.newBlockingStub(channel);
+    }
+
+    /** Live migration (cluster.proto's Migrations): Migrate streams progress, then the summary. */
+    public MigrationsGrpc.MigrationsBlockingStub migrations() {
+        return MigrationsGrpc.newBlockingStub(channel);
     }
 
     public EventsGrpc.EventsBlockingStub events() {

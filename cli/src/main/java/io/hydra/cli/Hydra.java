@@ -17,6 +17,7 @@ import io.hydra.cli.checkpoints.Checkpoints;
 import io.hydra.cli.checkpoints.PolicyCommand;
 import io.hydra.cli.checkpoints.Restore;
 import io.hydra.cli.checkpoints.RmCheckpoint;
+import io.hydra.cli.cluster.Migrate;
 import io.hydra.cli.cluster.Nodes;
 import io.hydra.cli.containers.Attach;
 import io.hydra.cli.containers.Create;
@@ -53,8 +54,8 @@ import picocli.CommandLine.Option;
         subcommands = {CommandLine.HelpCommand.class, Run.class, Create.class, Start.class, Stop.class, Kill.class, Pause.class, Resume.class,
                 Restart.class, Rm.class, Ps.class, Inspect.class, Logs.class, Wait.class, Attach.class, Exec.class,
                 Top.class, Stats.class, Checkpoint.class, Checkpoints.class, Restore.class, RmCheckpoint.class,
-                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Nodes.class, Events.class,
-                Info.class, Version.class})
+                PolicyCommand.class, Pull.class, Images.class, Rmi.class, ImageCommand.class, Nodes.class, Migrate.class,
+                Events.class, Info.class, Version.class})
 public final class Hydra {
     @Option(names = "--host", description = "unix:///PATH or tcp://HOST:PORT (env HYDRA_HOST)")
     String host;

@@ -15,6 +15,12 @@ public final class EventType {
     public static final String CONTAINER_LOST = "io.hydra.container.lost";
     /** A protected container of a lost node restored on another one. */
     public static final String CONTAINER_FAILED_OVER = "io.hydra.container.failed-over";
+    /** A live migration of a container began on its source node. */
+    public static final String MIGRATION_STARTED = "io.hydra.migration.started";
+    /** A live migration ended with the container running on its target node. */
+    public static final String MIGRATION_COMPLETED = "io.hydra.migration.completed";
+    /** A live migration ended without moving the container: the event says where it runs. */
+    public static final String MIGRATION_FAILED = "io.hydra.migration.failed";
     public static final String NODE_JOINED = "io.hydra.node.joined";
     public static final String NODE_LOST = "io.hydra.node.lost";
     public static final String CHECKPOINT_CREATED = "io.hydra.checkpoint.created";

@@ -50,6 +50,11 @@ import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.ClusterStartup;
 import io.hydra.runtime.cluster.failover.Failover;
 import io.hydra.runtime.api.GrpcServer;
+import io.hydra.runtime.checkpoint.repo.PackCache;
+import io.hydra.runtime.cluster.Prefetcher;
+import io.hydra.runtime.api.MigrationsApi;
+import io.hydra.runtime.migration.MigrationJournal;
+import io.hydra.runtime.migration.Migrations;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.api.ImagesApi;
 import io.hydra.runtime.image.ImageService;
@@ -95,6 +100,8 @@ public class Daemon {
     private ContainerService containers;
     private ContainerRecovery recovery;
     private BlobStore blobStore;
+    private PackCache packCache;
+    private CheckpointRepository repository;
     private CheckpointBackend backend;
     private CheckpointService checkpoints;
     private CheckpointPolicies policies;
@@ -110,6 +117,7 @@ public class Daemon {
     /** This daemon's part in its cluster (or itself alone); set before the API serves. */
     private volatile ClusterNode cluster;
     private Failover failover;
+    private io.hydra.runtime.migration.Migrations migrations;
     private ScheduledExecutorService scheduler;
     private ExecutorService background;
     private ExecutorService requests;
@@ -180,14 +188,19 @@ public class Daemon {
         }
         // exits that landed between the recovery pass and the watchers' start
         recovery.reconcile();
+        // the migrations an earlier daemon left: their containers' ownership is theirs to settle, not the pass's
+        MigrationJournal journal = new MigrationJournal(root.resolve("migrations"));
         // after recovery (every local container known) and before the API serves: join, and settle ownership
         cluster = ClusterStartup.start(new ClusterStartup.Inputs(config, plugins, nodeId, root, deadlines, processes,
-                containers, store, backend == null ? "" : backend.capabilities().version(), startedAt));
+                containers, store, backend == null ? "" : backend.capabilities().version(), startedAt,
+                journal::active));
         cluster.start();
         if (cluster.clustered()) {
             failover = Failover.start(cluster, containers, checkpoints, policies,
                     e -> store.commit(StateStore.Change.events(e)));
         }
+        migrations = Migrations.start(cluster, containers, checkpoints, policies, journal,
+                e -> store.commit(StateStore.Change.events(e)), deadlines.checkpoint());
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
         runtimeVersion = memoize(runtime::version);
@@ -213,7 +226,8 @@ public class Daemon {
                 new EventsApi(store, containers, requests),
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests, node::changed),
                 new SystemApi(liveInfo, store, node::info),
-                new ImagesApi(images, storageUnavailable, requests)));
+                new ImagesApi(images, storageUnavailable, requests),
+                new MigrationsApi(migrations.source(), checkpointsUnavailable, requests)));
         services.addAll(node.services());
         grpc = new GrpcServer(config.socket());
         // TCP first: once the Unix socket exists, every endpoint answers (scripts and tests wait for the socket)
@@ -224,7 +238,7 @@ public class Daemon {
                         + " --tls-key and --tls-ca");
             }
             grpc.startTcp(config.listen().get(), tls.cert().get(), tls.key().get(), tls.ca().get(), services,
-                    node.tcpOnlyServices(), requests);
+                    node.tcpOnlyServices(prefetcher()), requests);
         }
         grpc.startUnix(config.socketGroup(), services, requests);
 
@@ -335,7 +349,11 @@ public class Daemon {
         // The chunk index is a cache of the store on disk, so the heap does not grow with the bucket.
         Path chunkIndex = root.resolve("checkpoint-index");
         createPrivateDirectory(chunkIndex);
-        CheckpointRepository repository = new CheckpointRepository(blobStore, settings, chunkIndex.resolve("chunks.db"));
+        // packs a migration's target pulls ahead of the restore; every read of them is verified like the store's
+        packCache = new PackCache(blobStore, root.resolve("checkpoint-cache"), config.checkpoint().cacheSize()
+                .asLongValue());
+        CheckpointRepository repository = new CheckpointRepository(packCache, settings, chunkIndex.resolve("chunks.db"));
+        this.repository = repository;
         if (keys.keyGeneratedNow()) {
             // only on the local fs store: versions checkpointed before the upgrade would otherwise be refused
             try {
@@ -428,6 +446,25 @@ public class Daemon {
                 unusedLayers::collectSoon);
     }
 
+    /** What a migration's source asks of this node: a version's packs pulled into the pack cache ahead of time. */
+    private Prefetcher prefetcher() {
+        if (repository == null || packCache == null) {
+            return Prefetcher.NONE;
+        }
+        CheckpointRepository repo = repository;
+        PackCache cache = packCache;
+        return (containerId, version) -> {
+            long fetched = 0;
+            long cached = 0;
+            for (Map.Entry<String, Long> pack : repo.packs(containerId, version).entrySet()) {
+                long got = cache.fetch(pack.getKey(), pack.getValue());
+                fetched += got;
+                cached += got == 0 ? pack.getValue() : 0;
+            }
+            return new Prefetcher.Prefetched(fetched, cached);
+        };
+    }
+
     /** The Kafka publisher draining the outbox, when Kafka is configured; it never blocks the daemon. */
     private Map<String, String> startPublisher(String nodeId) {
         Map<String, String> info = new TreeMap<>();
@@ -462,6 +499,9 @@ public class Daemon {
             }
             if (grpc != null) {
                 grpc.close();
+            }
+            if (migrations != null) {
+                migrations.close();
             }
             if (failover != null) {
                 failover.close();

@@ -195,6 +195,13 @@ public interface HydraConfig {
         @WithDefault("true")
         boolean pageImages();
 
+        /**
+         * The most disk the node's pack cache may use: packs a migration's target pulls ahead of its restore, least
+         * recently used evicted first; 0 turns pulling ahead off (a restore then fetches everything at the end).
+         */
+        @WithDefault("4G")
+        io.quarkus.runtime.configuration.MemorySize cacheSize();
+
         /** Where images are staged between CRIU and the repository. */
         Optional<Path> workDir();
 

@@ -16,7 +16,7 @@ abstract class TransferCommand extends NamedCommand {
     String format = "text";
 
     int follow(Iterator<CheckpointProgress> progress, String verb) {
-        ProgressLine line = new ProgressLine(err(), System.console() != null && format.equals("text"));
+        ProgressLine line = new ProgressLine(err(), ProgressLine.onTerminal(format));
         CheckpointProgress last = null;
         while (progress.hasNext()) {
             last = progress.next();

@@ -76,8 +76,13 @@ final class ClusterNode implements AutoCloseable {
 
     /** Starts the daemon and waits until it answers on its socket. */
     ClusterNode start() throws Exception {
+        return startWith();
+    }
+
+    /** Starts the daemon with {@code extra} settings for this run only (a crash point), as {@link #start()}. */
+    ClusterNode startWith(String... extra) throws Exception {
         Files.deleteIfExists(socket);
-        process = launch(List.of()).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        process = launch(List.of(extra)).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectErrorStream(true).start();
         Shell.await(Duration.ofSeconds(60), "daemon " + id + " up", () -> {
             if (!process.isAlive()) {
@@ -120,6 +125,15 @@ final class ClusterNode implements AutoCloseable {
         cmd.addAll(List.of("-jar", DAEMON_JAR.toString()));
         List<String> full = namespace == null ? cmd : namespace.enter(cmd);
         return new ProcessBuilder(full).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    }
+
+    /** Waits until the daemon exits by itself (a crash point halted it) and returns its exit code. */
+    int awaitDaemonExit(Duration deadline) throws Exception {
+        if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("daemon " + id + " did not exit within " + deadline.toSeconds() + " s: "
+                    + tail(readLog(), 4000));
+        }
+        return process.exitValue();
     }
 
     /** SIGKILLs the daemon alone: its keeper, conmons and containers live on, as after a daemon crash. */

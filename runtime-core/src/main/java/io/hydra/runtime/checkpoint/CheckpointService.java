@@ -58,9 +58,14 @@ public final class CheckpointService {
     /** The container's config.json travels inside the image, under this name. */
     static final String BUNDLE_CONFIG = "hydra-bundle-config.json";
 
-    /** What a checkpoint or restore did, for the API's summary line. */
+    /**
+     * What a checkpoint or restore did, for the API's summary line.
+     *
+     * @param changedFraction of a checkpoint, the share of the image's chunks or page records it had to store (0 to
+     *                        1; 1 for a restore): a migration's rounds converge on it
+     */
     public record Outcome(ContainerRecord container, long version, long logicalBytes, long storedBytes, long movedBytes,
-                          long frozenMillis, Duration duration) {
+                          long frozenMillis, Duration duration, double changedFraction) {
     }
 
     private final ContainerService containers;
@@ -249,7 +254,8 @@ public final class CheckpointService {
                 .settlingOwn(own));
         keepImage.set(false);
         return new Outcome(containers.find(r.id()), committed.version(), committed.logicalBytes(),
-                committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start));
+                committed.storedBytes(), committed.bytesMoved(), frozen, Duration.ofNanos(System.nanoTime() - start),
+                committed.chunks() == 0 ? 0 : Math.min(1.0, (double) committed.newChunks() / committed.chunks()));
     }
 
     /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
@@ -539,7 +545,7 @@ public final class CheckpointService {
             ContainerRecord restored = containers.restoreFromImage(target, config, image,
                     backend.restoreOptions(options), data, prepareRoot);
             return new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(), 0,
-                    Duration.ofNanos(System.nanoTime() - start));
+                    Duration.ofNanos(System.nanoTime() - start), 1.0);
         } catch (IOException e) {
             throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
         } finally {

@@ -97,10 +97,29 @@ public final class ClusterNode implements AutoCloseable {
                 .orElseGet(() -> node.record(java.time.Instant.now()))));
     }
 
-    /** Served on the TCP endpoint only (mutual TLS): never on the Unix socket. */
-    public List<BindableService> tcpOnlyServices() {
+    /**
+     * Served on the TCP endpoint only (mutual TLS): never on the Unix socket.
+     *
+     * @param prefetcher pulls checkpoint versions into this node's cache when a migration's source asks
+     */
+    public List<BindableService> tcpOnlyServices(Prefetcher prefetcher) {
         return parts.map(p -> List.<BindableService>of(new PeerApi(node.nodeId(),
-                p.coordinator()::reachable, () -> confirmedJustNow(p)))).orElse(List.of());
+                p.coordinator()::reachable, () -> confirmedJustNow(p), prefetcher))).orElse(List.of());
+    }
+
+    /** Another live member of the cluster, as the member watch last reported it. */
+    public Optional<NodeRecord> peer(String nodeId) {
+        return parts.flatMap(p -> p.peers().others().stream().filter(r -> r.id().equals(nodeId)).findFirst());
+    }
+
+    /** The other live members' ids, sorted. */
+    public List<String> peerIds() {
+        return parts.map(p -> p.peers().others().stream().map(NodeRecord::id).sorted().toList()).orElse(List.of());
+    }
+
+    /** Whether this node is a confirmed member now (not fenced, not unsure of its lease). */
+    public boolean member() {
+        return parts.map(p -> p.fence().standing() == FenceState.Standing.MEMBER).orElse(false);
     }
 
     /** The lease was confirmed by the engine within the last poll or so: its end is more than a margin away. */

@@ -44,7 +44,7 @@ public final class ClusterStartup {
     /** What the cluster start-up needs of the daemon. */
     public record Inputs(HydraConfig config, PluginRegistry plugins, String nodeId, Path root, Deadlines deadlines,
                          ProcessRunner processes, ContainerService containers, StateStore store, String criuVersion,
-                         Instant startedAt) {
+                         Instant startedAt, java.util.function.Predicate<String> migrating) {
     }
 
     private ClusterStartup() {
@@ -145,7 +145,8 @@ public final class ClusterStartup {
                 new FencedContainers(in.root().resolve("cluster").resolve("fenced")));
         OwnershipView view = new OwnershipView(coordinator, ownerships, in.nodeId(),
                 id -> in.store().byId(id).isPresent());
-        OwnershipSync sync = new OwnershipSync(ownerships, view, in.store(), copies, fence, node, clock);
+        OwnershipSync sync = new OwnershipSync(ownerships, view, in.store(), copies, fence, node, clock,
+                in.migrating());
         Fencing fencing = new Fencing(agent, coordinator::reachable, peers::others, (list, deadline) -> peerClient.probeAll(list,
                 java.util.List.of(), deadline), new NodeFreezer(in.store(), copies, sync), fence,
                 config.cluster().fenceMargin(), clock);

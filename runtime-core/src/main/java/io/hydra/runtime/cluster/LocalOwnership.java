@@ -20,7 +20,7 @@ public final class LocalOwnership {
         KEEP,
         /** Ours and running, but its policy, constraints or resources changed: replace it by compare-and-set. */
         UPDATE,
-        /** Ours and being restored: the failover restorer drives it, nobody else touches it. */
+        /** Ours and being restored: the failover restorer (or a migration's target) drives it, nobody else does. */
         RESTORER,
         /** Ours but given up as lost while this node was away: nobody took it, so take it back (one epoch more). */
         RECLAIM,
@@ -53,7 +53,7 @@ public final class LocalOwnership {
             return Verdict.REMOVE_LOCAL;
         }
         return switch (c.state()) {
-            case RESTORING -> Verdict.RESTORER;
+            case RESTORING, MIGRATING -> Verdict.RESTORER;
             case LOST -> Verdict.RECLAIM;
             case RUNNING -> describes(c, desired) ? Verdict.KEEP : Verdict.UPDATE;
         };

@@ -37,7 +37,13 @@ public record OwnershipRecord(String containerId, String name, String node, long
         /** {@link #node()} has been chosen to restore it and has not reported yet. */
         RESTORING,
         /** Runs nowhere: its node was lost and no node could take it (or it is not protected). */
-        LOST
+        LOST,
+        /**
+         * Handed over by a live migration: {@link #fromNode()} has dumped it for the last time and {@link #node()}
+         * restores exactly {@link #restoredVersion()}, then reports it {@code RUNNING}; if it cannot, it hands it
+         * back ({@link #handedBack}). Nobody else restores it meanwhile, and the failover restorer ignores it.
+         */
+        MIGRATING
     }
 
     public OwnershipRecord {
@@ -59,6 +65,23 @@ public record OwnershipRecord(String containerId, String name, String node, long
         return new OwnershipRecord(containerId, name, target, epoch + 1, State.RESTORING, isProtected, everyMillis,
                 keep, constraints, memoryBytes, cpuMillis, imageDigest, rootfs, arch, criuVersion, node, lostAt,
                 restoredVersion, "", now);
+    }
+
+    /** The record a migration writes once its final dump is {@code version}: one epoch more, {@code target}'s. */
+    public OwnershipRecord migratingTo(String target, long version, String migrationId, Instant now) {
+        return new OwnershipRecord(containerId, name, target, epoch + 1, State.MIGRATING, isProtected, everyMillis,
+                keep, constraints, memoryBytes, cpuMillis, imageDigest, rootfs, arch, criuVersion, node, null,
+                version, "migration " + migrationId + " from " + node, now);
+    }
+
+    /**
+     * A migration's target gives the container back to the node it came from, which restores it from its newest
+     * version as after a failover: one epoch more, so the target's late report cannot be committed.
+     */
+    public OwnershipRecord handedBack(String why, Instant now) {
+        return new OwnershipRecord(containerId, name, fromNode, epoch + 1, State.RESTORING, isProtected, everyMillis,
+                keep, constraints, memoryBytes, cpuMillis, imageDigest, rootfs, arch, criuVersion, node, null,
+                restoredVersion, why, now);
     }
 
     /** The record once its owner runs it, restored from {@code version} (0: not by a restore). */

@@ -5,6 +5,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.jboss.logging.Logger;
 
@@ -29,9 +30,15 @@ public final class OwnershipSync {
     private final FenceState fence;
     private final LocalNode node;
     private final Clock clock;
+    private final Predicate<String> migrating;
 
+    /**
+     * @param migrating whether a live migration of the container from this node is under way: its record is the
+     *                  migration's to move (between its last dump and the handover the container is not live here,
+     *                  and must not look gone)
+     */
     public OwnershipSync(Ownerships ownerships, OwnershipView view, StateStore store, LocalCopies copies,
-                         FenceState fence, LocalNode node, Clock clock) {
+                         FenceState fence, LocalNode node, Clock clock, Predicate<String> migrating) {
         this.ownerships = ownerships;
         this.view = view;
         this.store = store;
@@ -39,6 +46,7 @@ public final class OwnershipSync {
         this.fence = fence;
         this.node = node;
         this.clock = clock;
+        this.migrating = migrating;
     }
 
     /**
@@ -54,7 +62,8 @@ public final class OwnershipSync {
         Map<String, Ownerships.Versioned> records = view.forPass();
         Set<String> live = new HashSet<>();
         for (ContainerRecord r : store.all()) {
-            if (r.status() == ContainerStatus.creating || copies.fenced().contains(r.id())) {
+            if (r.status() == ContainerStatus.creating || copies.fenced().contains(r.id())
+                    || migrating.test(r.id())) {
                 live.add(r.id());
                 continue;
             }
@@ -80,7 +89,8 @@ public final class OwnershipSync {
             Optional<Ownerships.Versioned> now = view.fresh(containerId);
             boolean live = store.byId(containerId).map(r -> r.status().live()
                     || r.status() == ContainerStatus.creating).orElse(false);
-            if (now.isPresent() && ownedRunning(now.get()) && !live && ownerships.delete(now.get())) {
+            if (now.isPresent() && ownedRunning(now.get()) && !live && !migrating.test(containerId)
+                    && ownerships.delete(now.get())) {
                 LOG.debugf("dropped the ownership record of %s: it no longer lives here", containerId);
             }
         } catch (RuntimeException e) {
@@ -94,6 +104,9 @@ public final class OwnershipSync {
             return;
         }
         Optional<ContainerRecord> r = store.byId(containerId);
+        if (migrating.test(containerId)) {
+            return;
+        }
         if (r.isPresent() && r.get().status() != ContainerStatus.creating && !copies.fenced().contains(containerId)) {
             settle(r.get(), view.fresh(containerId), false);
         } else if (r.isEmpty()) {
@@ -146,7 +159,7 @@ public final class OwnershipSync {
     public synchronized void atStartup() {
         Map<String, Ownerships.Versioned> records = view.forPass();
         for (ContainerRecord r : store.all()) {
-            if (r.status() == ContainerStatus.creating) {
+            if (r.status() == ContainerStatus.creating || migrating.test(r.id())) {
                 continue;
             }
             if (copies.fenced().contains(r.id())) {

@@ -9,6 +9,8 @@ import java.util.function.Predicate;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.hydra.api.v1.PeerGrpc;
+import io.hydra.api.v1.PrefetchRequest;
+import io.hydra.api.v1.PrefetchResponse;
 import io.hydra.api.v1.ProbeRequest;
 import io.hydra.api.v1.ProbeResponse;
 import io.hydra.spi.cluster.Coordinator;
@@ -26,6 +28,7 @@ public final class PeerApi extends PeerGrpc.PeerImplBase {
     private final String nodeId;
     private final Predicate<Duration> coordinatorAnswers;
     private final BooleanSupplier confirmedJustNow;
+    private final Prefetcher prefetcher;
 
     /**
      * @param coordinatorAnswers {@link Coordinator#reachable}: whether the engine answers within the time given
@@ -34,9 +37,46 @@ public final class PeerApi extends PeerGrpc.PeerImplBase {
      *                           lets it keep running is always asked of the engine now)
      */
     public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers, BooleanSupplier confirmedJustNow) {
+        this(nodeId, coordinatorAnswers, confirmedJustNow, Prefetcher.NONE);
+    }
+
+    /** @param prefetcher pulls a version's packs into this node's cache when a migration's source asks */
+    public PeerApi(String nodeId, Predicate<Duration> coordinatorAnswers, BooleanSupplier confirmedJustNow,
+                   Prefetcher prefetcher) {
         this.nodeId = nodeId;
         this.coordinatorAnswers = coordinatorAnswers;
         this.confirmedJustNow = confirmedJustNow;
+        this.prefetcher = prefetcher;
+    }
+
+    /**
+     * Pulls a version ahead of a migration's restore. The asker is a node of the cluster (mutual TLS), and what it
+     * names is only read from the shared store into this node's cache: the restore verifies every byte anyway.
+     */
+    @Override
+    public void prefetch(PrefetchRequest request, StreamObserver<PrefetchResponse> observer) {
+        String id = request.getContainerId();
+        if (!id.matches("[0-9a-f]{12,64}")) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription("prefetch: '" + id
+                    + "' is not a container id (12 to 64 lowercase hex digits)").asRuntimeException());
+            return;
+        }
+        if (request.getVersion() < 1) {
+            observer.onError(Status.INVALID_ARGUMENT.withDescription("prefetch: version must be at least 1, got "
+                    + request.getVersion()).asRuntimeException());
+            return;
+        }
+        long start = System.nanoTime();
+        try {
+            Prefetcher.Prefetched done = prefetcher.prefetch(id, request.getVersion());
+            observer.onNext(PrefetchResponse.newBuilder().setFetchedBytes(done.fetchedBytes())
+                    .setCachedBytes(done.cachedBytes())
+                    .setDurationMs((System.nanoTime() - start) / 1_000_000).build());
+            observer.onCompleted();
+        } catch (java.io.IOException | RuntimeException e) {
+            observer.onError(Status.UNAVAILABLE.withDescription("node " + nodeId + " could not prefetch version "
+                    + request.getVersion() + " of " + id + ": " + e.getMessage()).asRuntimeException());
+        }
     }
 
     @Override

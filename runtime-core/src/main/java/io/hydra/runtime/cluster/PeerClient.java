@@ -22,6 +22,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.stub.StreamObserver;
 import io.hydra.api.v1.PeerGrpc;
+import io.hydra.api.v1.PrefetchRequest;
+import io.hydra.api.v1.PrefetchResponse;
 import io.hydra.api.v1.ProbeRequest;
 import io.hydra.api.v1.ProbeResponse;
 
@@ -104,6 +106,14 @@ public final class PeerClient implements AutoCloseable {
             LOG.infof("peers did not answer a probe: %s", String.join(", ", silent));
         }
         return answers;
+    }
+
+    /** Asks {@code peer} to pull a version's packs into its cache; blocks up to {@code deadline}. */
+    public PrefetchResponse prefetch(NodeRecord peer, String containerId, long version, Duration deadline) {
+        return PeerGrpc.newBlockingStub(channel(peer.address()))
+                .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+                .prefetch(PrefetchRequest.newBuilder().setFromNode(self).setContainerId(containerId)
+                        .setVersion(version).build());
     }
 
     /**

@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
  * <li>{@code checkpoint.dumped}: the dump is complete (a stopping one stopped the container), nothing recorded</li>
  * <li>{@code checkpoint.marked}: the record says checkpointed, the upload not begun</li>
  * <li>{@code checkpoint.committed}: the version is committed in the repository, the intent not settled</li>
+ * <li>{@code migration.handed-over}: a migration's ownership record names the target, the journal not yet</li>
  * </ul>
  */
 public final class CrashPoint {

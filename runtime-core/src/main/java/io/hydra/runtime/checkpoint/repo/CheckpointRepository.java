@@ -412,6 +412,32 @@ public final class CheckpointRepository implements AutoCloseable {
     }
 
     /**
+     * The packs a version's chunks live in, each blob name with its length in the store, sorted: what a node pulls
+     * ahead of restoring the version ({@link PackCache#fetch}).
+     *
+     * @throws CheckpointNotFoundException no such version
+     * @throws CheckpointCorruptException  the manifest failed verification, or a pack it references is missing
+     */
+    public Map<String, Long> packs(String containerId, long version) throws IOException {
+        Manifest manifest = manifest(containerId, version);
+        Set<String> ids = new TreeSet<>();
+        for (ManifestFile file : manifest.files()) {
+            file.chunks().forEach(chunk -> ids.add(chunk.pack()));
+        }
+        Map<String, Long> packs = new java.util.TreeMap<>();
+        for (String id : ids) {
+            String blob = PackWriter.blobName(id);
+            Optional<BlobInfo> info = store.stat(blob);
+            if (info.isEmpty()) {
+                throw CheckpointCorruptException.ofManifest(containerId, version, "references pack " + blob
+                        + ", which does not exist (deleted with a version it was written by?)", null);
+            }
+            packs.put(blob, info.get().length());
+        }
+        return packs;
+    }
+
+    /**
      * Every committed version of the container, oldest first. A manifest that cannot be read or verified is listed
      * with its problem (see {@link CheckpointVersion}), not left out.
      */

@@ -1,0 +1,224 @@
+package io.hydra.it.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * {@code hydra migrate} between two real daemons as nodes (etcd, S3Proxy, runc, conmon, CRIU): a counter moves in
+ * each mode and counts on without a reset on the target, and is gone from the source; bad input moves nothing; and
+ * either daemon SIGKILLed at a step of the move (the test-only crash points) ends, once it is back, with exactly
+ * one running copy, where the events say it runs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class MigrationTest {
+    private static final Duration MOVE = Duration.ofSeconds(90);
+    private static Cluster cluster;
+    private static ClusterNode a;
+    private static ClusterNode b;
+    private static String id;
+
+    @BeforeAll
+    static void cluster() throws Exception {
+        cluster = Cluster.create("migrate", 2).startAll();
+        a = cluster.node(1);
+        b = cluster.node(2);
+        a.ok(Counter.runArgs("mover", cluster.rootfs()));
+        id = a.inspect("mover").get("id").asText();
+        awaitOwnershipRecord(a);
+    }
+
+    @AfterAll
+    static void down() throws Exception {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void stopAndCopyMovesTheCounterAndItCountsOnThere() throws Exception {
+        long before = awaitTicks(a);
+        JsonNode s = a.ok("migrate", "mover", "--to", b.id, "--mode", "stopcopy", "--format", "json").json();
+        assertEquals("stopcopy", s.get("mode").asText());
+        assertEquals(a.id, s.get("from").asText());
+        assertEquals(b.id, s.get("to").asText());
+        assertEquals(0, s.get("rounds").asInt());
+        assertTrue(s.get("bytesMoved").asLong() > 0, "bytes moved: " + s);
+        assertTrue(s.get("downtimeMs").asLong() > 0 && s.get("downtimeMs").asLong() <= s.get("totalMs").asLong(),
+                "downtime within the total: " + s);
+        assertMoved(a, b, before);
+        JsonNode completed = lastEvent(a, "io.hydra.migration.completed");
+        assertEquals(b.id, completed.at("/data/runsOn").asText());
+        assertEquals(s.get("downtimeMs").asLong(), completed.at("/data/downtimeMs").asLong());
+        assertTrue(!Protected.events(cluster, "io.hydra.migration.started", id).isEmpty());
+    }
+
+    @Test
+    @Order(2)
+    void preCopyRoundsMoveItBackAndSayWhyTheyStopped() throws Exception {
+        long before = awaitTicks(b);
+        JsonNode s = b.ok("migrate", "mover", "--to", a.id, "--mode", "precopy", "--max-rounds", "4",
+                "--format", "json").json();
+        assertEquals("precopy", s.get("mode").asText());
+        int rounds = s.get("rounds").asInt();
+        assertTrue(rounds >= 1 && rounds <= 4, "1 to 4 rounds: " + s);
+        assertEquals(rounds, s.get("roundDetails").size());
+        long lastVersion = 0;
+        for (JsonNode round : s.get("roundDetails")) {
+            assertTrue(round.get("version").asLong() > lastVersion, "versions grow: " + s);
+            lastVersion = round.get("version").asLong();
+            assertTrue(round.get("imageBytes").asLong() > 0 && !round.get("decision").asText().isEmpty(), s.toString());
+        }
+        assertTrue(s.get("version").asLong() > lastVersion, "the final dump is a version of its own: " + s);
+        assertTrue(!s.get("decision").asText().isEmpty());
+        assertMoved(b, a, before);
+    }
+
+    @Test
+    @Order(3)
+    void badInputIsRefusedByNameAndMovesNothing() throws Exception {
+        long pid = a.inspect("mover").get("pid").asLong();
+        assertRefused(a.hydra("migrate", "mover", "--to", "nowhere"), "unknown node 'nowhere'");
+        assertRefused(a.hydra("migrate", "mover", "--to", a.id), "already runs on node " + a.id);
+        assertRefused(a.hydra("migrate", "mover", "--to", b.id, "--mode", "teleport"), "teleport");
+        assertRefused(a.hydra("migrate", "mover", "--to", b.id, "--threshold", "-5m"), "--threshold");
+        assertRefused(a.hydra("migrate", "mover", "--to", b.id, "--max-rounds", "0"), "--max-rounds");
+        assertRefused(a.hydra("migrate", "mover", "--to", b.id, "--tcp-established"), "--tcp-established");
+        assertRefused(a.hydra("migrate", "nosuch", "--to", b.id), "nosuch");
+        a.ok("run", "-d", "--name", "finished", "--rootfs", cluster.rootfs().toString(), "--", "true");
+        Shell.await(Duration.ofSeconds(20), "the finished container exited",
+                () -> a.inspect("finished").get("status").asText().equals("exited"));
+        assertRefused(a.hydra("migrate", "finished", "--to", b.id), "only a running container");
+        assertEquals(pid, a.inspect("mover").get("pid").asLong(), "the same process runs on");
+        assertEquals(1, Protected.liveCopies(cluster, id));
+        assertJournalEmpty(a);
+    }
+
+    @Test
+    @Order(4)
+    void sourceSigkilledDuringTheRoundsKeepsItRunningThere() throws Exception {
+        long pid = a.inspect("mover").get("pid").asLong();
+        a.killDaemon();
+        a.startWith("hydra-test.crash-at=checkpoint.committed");
+        ClusterNode.Result r = a.hydra("migrate", "mover", "--to", b.id, "--mode", "precopy");
+        assertNotEquals(0, r.code(), "the daemon halted mid-migration");
+        assertEquals(137, a.awaitDaemonExit(Duration.ofSeconds(30)));
+        a.start();
+        JsonNode state = a.inspect("mover");
+        assertEquals("running", state.get("status").asText());
+        assertEquals(pid, state.get("pid").asLong(), "a leave-running round never stopped it");
+        assertTrue(b.hydra("inspect", "mover").code() != 0, "nothing on the target");
+        assertEquals(1, Protected.liveCopies(cluster, id));
+        JsonNode failed = lastEvent(a, "io.hydra.migration.failed");
+        assertEquals(a.id, failed.at("/data/runsOn").asText(), failed.toString());
+        assertJournalEmpty(a);
+        awaitOwnershipRecord(a);
+    }
+
+    @Test
+    @Order(5)
+    void sourceSigkilledRightAfterTheHandoverEndsOnTheTarget() throws Exception {
+        long before = awaitTicks(a);
+        a.killDaemon();
+        a.startWith("hydra-test.crash-at=migration.handed-over");
+        assertNotEquals(0, a.hydra("migrate", "mover", "--to", b.id, "--mode", "stopcopy").code());
+        assertEquals(137, a.awaitDaemonExit(Duration.ofSeconds(30)));
+        a.start();
+        Shell.await(MOVE, "mover running on " + b.id, () -> Protected.runningOn(cluster, "mover")
+                .map(n -> n == b).orElse(false));
+        Shell.await(MOVE, "the restarted source reporting the migration completed",
+                () -> !events(a, "io.hydra.migration.completed").isEmpty()
+                        && events(a, "io.hydra.migration.completed").size() > 1);
+        assertMoved(a, b, before);
+        assertJournalEmpty(a);
+    }
+
+    @Test
+    @Order(6)
+    void targetSigkilledMidRestoreFinishesWhenItIsBack() throws Exception {
+        long before = awaitTicks(b);
+        awaitOwnershipRecord(b);
+        a.killDaemon();
+        a.startWith("hydra-test.crash-at=restore.monitor-launched");
+        CompletableFuture<ClusterNode.Result> move = CompletableFuture.supplyAsync(() ->
+                b.hydra("migrate", "mover", "--to", a.id, "--mode", "stopcopy", "--format", "json"));
+        assertEquals(137, a.awaitDaemonExit(MOVE));
+        a.start();
+        ClusterNode.Result r = move.get(MOVE.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(0, r.code(), r.out() + r.err() + b.readLog());
+        assertEquals(a.id, r.json().get("to").asText());
+        assertMoved(b, a, before);
+    }
+
+    /** It runs on {@code to} only, counting on from where it was on {@code from} (no reset, no gap). */
+    private static void assertMoved(ClusterNode from, ClusterNode to, long before) throws Exception {
+        JsonNode there = to.inspect("mover");
+        assertEquals("running", there.get("status").asText());
+        assertEquals(to.id, there.get("node").asText());
+        assertEquals(id, there.get("id").asText(), "the same container id");
+        assertTrue(from.hydra("inspect", "mover").code() != 0, "gone from " + from.id);
+        assertEquals(1, Protected.liveCopies(cluster, id), "exactly one running copy");
+        Shell.await(Duration.ofSeconds(20), "the counter counting on " + to.id,
+                () -> Counter.ticks(to.logs("mover")).size() >= 3);
+        List<Counter.Tick> ticks = Counter.ticks(to.logs("mover"));
+        assertTrue(ticks.get(0).value() > before, "restored where it was (first " + ticks.get(0).value()
+                + ", before the move " + before + ")");
+        for (int i = 1; i < ticks.size(); i++) {
+            assertEquals(ticks.get(i - 1).value() + 1, ticks.get(i).value(), "no reset or gap at line " + i);
+        }
+    }
+
+    private static long awaitTicks(ClusterNode node) throws Exception {
+        Shell.await(Duration.ofSeconds(20), "the counter ticking on " + node.id,
+                () -> Counter.ticks(node.logs("mover")).size() >= 3);
+        return Counter.last(Counter.ticks(node.logs("mover")));
+    }
+
+    /** The ownership pass writes a new container's record within seconds; migrate needs it. */
+    private static void awaitOwnershipRecord(ClusterNode node) throws Exception {
+        Shell.await(Duration.ofSeconds(20), "the ownership record of mover naming " + node.id, () -> {
+            Shell.Output got = Shell.run("etcdctl", "--endpoints", cluster.etcd().endpoint(), "get",
+                    "/hydra/owners/" + id, "--print-value-only");
+            return got.code() == 0 && got.text().contains("\"node\":\"" + node.id + "\"")
+                    && got.text().contains("\"state\":\"RUNNING\"");
+        });
+    }
+
+    private static void assertRefused(ClusterNode.Result r, String says) {
+        assertNotEquals(0, r.code(), "refused: " + r.out());
+        assertTrue((r.out() + r.err()).contains(says), "the error names the problem (" + says + "): " + r.err());
+    }
+
+    private static void assertJournalEmpty(ClusterNode node) throws Exception {
+        try (var files = Files.list(node.root.resolve("migrations"))) {
+            assertEquals(List.of(), files.toList(), "no migration left in " + node.id + "'s journal");
+        }
+    }
+
+    private static List<JsonNode> events(ClusterNode node, String type) {
+        return node.events().stream().filter(e -> e.path("type").asText().equals(type)
+                && e.path("subject").asText().equals(id)).toList();
+    }
+
+    private static JsonNode lastEvent(ClusterNode node, String type) {
+        List<JsonNode> found = events(node, type);
+        assertTrue(!found.isEmpty(), "a " + type + " event on " + node.id);
+        return found.get(found.size() - 1);
+    }
+}

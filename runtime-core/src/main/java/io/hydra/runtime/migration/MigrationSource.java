@@ -1,0 +1,417 @@
+package io.hydra.runtime.migration;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.jboss.logging.Logger;
+
+import io.hydra.events.HydraEvent;
+import io.hydra.runtime.HydraException;
+import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.cluster.ClusterNode;
+import io.hydra.runtime.cluster.NodeRecord;
+import io.hydra.runtime.cluster.OwnershipRecord;
+import io.hydra.runtime.cluster.Ownerships;
+import io.hydra.runtime.container.ContainerService;
+import io.hydra.runtime.migration.MigrationJournal.Entry;
+import io.hydra.runtime.migration.MigrationJournal.Phase;
+import io.hydra.runtime.migration.MigrationReport.Listener;
+import io.hydra.runtime.migration.MigrationReport.RoundReport;
+import io.hydra.runtime.recovery.CrashPoint;
+import io.hydra.runtime.state.ContainerRecord;
+import io.hydra.runtime.state.ContainerStatus;
+import io.hydra.spi.checkpoint.CheckpointOptions;
+
+/**
+ * Moves a running container of this node to another one ({@code hydra migrate}). The container keeps running here
+ * through the pre-copy rounds (leave-running checkpoints that store only what changed, while the target pulls each
+ * version into its pack cache); then one stopping dump, and its ownership record is handed to the target by
+ * compare-and-set ({@code MIGRATING}, one epoch more). From that instant the container is the target's to restore,
+ * and until then it is this node's: at every step exactly one node owns it, and the owner either runs it or holds
+ * the image it restores from. Every step is written to the {@link MigrationJournal} first, so a SIGKILLed daemon
+ * settles what it was doing when it is back ({@link InterruptedMigrations}).
+ */
+public final class MigrationSource {
+    private static final Logger LOG = Logger.getLogger(MigrationSource.class);
+
+    /** A migration as asked for: checked here, so every entry point gets the same errors. */
+    public record Request(String container, String target, MigrationMode mode, int maxRounds, OptionalLong threshold,
+                          boolean tcpEstablished) {
+    }
+
+    private final ContainerService containers;
+    private final CheckpointService checkpoints;
+    private final ClusterNode cluster;
+    private final MigrationJournal journal;
+    private final Consumer<HydraEvent> events;
+    private final MigrationEvents announce;
+    private final Duration deadline;
+    private final ExecutorService background;
+
+    /** @param deadline how long the target may take to restore (hydra.checkpoint.timeout) */
+    public MigrationSource(ContainerService containers, CheckpointService checkpoints, ClusterNode cluster,
+                           MigrationJournal journal, Consumer<HydraEvent> events, Duration deadline,
+                           ExecutorService background) {
+        this.containers = containers;
+        this.checkpoints = checkpoints;
+        this.cluster = cluster;
+        this.journal = journal;
+        this.events = events;
+        this.announce = new MigrationEvents(cluster.nodeId());
+        this.deadline = deadline;
+        this.background = background;
+    }
+
+    public MigrationReport migrate(Request request, Listener listener) {
+        Ownerships ownerships = cluster.ownerships().orElseThrow(() -> HydraException.invalid("hydra migrate moves"
+                + " a container to another node of its cluster, and this daemon runs on its own (no --cluster)"));
+        ContainerRecord r = containers.find(request.container());
+        String self = cluster.nodeId();
+        if (request.target().isBlank()) {
+            throw HydraException.invalid("give the node to migrate " + r.name() + " to (--to NODE)");
+        }
+        if (request.target().equals(self)) {
+            throw HydraException.invalid("container " + r.name() + " already runs on node " + self
+                    + ": migrate it to another node");
+        }
+        NodeRecord target = cluster.peer(request.target()).orElseThrow(() -> HydraException.notFound("unknown node '"
+                + request.target() + "': the other live nodes are " + (cluster.peerIds().isEmpty() ? "none"
+                : String.join(", ", cluster.peerIds()))));
+        if (request.tcpEstablished()) {
+            throw HydraException.invalid("--tcp-established cannot cross nodes: an established connection needs the"
+                    + " container's address on the target, and node " + target.id() + " has addresses of its own;"
+                    + " migrate without it (listening sockets keep listening, established connections are reset)");
+        }
+        if (request.mode() == MigrationMode.POSTCOPY) {
+            throw HydraException.failed("post-copy migration (lazy pages from a page server) is not available in"
+                    + " this version; use --mode precopy, whose downtime is the last round's delta");
+        }
+        Convergence rule;
+        try {
+            rule = new Convergence(request.maxRounds() == 0 ? Convergence.DEFAULT_MAX_ROUNDS : request.maxRounds(),
+                    request.threshold());
+        } catch (IllegalArgumentException e) {
+            throw HydraException.invalid(e.getMessage());
+        }
+        if (r.status() != ContainerStatus.running) {
+            throw HydraException.conflict("container " + r.name() + " is " + r.status()
+                    + "; only a running container can be migrated");
+        }
+        if (!cluster.member()) {
+            throw HydraException.conflict("node " + self + " is not a confirmed member of its cluster now:"
+                    + " it migrates nothing until it is");
+        }
+        Ownerships.Versioned owned = ownerships.get(r.id()).orElseThrow(() -> HydraException.conflict("container "
+                + r.name() + " has no ownership record yet (the ownership pass writes one within seconds)"));
+        if (!owned.record().node().equals(self) || owned.record().state() != OwnershipRecord.State.RUNNING) {
+            throw HydraException.conflict("container " + r.name() + " cannot be migrated now: its ownership record"
+                    + " names node " + owned.record().node() + " (" + owned.record().state().name().toLowerCase()
+                    + ", epoch " + owned.record().epoch() + ")");
+        }
+        Entry entry = new Entry(UUID.randomUUID().toString(), r.id(), r.name(), self, target.id(),
+                request.mode().text(), Phase.ROUNDS, 0, owned.record().epoch(), Instant.now(), null);
+        Optional<Entry> running;
+        try {
+            running = journal.begin(entry);
+        } catch (IOException e) {
+            throw HydraException.failed("cannot record the migration of " + r.name() + ": " + e.getMessage());
+        }
+        if (running.isPresent()) {
+            throw HydraException.conflict("a migration of " + r.name() + " to node " + running.get().to()
+                    + " is already under way (" + running.get().id() + ", since " + running.get().startedAt() + ")");
+        }
+        LOG.infof("migrating %s to node %s (%s, %s)", r.name(), target.id(), request.mode().text(), entry.id());
+        events.accept(announce.started(entry, request.mode() == MigrationMode.PRECOPY ? rule.maxRounds() : 0));
+        return new Run(entry, target, request.mode(), rule, listener, ownerships).go();
+    }
+
+    /** One migration from its first round to its report; its state is its fields. */
+    private final class Run {
+        private Entry entry;
+        private final NodeRecord target;
+        private final MigrationMode mode;
+        private final Convergence rule;
+        private final Listener listener;
+        private final Ownerships ownerships;
+        private final long startNanos = System.nanoTime();
+        private final List<Convergence.Round> rounds = new ArrayList<>();
+        private final List<String> decisions = new ArrayList<>();
+        private final List<CompletableFuture<Long>> prefetched = new ArrayList<>();
+        private long uploaded;
+
+        Run(Entry entry, NodeRecord target, MigrationMode mode, Convergence rule, Listener listener,
+            Ownerships ownerships) {
+            this.entry = entry;
+            this.target = target;
+            this.mode = mode;
+            this.rule = rule;
+            this.listener = listener;
+            this.ownerships = ownerships;
+        }
+
+        MigrationReport go() {
+            String decision = "stop-and-copy: one stopping dump, no rounds";
+            try {
+                if (mode == MigrationMode.PRECOPY) {
+                    decision = preCopy();
+                }
+            } catch (RuntimeException e) {
+                // nothing stopped: the container runs here as before
+                throw fail(e, "pre-copy round " + (rounds.size() + 1) + " failed");
+            }
+            CheckpointService.Outcome last;
+            Instant frozenAt;
+            try {
+                entry = journal.advance(entry, Phase.DUMPING, 0, entry.epoch(), null);
+                listener.phase("final", rounds.size() + 1, 0, 0);
+                frozenAt = Instant.now();
+                last = checkpoints.checkpoint(entry.containerId(), CheckpointOptions.simple(false),
+                        (phase, done, total) -> listener.phase("final", rounds.size() + 1, done, total));
+                uploaded += last.movedBytes();
+                entry = journal.advance(entry, Phase.DUMPING, last.version(), entry.epoch(), frozenAt);
+            } catch (IOException | RuntimeException e) {
+                throw fail(e, "the final dump failed");
+            }
+            Optional<Ownerships.Versioned> handed;
+            try {
+                listener.phase("handoff", rounds.size() + 1, 0, 0);
+                Ownerships.Versioned current = ownerships.get(entry.containerId()).orElse(null);
+                handed = current == null || !current.record().node().equals(entry.from())
+                        || current.record().epoch() != entry.epoch() ? Optional.empty()
+                        : ownerships.replace(current, current.record().migratingTo(target.id(), last.version(),
+                        entry.id(), Instant.now()));
+                if (handed.isEmpty()) {
+                    throw HydraException.conflict("its ownership record changed during the migration");
+                }
+                CrashPoint.at("migration.handed-over");
+                entry = journal.advance(entry, Phase.HANDED_OVER, last.version(), handed.get().record().epoch(),
+                        frozenAt);
+            } catch (IOException | RuntimeException e) {
+                // before the journal says HANDED_OVER the record may have moved: the recovery reads the record
+                throw fail(e, "the handover to node " + target.id() + " failed");
+            }
+            LOG.infof("handed %s to node %s at epoch %d (version %d)", entry.name(), target.id(), entry.epoch(),
+                    last.version());
+            listener.phase("restore", rounds.size() + 1, 0, 0);
+            long moved = uploaded + prefetchedBytes();
+            Handover.Result result = new Handover(ownerships, entry.from(), n -> cluster.peer(n).isPresent())
+                    .await(entry.containerId(), target.id(), entry.epoch(), deadline);
+            return settle(entry, result, mode, rounds, decisions, decision, moved, startNanos).orElseThrow();
+        }
+
+        /** The rounds; what the rule decided at the last one. */
+        private String preCopy() {
+            Optional<Convergence.Round> previous = Optional.empty();
+            for (int n = 1; ; n++) {
+                int round = n;
+                listener.phase("round", round, 0, 0);
+                CheckpointService.Outcome o = checkpoints.checkpoint(entry.containerId(),
+                        CheckpointOptions.simple(true), (phase, done, total) -> listener.phase("round", round, done,
+                                total));
+                uploaded += o.movedBytes();
+                long millis = Math.max(1, o.duration().toMillis());
+                Convergence.Round r = new Convergence.Round(round, o.version(), o.logicalBytes(), o.storedBytes(),
+                        Math.round(o.logicalBytes() * o.changedFraction()), o.duration(), o.frozenMillis(),
+                        o.movedBytes() * 1000 / millis);
+                Convergence.Decision d = rule.after(r, previous);
+                rounds.add(r);
+                decisions.add(d.why());
+                prefetch(o.version());
+                listener.roundFinished(new RoundReport(r, d.why(), 0));
+                LOG.infof("migration %s round %d: version %d, %d new bytes of %d; %s", entry.id(), round,
+                        o.version(), o.storedBytes(), o.logicalBytes(), d.why());
+                if (d.stop()) {
+                    awaitPrefetches();
+                    return d.why();
+                }
+                previous = Optional.of(r);
+            }
+        }
+
+        /** The target pulls the round's version while the next round runs; one after the other, in order. */
+        private void prefetch(long version) {
+            CompletableFuture<Long> before = prefetched.isEmpty() ? CompletableFuture.completedFuture(0L)
+                    : prefetched.get(prefetched.size() - 1);
+            prefetched.add(before.handleAsync((ignored, error) -> {
+                try {
+                    return cluster.peerClient().orElseThrow().prefetch(target, entry.containerId(), version, deadline)
+                            .getFetchedBytes();
+                } catch (RuntimeException e) {
+                    // not fatal: the target's restore fetches whatever it does not hold
+                    LOG.warnf("node %s could not pull version %d of %s ahead: %s", target.id(), version,
+                            entry.name(), e.getMessage());
+                    return 0L;
+                }
+            }, background));
+        }
+
+        /** Before the freeze, not after: waiting here costs no downtime, and the restore then has only the delta. */
+        private void awaitPrefetches() {
+            if (prefetched.isEmpty()) {
+                return;
+            }
+            try {
+                prefetched.get(prefetched.size() - 1).get(deadline.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.warnf("node %s did not finish pulling ahead: %s", target.id(), e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private long prefetchedBytes() {
+            return prefetched.stream().mapToLong(f -> f.getNow(0L)).sum();
+        }
+
+        private HydraException fail(Exception cause, String step) {
+            String why = step + ": " + cause.getMessage();
+            LOG.warnf("migration %s of %s: %s", entry.id(), entry.name(), why);
+            String runsOn = settleHere(entry, why, rounds.size(), uploaded);
+            return HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed: "
+                    + why + (runsOn.isEmpty() ? "; it runs nowhere now" : "; it runs on node " + runsOn));
+        }
+    }
+
+    /**
+     * Ends a migration that did not hand the container over, or whose handover has to be found out from the record:
+     * if the record is still this node's, the container runs here (restored from its newest version when the final
+     * dump stopped it). Emits {@code migration.failed}; returns where it runs ("" for nowhere).
+     */
+    String settleHere(Entry entry, String why, int rounds, long bytesMoved) {
+        Ownerships ownerships = cluster.ownerships().orElseThrow();
+        Optional<Ownerships.Versioned> record = ownerships.get(entry.containerId());
+        if (record.isPresent() && !record.get().record().node().equals(entry.from())) {
+            // the handover happened (the journal did not say so yet): the record settles it
+            awaitInBackground(entry, rounds, bytesMoved);
+            return record.get().record().node();
+        }
+        String runsOn = entry.from();
+        Optional<ContainerRecord> local = containers.containers().store().byId(entry.containerId());
+        if (local.isPresent() && !local.get().status().live()) {
+            try {
+                LOG.infof("restoring %s here: %s", entry.name(), why);
+                checkpoints.restore(entry.containerId(), 0, null, io.hydra.runtime.checkpoint.repo.ProgressListener.NONE);
+            } catch (RuntimeException e) {
+                LOG.errorf("container %s could not be restored here after its migration failed: %s", entry.name(),
+                        e.getMessage());
+                runsOn = "";
+                why = why + "; restoring it here failed too: " + e.getMessage();
+            }
+        } else if (local.isEmpty()) {
+            runsOn = "";
+        }
+        events.accept(announce.failed(entry, runsOn, why, rounds, bytesMoved));
+        end(entry);
+        cluster.changed(entry.containerId());
+        return runsOn;
+    }
+
+    /**
+     * Settles the migrations an earlier daemon left in the journal, at start-up once the node has joined: one handed
+     * over is awaited in the background (the record tells its end); any other runs here again.
+     */
+    public void resumeInterrupted() {
+        for (Entry e : journal.all()) {
+            try {
+                if (e.phase() == Phase.HANDED_OVER) {
+                    LOG.infof("migration %s of %s was handed to node %s before the restart: awaiting its end",
+                            e.id(), e.name(), e.to());
+                    awaitInBackground(e, 0, 0);
+                } else {
+                    settleHere(e, "the daemon of node " + e.from() + " restarted during the migration ("
+                            + e.phase().name().toLowerCase() + ")", 0, 0);
+                }
+            } catch (RuntimeException ex) {
+                // the entry stays, and keeps the ownership pass off the container until a later start settles it
+                LOG.errorf("migration %s of %s not settled at start-up: %s", e.id(), e.name(), ex.getMessage());
+            }
+        }
+    }
+
+    /** A handed-over migration whose daemon restarted: its end is the record's, found out in the background. */
+    void awaitInBackground(Entry entry, int rounds, long bytesMoved) {
+        background.execute(() -> {
+            try {
+                Handover.Result result = new Handover(cluster.ownerships().orElseThrow(), entry.from(),
+                        n -> cluster.peer(n).isPresent()).await(entry.containerId(), entry.to(),
+                        Math.max(entry.epoch(), 1), deadline);
+                settle(entry, result, MigrationMode.parse(entry.mode()), List.of(), List.of(),
+                        "resumed after a daemon restart", bytesMoved, System.nanoTime());
+            } catch (RuntimeException e) {
+                LOG.errorf("migration %s of %s: %s", entry.id(), entry.name(), e.getMessage());
+            }
+        });
+    }
+
+    /** The migration's end as the record tells it; a report when the target runs it, an error otherwise. */
+    private Optional<MigrationReport> settle(Entry entry, Handover.Result result, MigrationMode mode,
+                                             List<Convergence.Round> rounds, List<String> decisions, String decision,
+                                             long moved, long startNanos) {
+        int n = rounds.size();
+        switch (result.outcome()) {
+            case ON_TARGET -> {
+                OwnershipRecord r = result.record().orElseThrow();
+                cluster.localCopies().ifPresent(c -> c.removeStale(entry.containerId(), "migrated to node "
+                        + entry.to() + " (epoch " + r.epoch() + ")"));
+                end(entry);
+                long downtime = entry.frozenAt() == null || r.updatedAt() == null ? 0
+                        : Math.max(0, Duration.between(entry.frozenAt(), r.updatedAt()).toMillis());
+                List<RoundReport> details = new ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    details.add(new RoundReport(rounds.get(i), decisions.get(i), 0));
+                }
+                MigrationReport report = new MigrationReport(entry.id(), entry.containerId(), entry.name(), mode,
+                        entry.from(), entry.to(), n, moved, downtime,
+                        Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), entry.version(), r.epoch(),
+                        decision, details);
+                LOG.infof("migrated %s from %s to %s (%s, %d rounds, %d bytes, downtime %d ms)", entry.name(),
+                        entry.from(), entry.to(), mode.text(), n, moved, downtime);
+                events.accept(announce.completed(report));
+                return Optional.of(report);
+            }
+            case BACK_HERE -> {
+                String why = result.record().map(OwnershipRecord::reason).filter(s -> !s.isEmpty())
+                        .orElse("node " + entry.to() + " gave it back");
+                events.accept(announce.failed(entry, entry.from(), why, n, moved));
+                end(entry);
+                throw HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed: "
+                        + why + "; it runs on node " + entry.from() + " again");
+            }
+            case ELSEWHERE, LOST, TIMED_OUT -> {
+                String where = result.record().map(OwnershipRecord::node).orElse("");
+                String state = result.record().map(r -> r.state().name().toLowerCase()).orElse("gone");
+                String why = switch (result.outcome()) {
+                    case ELSEWHERE -> "the cluster moved it to node " + where + " meanwhile";
+                    case LOST -> "it was given up as lost: " + result.record().map(OwnershipRecord::reason)
+                            .orElse("its ownership record is gone");
+                    default -> "node " + entry.to() + " did not report it running within " + deadline.toSeconds()
+                            + " s; its ownership record is " + state + " on node " + where;
+                };
+                String runsOn = result.outcome() == Handover.Outcome.LOST ? "" : where;
+                events.accept(announce.failed(entry, runsOn, why, n, moved));
+                end(entry);
+                throw HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + ": " + why);
+            }
+            default -> throw new IllegalStateException(result.outcome().name());
+        }
+    }
+
+    private void end(Entry entry) {
+        try {
+            journal.end(entry);
+        } catch (IOException e) {
+            // the entry stays: the next start settles it again, which finds nothing left to do
+            LOG.errorf("cannot remove the journal entry of migration %s: %s", entry.id(), e.getMessage());
+        }
+    }
+}
