@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Everything the CLI says without a daemon (every verb's help, usage errors, bad input refused after parsing, an
  * unreachable or misnamed host) and the exit status of each, against a recorded snapshot (cli/scripts/usage-snapshot.sh;
  * first recorded before the CLI was split into one class per verb, re-recorded when --help and `help VERB` were added
- * to every verb, which is the only difference). The cases are the snapshot's
+ * to every verb, which is the only difference; re-recorded again when {@code migrate} was added, which only added
+ * its cases and its line in the verb list). The cases are the snapshot's
  * {@code === hydra ARGS} headers; {@code {DIR}} stands for a directory where no daemon listens.
  */
 class UsageSnapshotTest {
