@@ -8,14 +8,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The busybox rootfs plus Debian's redis-server and every shared library {@code ldd} says it loads. */
-final class RedisRootfs {
+public final class RedisRootfs {
     static final Path REDIS = Path.of("/usr/bin/redis-server");
     private static final Pattern LIBRARY = Pattern.compile("(/\\S+) \\(0x");
 
     private RedisRootfs() {
     }
 
-    static Path create(Path dir) throws IOException, InterruptedException {
+    public static Path create(Path dir) throws IOException, InterruptedException {
         if (!Files.isExecutable(REDIS)) {
             throw new IllegalStateException(REDIS + " is missing: apt-get install redis-server");
         }

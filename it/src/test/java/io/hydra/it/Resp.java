@@ -12,35 +12,44 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A Redis client of a few lines: RESP arrays of bulk strings out, simple replies back; pipelining by batches. */
-final class Resp implements AutoCloseable {
+public final class Resp implements AutoCloseable {
     private final Socket socket;
     private final OutputStream out;
     private final InputStream in;
 
     Resp(int port) throws IOException {
+        this("127.0.0.1", port);
+    }
+
+    /** A client of the Redis at {@code host} (a node's address, for a server that moved with its container). */
+    public Resp(String host, int port) throws IOException {
         socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+        socket.connect(new InetSocketAddress(host, port), 5000);
         socket.setSoTimeout(30_000);
         out = new BufferedOutputStream(socket.getOutputStream(), 1 << 16);
         in = new BufferedInputStream(socket.getInputStream(), 1 << 16);
     }
 
     static boolean answers(int port) {
-        try (Resp r = new Resp(port)) {
+        return answers("127.0.0.1", port);
+    }
+
+    public static boolean answers(String host, int port) {
+        try (Resp r = new Resp(host, port)) {
             return r.call("PING").equals("PONG");
         } catch (IOException e) {
             return false;
         }
     }
 
-    String call(String... args) throws IOException {
+    public String call(String... args) throws IOException {
         send(args);
         out.flush();
         return reply();
     }
 
     /** Sends every command, then reads every reply: thousands of keys in one round trip's time. */
-    List<String> pipeline(List<String[]> commands) throws IOException {
+    public List<String> pipeline(List<String[]> commands) throws IOException {
         for (String[] c : commands) {
             send(c);
         }

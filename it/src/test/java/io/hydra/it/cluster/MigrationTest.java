@@ -105,6 +105,9 @@ class MigrationTest {
         Shell.await(Duration.ofSeconds(20), "the finished container exited",
                 () -> a.inspect("finished").get("status").asText().equals("exited"));
         assertRefused(a.hydra("migrate", "finished", "--to", b.id), "only a running container");
+        a.ok(Counter.runArgs("huge", cluster.rootfs(), "--memory", "100g"));
+        assertRefused(a.hydra("migrate", "huge", "--to", b.id), "node " + b.id + " has no room for huge");
+        a.ok("rm", "-f", "huge", "finished");
         assertEquals(pid, a.inspect("mover").get("pid").asLong(), "the same process runs on");
         assertEquals(1, Protected.liveCopies(cluster, id));
         assertJournalEmpty(a);
@@ -166,6 +169,70 @@ class MigrationTest {
         assertMoved(b, a, before);
     }
 
+    @Test
+    @Order(7)
+    void theTargetsLinkCutMidMigrationLeavesItRunningOnTheSource() throws Exception {
+        awaitOwnershipRecord(a);
+        CompletableFuture<ClusterNode.Result> move = CompletableFuture.supplyAsync(() ->
+                a.hydra("migrate", "mover", "--to", b.id, "--mode", "precopy", "--threshold", "0"));
+        Shell.await(Duration.ofSeconds(20), "the migration under way on " + a.id,
+                () -> journalEntries(a) > 0 || move.isDone());
+        b.namespace().cut();
+        try {
+            ClusterNode.Result r = move.get(MOVE.toSeconds(), TimeUnit.SECONDS);
+            assertNotEquals(0, r.code(), "a migration to a node cut off fails: " + r.out());
+            assertTrue(r.err().contains("runs on node " + a.id), r.err());
+            Shell.await(MOVE, "mover running on " + a.id, () -> Protected.runningOn(cluster, "mover")
+                    .map(n -> n == a).orElse(false));
+            assertEquals(1, Protected.liveCopies(cluster, id), "exactly one running copy");
+            JsonNode failed = lastEvent(a, "io.hydra.migration.failed");
+            assertEquals(a.id, failed.at("/data/runsOn").asText(), failed.toString());
+            assertJournalEmpty(a);
+        } finally {
+            b.namespace().heal();
+        }
+        Shell.await(MOVE, b.id + " back in the cluster", () -> a.nodes().containsKey(b.id)
+                && a.nodes().get(b.id).get("status").asText().equals("ready"));
+        assertEquals(1, Protected.liveCopies(cluster, id), "still one running copy after the heal");
+    }
+
+    @Test
+    @Order(8)
+    void aRedisWithHostNetworkingMovesWithItsDataAndListensOnTheTargetsAddress() throws Exception {
+        int port = 16379;
+        java.nio.file.Path rootfs = io.hydra.it.RedisRootfs.create(cluster.dir().resolve("redis-rootfs"));
+        a.ok("run", "-d", "--name", "cache", "--net", "host", "--rootfs", rootfs.toString(), "--",
+                "/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "0.0.0.0", "--save", "",
+                "--appendonly", "no", "--protected-mode", "no");
+        String host = a.namespace().address();
+        Shell.await(Duration.ofSeconds(60), "redis up on " + a.id, () -> io.hydra.it.Resp.answers(host, port));
+        int keys = 2000;
+        try (io.hydra.it.Resp redis = new io.hydra.it.Resp(host, port)) {
+            List<String[]> sets = new java.util.ArrayList<>();
+            for (int i = 0; i < keys; i++) {
+                sets.add(new String[] {"SET", "k" + i, "value-" + i});
+            }
+            assertTrue(redis.pipeline(sets).stream().allMatch("OK"::equals));
+        }
+        String cacheId = a.inspect("cache").get("id").asText();
+        Shell.await(Duration.ofSeconds(20), "the ownership record of cache", () -> Shell.run("etcdctl",
+                "--endpoints", cluster.etcd().endpoint(), "get", "/hydra/owners/" + cacheId, "--print-value-only")
+                .text().contains("\"state\":\"RUNNING\""));
+
+        JsonNode s = a.ok("migrate", "cache", "--to", b.id, "--format", "json").json();
+        assertEquals("precopy", s.get("mode").asText(), "pre-copy is the default");
+        String there = b.namespace().address();
+        Shell.await(Duration.ofSeconds(20), "redis answering on " + b.id + "'s address",
+                () -> io.hydra.it.Resp.answers(there, port));
+        try (io.hydra.it.Resp redis = new io.hydra.it.Resp(there, port)) {
+            assertEquals(Integer.toString(keys), redis.call("DBSIZE"));
+            assertEquals("value-1234", redis.call("GET", "k1234"));
+        }
+        assertTrue(!io.hydra.it.Resp.answers(host, port), "nothing listens on " + a.id + " any more");
+        assertEquals(1, Protected.liveCopies(cluster, cacheId));
+        b.ok("rm", "-f", "cache");
+    }
+
     /** It runs on {@code to} only, counting on from where it was on {@code from} (no reset, no gap). */
     private static void assertMoved(ClusterNode from, ClusterNode to, long before) throws Exception {
         JsonNode there = to.inspect("mover");
@@ -203,6 +270,16 @@ class MigrationTest {
     private static void assertRefused(ClusterNode.Result r, String says) {
         assertNotEquals(0, r.code(), "refused: " + r.out());
         assertTrue((r.out() + r.err()).contains(says), "the error names the problem (" + says + "): " + r.err());
+    }
+
+    private static long journalEntries(ClusterNode node) throws Exception {
+        java.nio.file.Path dir = node.root.resolve("migrations");
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (var files = Files.list(dir)) {
+            return files.filter(f -> f.toString().endsWith(".json")).count();
+        }
     }
 
     private static void assertJournalEmpty(ClusterNode node) throws Exception {

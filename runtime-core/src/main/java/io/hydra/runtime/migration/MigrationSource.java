@@ -19,6 +19,7 @@ import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
 import io.hydra.runtime.cluster.ClusterNode;
+import io.hydra.runtime.cluster.ContainerResources;
 import io.hydra.runtime.cluster.NodeRecord;
 import io.hydra.runtime.cluster.OwnershipRecord;
 import io.hydra.runtime.cluster.Ownerships;
@@ -107,6 +108,15 @@ public final class MigrationSource {
             throw HydraException.conflict("container " + r.name() + " is " + r.status()
                     + "; only a running container can be migrated");
         }
+        if (target.criuVersion().isEmpty()) {
+            throw HydraException.conflict("node " + target.id() + " cannot restore checkpoints (its daemon runs"
+                    + " without CRIU), so it cannot take " + r.name());
+        }
+        long memory = ContainerResources.of(r).memoryBytes();
+        if (memory > 0 && memory > target.freeMemoryBytes()) {
+            throw HydraException.conflict("node " + target.id() + " has no room for " + r.name() + ": its memory"
+                    + " limit is " + memory + " bytes and the node has " + target.freeMemoryBytes() + " free");
+        }
         if (!cluster.member()) {
             throw HydraException.conflict("node " + self + " is not a confirmed member of its cluster now:"
                     + " it migrates nothing until it is");
@@ -171,6 +181,12 @@ public final class MigrationSource {
             }
             CheckpointService.Outcome last;
             Instant frozenAt;
+            try {
+                // the last moment a lost target costs nothing: the container still runs here
+                requireTarget();
+            } catch (RuntimeException e) {
+                throw fail(e, "before the final dump");
+            }
             try {
                 entry = journal.advance(entry, Phase.DUMPING, 0, entry.epoch(), null);
                 listener.phase("final", rounds.size() + 1, 0, 0);
@@ -255,17 +271,32 @@ public final class MigrationSource {
             }, background));
         }
 
-        /** Before the freeze, not after: waiting here costs no downtime, and the restore then has only the delta. */
+        /**
+         * Before the freeze, not after: waiting here costs no downtime, and the restore then has only the delta. A
+         * target lost meanwhile ends the migration here, with the container still running on this node.
+         */
         private void awaitPrefetches() {
             if (prefetched.isEmpty()) {
                 return;
             }
-            try {
-                prefetched.get(prefetched.size() - 1).get(deadline.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                LOG.warnf("node %s did not finish pulling ahead: %s", target.id(), e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            CompletableFuture<Long> last = prefetched.get(prefetched.size() - 1);
+            long until = System.nanoTime() + deadline.toNanos();
+            while (!last.isDone() && System.nanoTime() < until) {
+                requireTarget();
+                try {
+                    last.get(250, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    // done with an error (logged by the prefetch) or not yet: the loop looks again
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw HydraException.failed("interrupted while node " + target.id() + " pulled ahead");
+                }
+            }
+        }
+
+        private void requireTarget() {
+            if (cluster.peer(target.id()).isEmpty()) {
+                throw HydraException.failed("node " + target.id() + " was lost");
             }
         }
 
