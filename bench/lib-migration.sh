@@ -114,3 +114,36 @@ wait_round() {
 }
 
 mib() { awk -v b="$1" 'BEGIN { if (b == "-" || b == "") print "-"; else printf "%.1f", b / 1048576 }'; }
+
+# log_ms NODE TEXT [TEXT2]: the time (ms of the day) of the last line of NODE's daemon log containing TEXT (and
+# TEXT2); "" if none.
+log_ms() {
+    grep -F -- "$2" "$CLUSTER_STATE/$1/daemon.log" 2>/dev/null | grep -F -- "${3:-$2}" | tail -n1 \
+        | awk '{ n = split($1, t, ":"); if (n == 3) printf "%d\n", (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }'
+}
+
+# downtime_split NAME FROM TO JSON: "CRIU SOURCE NOTICE RESTORE FETCH" ms of one migration's downtime, from the
+# daemons' logs and records: CRIU = the final version's frozenMs (CRIU's frozen time of the stopping dump: every page
+# of the container dumped, there is no dirty tracking here); SOURCE = the rest until the handover (reading and hashing
+# every page of the image, packing, encrypting and uploading the new ones, the compare-and-set); NOTICE = until the
+# target starts restoring; RESTORE = until the target runs it (fetching the image from its pack cache and the store,
+# writing it out, CRIU restore), FETCH = the part of RESTORE before CRIU starts (the restored event's durationMs).
+# The freeze instant is the target's RUNNING time less the reported downtime. "-" for what cannot be found.
+downtime_split() {
+    local name=$1 from=$2 to=$3 j=$4 v e down handed restoring runs criu fetch
+    v=$(jq -r .version <<<"$j")
+    e=$(jq -r .epoch <<<"$j")
+    down=$(jq -r .downtimeMs <<<"$j")
+    handed=$(log_ms "$from" "handed $name to node $to at epoch $e (version $v)")
+    restoring=$(log_ms "$to" "restoring migrated container $name (" "from node $from: version $v, epoch $e")
+    runs=$(log_ms "$to" "migrated container $name runs on node $to (version $v, epoch $e)")
+    criu=$(hy "$to" checkpoints "$name" --format json 2>/dev/null | jq -r --argjson v "$v" '.[] | select(.version == $v) | .frozenMs' 2>/dev/null)
+    fetch=$(hy "$to" events --container "$name" --type container.restored --format json 2>/dev/null | tail -n1 \
+        | jq -r '.data.durationMs // empty' 2>/dev/null)
+    if [ -z "$handed" ] || [ -z "$restoring" ] || [ -z "$runs" ]; then
+        echo "${criu:--} - - - ${fetch:--}"
+        return 0
+    fi
+    local freeze=$((runs - down))
+    echo "${criu:--} $((handed - freeze - ${criu:-0})) $((restoring - handed)) $((runs - restoring)) ${fetch:--}"
+}

@@ -51,6 +51,7 @@ RESULTS=${BENCH_RESULTS:-$BENCH_DIR/results}
 STAMP=$(date +%Y%m%d-%H%M%S)
 DATA=$RESULTS/migration-$STAMP.data
 ROUNDS_DATA=$RESULTS/migration-$STAMP.rounds
+SPLIT_DATA=$RESULTS/migration-$STAMP.split
 JSONL=$RESULTS/migration-$STAMP.jsonl
 SUMMARY=$RESULTS/migration-$STAMP.txt
 LEGS=$MIG/legs
@@ -64,6 +65,9 @@ cleanup() {
     if [ "$PODMAN_OK" = 1 ]; then
         podman rm -f -t 0 $(podman ps -aq --filter name=migp-) >/dev/null 2>&1
     fi
+    for n in "$A" "$B"; do
+        [ -f "$CLUSTER_STATE/$n/daemon.log" ] && cp "$CLUSTER_STATE/$n/daemon.log" "$RESULTS/migration-$STAMP-$n-daemon.log"
+    done
     cluster_down
     rm -rf "$TARS"
 }
@@ -113,7 +117,7 @@ leg() {
     args=(migrate "$name" --to "$to" --mode "$mode" --format json)
     [ -z "$MAX_ROUNDS" ] || args+=(--max-rounds "$MAX_ROUNDS")
     [ -z "$THRESHOLD" ] || args+=(--threshold "$THRESHOLD")
-    L_STATUS=failed L_OBS=- L_PAUSES=- L_JSON='{}'
+    L_STATUS=failed L_OBS=- L_PAUSES=- L_JSON='{}' L_SPLIT="- - - - -"
     end=$((SECONDS + 30))
     while :; do
         t0=$(now_ms)
@@ -134,6 +138,7 @@ leg() {
         tlog=$(hy "$to" inspect "$name" | jq -r .logPath)
         wait_stamp_after $((t1 + 1000)) 30 "$tlog" || log "$tag: no stamp from the target 1 s after the move"
         read -r L_OBS _ L_PAUSES < <(max_gap $((t0 - 1000)) $((t1 + 1000)) "$LEGS/$tag.src" "$tlog")
+        L_SPLIT=$(downtime_split "$name" "$from" "$to" "$L_JSON")
     else
         log "$tag: $L_STATUS: $(tr '\n' ' ' <"$LEGS/$tag.err" | cut -c1-300)"
     fi
@@ -151,6 +156,7 @@ rec_leg() { # SIZE RATE MODE LEGNAME REP
     if [ "$L_STATUS" = ok ]; then
         rec "$1" "$2" "$3" "$4" "$5" ok "$(jq -r .downtimeMs <<<"$j")" "$L_OBS" "$(jq -r .totalMs <<<"$j")" \
             "$(jq -r .bytesMoved <<<"$j")" "$(jq -r .rounds <<<"$j")" "$L_WALL" "$L_PAUSES"
+        echo "$1 $2 $3 $4 $5 $(jq -r .downtimeMs <<<"$j") $L_SPLIT" >>"$SPLIT_DATA"
         jq -r --arg p "$1 $2 $4 $5" '.roundDetails[] | "\($p) \(.round) \(.imageBytes) \(.newBytes) \(.changedBytes) \(.durationMs) \(.frozenMs) \(.decision)"' \
             <<<"$j" >>"$ROUNDS_DATA"
     else
@@ -195,6 +201,7 @@ podman_leg() { # SIZE RATE REP
     read -r obs _ pauses < <(max_gap $((t0 - 1000)) $((t3 + 1000)) "$LEGS/podman.pre" "$LEGS/podman.post")
     rec "$s" "$r" podman export+import "$rep" ok $(((t1 - t0) + (t3 - t2))) "$obs" $((t3 - t0)) \
         "$(stat -c %s "$TARS/p.tar")" - $((t3 - t0)) "$pauses"
+    echo "$s $r podman export+import $rep $(((t1 - t0) + (t3 - t2))) $((t1 - t0)) - - $((t3 - t2)) -" >>"$SPLIT_DATA"
     podman rm -f -t 0 "$name" "$name-r" >/dev/null 2>&1 || true
     rm -f "$TARS/p.tar"
 }
@@ -281,6 +288,18 @@ done
                printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5,
                    ($6 == "-" ? "-" : sprintf("%.1f", $6 / 1048576)), ($7 == "-" ? "-" : sprintf("%.1f", $7 / 1048576)),
                    ($8 == "-" ? "-" : sprintf("%.1f", $8 / 1048576)), $9, $10, d }' "$ROUNDS_DATA"
+    fi
+    if [ -s "$SPLIT_DATA" ]; then
+        echo
+        echo "where the downtime went (ms, each leg): dump = CRIU's frozen time of the stopping dump (all memory, no dirty"
+        echo "tracking); source = the rest until the handover (hash every page, pack, encrypt, upload the new ones, the"
+        echo "compare-and-set); notice = until the target starts; restore = until it runs there, of which fetch = getting"
+        echo "the image out of the pack cache and the store and writing it (before CRIU restore). podman: dump = checkpoint"
+        echo "--export, restore = restore --import."
+        echo
+        echo "| MiB | %/s | mode | direction | rep | downtime | dump | source | notice | restore | of which fetch |"
+        echo "|---|---|---|---|---|---|---|---|---|---|---|"
+        awk '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 }' "$SPLIT_DATA"
     fi
     echo
     echo "observed: the largest gap between the container's own 10 ms wall-clock stamps (its stamper), from the"

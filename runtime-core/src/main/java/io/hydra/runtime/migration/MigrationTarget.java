@@ -3,23 +3,15 @@ package io.hydra.runtime.migration;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 import org.jboss.logging.Logger;
 
 import io.hydra.runtime.cluster.OwnershipRecord;
 import io.hydra.runtime.cluster.OwnershipRecord.State;
+import io.hydra.runtime.cluster.OwnershipWorkers;
 import io.hydra.runtime.cluster.Ownerships;
 import io.hydra.runtime.cluster.failover.LocalRestores;
-import io.hydra.spi.cluster.CoordinatorException;
-import io.hydra.spi.cluster.Subscription;
 
 /**
  * The target's half of a migration: restores, here, exactly the version a {@code MIGRATING} record handed to this
@@ -38,10 +30,7 @@ public final class MigrationTarget implements AutoCloseable {
     private final LocalRestores local;
     private final String nodeId;
     private final BooleanSupplier member;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService workers;
-    private final ScheduledExecutorService rescans;
-    private volatile Subscription watch;
+    private final OwnershipWorkers workers;
 
     /** @param member whether this node is a confirmed member now: a node that may be cut off restores nothing */
     public MigrationTarget(Ownerships ownerships, LocalRestores local, String nodeId, BooleanSupplier member) {
@@ -49,83 +38,21 @@ public final class MigrationTarget implements AutoCloseable {
         this.local = local;
         this.nodeId = nodeId;
         this.member = member;
-        AtomicInteger n = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "hydra-migration-restore-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.rescans = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hydra-migration-rescan");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new OwnershipWorkers(ownerships, this::mine, this::restore, "migration restore", 2,
+                RESCAN_EVERY);
     }
 
     public void start() {
-        watch = ownerships.watch(change -> {
-            try {
-                change.current().filter(this::mine).ifPresent(v -> submit(v.record().containerId()));
-            } catch (RuntimeException e) {
-                LOG.errorf("cannot act on the change of ownership record %s: %s", change.containerId(),
-                        e.getMessage());
-            }
-        });
-        rescans.scheduleWithFixedDelay(this::rescan, 0, RESCAN_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        workers.start();
     }
 
     @Override
     public void close() {
-        Subscription w = watch;
-        if (w != null) {
-            w.close();
-        }
-        rescans.shutdownNow();
-        workers.shutdown();
-        try {
-            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-                workers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            workers.shutdownNow();
-        }
+        workers.close();
     }
 
     private boolean mine(Ownerships.Versioned v) {
         return v.record().state() == State.MIGRATING && v.record().node().equals(nodeId);
-    }
-
-    private void rescan() {
-        try {
-            ownerships.all().stream().filter(this::mine).forEach(v -> submit(v.record().containerId()));
-        } catch (CoordinatorException e) {
-            LOG.debugf("cannot look for migrated containers to restore: %s", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "looking for migrated containers to restore failed");
-        }
-    }
-
-    private void submit(String containerId) {
-        if (!inFlight.add(containerId)) {
-            return;
-        }
-        try {
-            workers.execute(() -> {
-                try {
-                    restore(containerId);
-                } catch (CoordinatorException e) {
-                    LOG.warnf("restore of migrated %s interrupted, the coordinator failed: %s", containerId,
-                            e.getMessage());
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "restore of migrated %s failed", containerId);
-                } finally {
-                    inFlight.remove(containerId);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            inFlight.remove(containerId);
-        }
     }
 
     /** Restores one container handed to this node, from wherever an earlier attempt got to. */

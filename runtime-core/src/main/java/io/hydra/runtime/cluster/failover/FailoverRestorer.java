@@ -4,13 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import org.jboss.logging.Logger;
@@ -18,9 +11,8 @@ import org.jboss.logging.Logger;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.cluster.OwnershipRecord;
 import io.hydra.runtime.cluster.OwnershipRecord.State;
+import io.hydra.runtime.cluster.OwnershipWorkers;
 import io.hydra.runtime.cluster.Ownerships;
-import io.hydra.spi.cluster.CoordinatorException;
-import io.hydra.spi.cluster.Subscription;
 
 /**
  * Restores, on this node, the containers the controller bound to it ({@code RESTORING} with this node as owner):
@@ -45,10 +37,7 @@ public final class FailoverRestorer implements AutoCloseable {
     private final Consumer<HydraEvent> events;
     private final String nodeId;
     private final FailoverEvents announce;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
-    private final ExecutorService workers;
-    private final ScheduledExecutorService rescans;
-    private volatile Subscription watch;
+    private final OwnershipWorkers workers;
 
     public FailoverRestorer(Ownerships ownerships, LocalRestores local, Consumer<HydraEvent> events, String nodeId) {
         this.ownerships = ownerships;
@@ -56,87 +45,23 @@ public final class FailoverRestorer implements AutoCloseable {
         this.events = events;
         this.nodeId = nodeId;
         this.announce = new FailoverEvents(nodeId);
-        AtomicInteger n = new AtomicInteger();
         // restores of many containers of a lost node run side by side: most of each is waiting on S3, runc, conmon
         // and CRIU, so twice the cores (the bench: one restore after another made 50 containers take 24 s)
-        this.workers = Executors.newFixedThreadPool(Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), r -> {
-            Thread t = new Thread(r, "hydra-failover-restore-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.rescans = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "hydra-failover-rescan");
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers = new OwnershipWorkers(ownerships, this::mine, this::restore, "failover restore",
+                Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), RESCAN_EVERY);
     }
 
     public void start() {
-        watch = ownerships.watch(change -> {
-            try {
-                change.current().filter(this::mine).ifPresent(v -> submit(v.record().containerId()));
-            } catch (RuntimeException e) {
-                // an unreadable record is logged, not thrown into the plugin's watch thread
-                LOG.errorf("cannot act on the change of ownership record %s: %s", change.containerId(),
-                        e.getMessage());
-            }
-        });
-        rescans.scheduleWithFixedDelay(this::rescan, 0, RESCAN_EVERY.toMillis(), TimeUnit.MILLISECONDS);
+        workers.start();
     }
 
     @Override
     public void close() {
-        Subscription w = watch;
-        if (w != null) {
-            w.close();
-        }
-        rescans.shutdownNow();
-        workers.shutdown();
-        try {
-            // a restore in flight finishes (or the next start finds the container and reports it)
-            if (!workers.awaitTermination(30, TimeUnit.SECONDS)) {
-                workers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            workers.shutdownNow();
-        }
+        workers.close();
     }
 
     private boolean mine(Ownerships.Versioned v) {
         return v.record().state() == State.RESTORING && v.record().node().equals(nodeId);
-    }
-
-    private void rescan() {
-        try {
-            ownerships.all().stream().filter(this::mine).forEach(v -> submit(v.record().containerId()));
-        } catch (CoordinatorException e) {
-            LOG.debugf("cannot look for containers to restore: %s", e.getMessage());
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "looking for containers to restore failed");
-        }
-    }
-
-    private void submit(String containerId) {
-        if (!inFlight.add(containerId)) {
-            return;
-        }
-        try {
-            workers.execute(() -> {
-                try {
-                    restore(containerId);
-                } catch (CoordinatorException e) {
-                    // the rescan tries again; the record says what is still to do
-                    LOG.warnf("restore of %s interrupted, the coordinator failed: %s", containerId, e.getMessage());
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "restore of %s failed", containerId);
-                } finally {
-                    inFlight.remove(containerId);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            inFlight.remove(containerId);
-        }
     }
 
     /** Restores one container bound to this node, from whatever point an earlier attempt reached. */
