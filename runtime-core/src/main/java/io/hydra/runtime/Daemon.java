@@ -222,7 +222,7 @@ public class Daemon {
         ClusterNode node = cluster;
         List<BindableService> services = new java.util.ArrayList<>(List.of(
                 new ContainersApi(containers, runtime, metrics, requests, node::changed,
-                        failover == null ? java.util.Optional.empty() : failover.lost()),
+                        failover == null ? java.util.Optional.empty() : failover.lost(), journal::active),
                 new EventsApi(store, containers, requests),
                 new CheckpointsApi(checkpoints, policies, checkpointsUnavailable, requests, node::changed),
                 new SystemApi(liveInfo, store, node::info),

@@ -179,6 +179,9 @@ class MigrationTest {
                 () -> journalEntries(a) > 0 || move.isDone());
         b.namespace().cut();
         try {
+            // the target is not deemed lost before its lease (3 s) expires: the migration is still under way
+            assertRefused(a.hydra("rm", "-f", "mover"), "is being migrated to another node");
+            assertRefused(a.hydra("stop", "mover"), "is being migrated to another node");
             ClusterNode.Result r = move.get(MOVE.toSeconds(), TimeUnit.SECONDS);
             assertNotEquals(0, r.code(), "a migration to a node cut off fails: " + r.out());
             assertTrue(r.err().contains("runs on node " + a.id), r.err());

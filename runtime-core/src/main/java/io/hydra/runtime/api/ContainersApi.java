@@ -60,16 +60,20 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     /** @param streams unused: server streams are driven by the shared {@link StreamPoller}, not a thread each */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams) {
-        this(containers, runtime, metrics, streams, id -> { }, Optional.empty());
+        this(containers, runtime, metrics, streams, id -> { }, Optional.empty(), id -> false);
     }
 
     /**
      * @param created told the id of each container created through the API (its cluster ownership record is
      *                written at once, not only at the next pass)
      * @param lost    in a cluster: the containers that run nowhere, which inspect shows and rm forgets
+     * @param migrating whether a migration of the container (by id) from this node is under way: stop, kill,
+     *                  pause, restart and rm wait for its end (between its rounds nothing else holds the container)
      */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams,
-                         java.util.function.Consumer<String> created, Optional<LostContainers> lost) {
+                         java.util.function.Consumer<String> created, Optional<LostContainers> lost,
+                         java.util.function.Predicate<String> migrating) {
+        this.migrating = migrating;
         this.created = created;
         this.lost = lost;
         this.containers = containers;
@@ -79,6 +83,23 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
                 .description("Server streams open now (logs, exec, events)").register(metrics.registry());
         FunctionCounter.builder("hydra.streams.sent.bytes", poller, StreamPoller::sentBytes)
                 .description("Payload bytes handed to gRPC by server streams").register(metrics.registry());
+    }
+
+    private final java.util.function.Predicate<String> migrating;
+
+    /** The name, after refusing a verb that would stop or remove a container whose migration is under way. */
+    private String notMigrating(String name, String verb) {
+        ContainerRecord r;
+        try {
+            r = containers.find(name);
+        } catch (HydraException e) {
+            return name;
+        }
+        if (migrating.test(r.id())) {
+            throw HydraException.conflict("container " + r.name() + " is being migrated to another node: " + verb
+                    + " it once the migration has ended (hydra migrate prints where it runs)");
+        }
+        return name;
     }
 
     private Container proto(ContainerRecord r) {
@@ -115,17 +136,17 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void stop(StopRequest req, StreamObserver<Container> observer) {
-        timed("stop", observer, () -> proto(containers.stop(req.getName(), req.getTimeoutSeconds())));
+        timed("stop", observer, () -> proto(containers.stop(notMigrating(req.getName(), "stop"), req.getTimeoutSeconds())));
     }
 
     @Override
     public void kill(KillRequest req, StreamObserver<Container> observer) {
-        timed("kill", observer, () -> proto(containers.kill(req.getName(), req.getSignal())));
+        timed("kill", observer, () -> proto(containers.kill(notMigrating(req.getName(), "kill"), req.getSignal())));
     }
 
     @Override
     public void pause(Ref req, StreamObserver<Container> observer) {
-        timed("pause", observer, () -> proto(containers.pause(req.getName())));
+        timed("pause", observer, () -> proto(containers.pause(notMigrating(req.getName(), "pause"))));
     }
 
     @Override
@@ -135,13 +156,13 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
 
     @Override
     public void restart(StopRequest req, StreamObserver<Container> observer) {
-        timed("restart", observer, () -> proto(containers.restart(req.getName(), req.getTimeoutSeconds())));
+        timed("restart", observer, () -> proto(containers.restart(notMigrating(req.getName(), "restart"), req.getTimeoutSeconds())));
     }
 
     @Override
     public void remove(RemoveRequest req, StreamObserver<RemoveResponse> observer) {
         timed("remove", observer, () -> RemoveResponse.newBuilder()
-                .setId(orLost(req.getName(), () -> containers.remove(req.getName(), req.getForce()),
+                .setId(orLost(req.getName(), () -> containers.remove(notMigrating(req.getName(), "remove"), req.getForce()),
                         l -> l.forget(req.getName()))).build());
     }
 
