@@ -58,6 +58,7 @@ public final class MigrationSource {
     private final MigrationEvents announce;
     private final Duration deadline;
     private final ExecutorService background;
+    private final MigrationSettlement settlement;
 
     /** @param deadline how long the target may take to restore (hydra.checkpoint.timeout) */
     public MigrationSource(ContainerService containers, CheckpointService checkpoints, ClusterNode cluster,
@@ -71,6 +72,13 @@ public final class MigrationSource {
         this.announce = new MigrationEvents(cluster.nodeId());
         this.deadline = deadline;
         this.background = background;
+        this.settlement = new MigrationSettlement(containers, checkpoints, cluster, journal, events, deadline,
+                background);
+    }
+
+    /** See {@link MigrationSettlement#resumeInterrupted}. */
+    public void resumeInterrupted() {
+        settlement.resumeInterrupted();
     }
 
     public MigrationReport migrate(Request request, Listener listener) {
@@ -222,7 +230,7 @@ public final class MigrationSource {
             long moved = uploaded + prefetchedBytes();
             Handover.Result result = new Handover(ownerships, entry.from(), n -> cluster.peer(n).isPresent())
                     .await(entry.containerId(), target.id(), entry.epoch(), deadline);
-            return settle(entry, result, mode, rounds, decisions, decision, moved, startNanos).orElseThrow();
+            return settlement.settle(entry, result, mode, rounds, decisions, decision, moved, startNanos).orElseThrow();
         }
 
         /** The rounds; what the rule decided at the last one. */
@@ -307,142 +315,9 @@ public final class MigrationSource {
         private HydraException fail(Exception cause, String step) {
             String why = step + ": " + cause.getMessage();
             LOG.warnf("migration %s of %s: %s", entry.id(), entry.name(), why);
-            String runsOn = settleHere(entry, why, rounds.size(), uploaded);
+            String runsOn = settlement.settleHere(entry, why, rounds.size(), uploaded);
             return HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed: "
                     + why + (runsOn.isEmpty() ? "; it runs nowhere now" : "; it runs on node " + runsOn));
-        }
-    }
-
-    /**
-     * Ends a migration that did not hand the container over, or whose handover has to be found out from the record:
-     * if the record is still this node's, the container runs here (restored from its newest version when the final
-     * dump stopped it). Emits {@code migration.failed}; returns where it runs ("" for nowhere).
-     */
-    String settleHere(Entry entry, String why, int rounds, long bytesMoved) {
-        Ownerships ownerships = cluster.ownerships().orElseThrow();
-        Optional<Ownerships.Versioned> record = ownerships.get(entry.containerId());
-        if (record.isPresent() && !record.get().record().node().equals(entry.from())) {
-            // the handover happened (the journal did not say so yet): the record settles it
-            awaitInBackground(entry, rounds, bytesMoved);
-            return record.get().record().node();
-        }
-        String runsOn = entry.from();
-        Optional<ContainerRecord> local = containers.containers().store().byId(entry.containerId());
-        if (local.isPresent() && !local.get().status().live()) {
-            try {
-                LOG.infof("restoring %s here: %s", entry.name(), why);
-                checkpoints.restore(entry.containerId(), 0, null, io.hydra.runtime.checkpoint.repo.ProgressListener.NONE);
-            } catch (RuntimeException e) {
-                LOG.errorf("container %s could not be restored here after its migration failed: %s", entry.name(),
-                        e.getMessage());
-                runsOn = "";
-                why = why + "; restoring it here failed too: " + e.getMessage();
-            }
-        } else if (local.isEmpty()) {
-            runsOn = "";
-        }
-        events.accept(announce.failed(entry, runsOn, why, rounds, bytesMoved));
-        end(entry);
-        cluster.changed(entry.containerId());
-        return runsOn;
-    }
-
-    /**
-     * Settles the migrations an earlier daemon left in the journal, at start-up once the node has joined: one handed
-     * over is awaited in the background (the record tells its end); any other runs here again.
-     */
-    public void resumeInterrupted() {
-        for (Entry e : journal.all()) {
-            try {
-                if (e.phase() == Phase.HANDED_OVER) {
-                    LOG.infof("migration %s of %s was handed to node %s before the restart: awaiting its end",
-                            e.id(), e.name(), e.to());
-                    awaitInBackground(e, 0, 0);
-                } else {
-                    settleHere(e, "the daemon of node " + e.from() + " restarted during the migration ("
-                            + e.phase().name().toLowerCase() + ")", 0, 0);
-                }
-            } catch (RuntimeException ex) {
-                // the entry stays, and keeps the ownership pass off the container until a later start settles it
-                LOG.errorf("migration %s of %s not settled at start-up: %s", e.id(), e.name(), ex.getMessage());
-            }
-        }
-    }
-
-    /** A handed-over migration whose daemon restarted: its end is the record's, found out in the background. */
-    void awaitInBackground(Entry entry, int rounds, long bytesMoved) {
-        background.execute(() -> {
-            try {
-                Handover.Result result = new Handover(cluster.ownerships().orElseThrow(), entry.from(),
-                        n -> cluster.peer(n).isPresent()).await(entry.containerId(), entry.to(),
-                        Math.max(entry.epoch(), 1), deadline);
-                settle(entry, result, MigrationMode.parse(entry.mode()), List.of(), List.of(),
-                        "resumed after a daemon restart", bytesMoved, System.nanoTime());
-            } catch (RuntimeException e) {
-                LOG.errorf("migration %s of %s: %s", entry.id(), entry.name(), e.getMessage());
-            }
-        });
-    }
-
-    /** The migration's end as the record tells it; a report when the target runs it, an error otherwise. */
-    private Optional<MigrationReport> settle(Entry entry, Handover.Result result, MigrationMode mode,
-                                             List<Convergence.Round> rounds, List<String> decisions, String decision,
-                                             long moved, long startNanos) {
-        int n = rounds.size();
-        switch (result.outcome()) {
-            case ON_TARGET -> {
-                OwnershipRecord r = result.record().orElseThrow();
-                cluster.localCopies().ifPresent(c -> c.removeStale(entry.containerId(), "migrated to node "
-                        + entry.to() + " (epoch " + r.epoch() + ")"));
-                end(entry);
-                long downtime = entry.frozenAt() == null || r.updatedAt() == null ? 0
-                        : Math.max(0, Duration.between(entry.frozenAt(), r.updatedAt()).toMillis());
-                List<RoundReport> details = new ArrayList<>();
-                for (int i = 0; i < n; i++) {
-                    details.add(new RoundReport(rounds.get(i), decisions.get(i), 0));
-                }
-                MigrationReport report = new MigrationReport(entry.id(), entry.containerId(), entry.name(), mode,
-                        entry.from(), entry.to(), n, moved, downtime,
-                        Duration.ofNanos(System.nanoTime() - startNanos).toMillis(), entry.version(), r.epoch(),
-                        decision, details);
-                LOG.infof("migrated %s from %s to %s (%s, %d rounds, %d bytes, downtime %d ms)", entry.name(),
-                        entry.from(), entry.to(), mode.text(), n, moved, downtime);
-                events.accept(announce.completed(report));
-                return Optional.of(report);
-            }
-            case BACK_HERE -> {
-                String why = result.record().map(OwnershipRecord::reason).filter(s -> !s.isEmpty())
-                        .orElse("node " + entry.to() + " gave it back");
-                events.accept(announce.failed(entry, entry.from(), why, n, moved));
-                end(entry);
-                throw HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed: "
-                        + why + "; it runs on node " + entry.from() + " again");
-            }
-            case ELSEWHERE, LOST, TIMED_OUT -> {
-                String where = result.record().map(OwnershipRecord::node).orElse("");
-                String state = result.record().map(r -> r.state().name().toLowerCase()).orElse("gone");
-                String why = switch (result.outcome()) {
-                    case ELSEWHERE -> "the cluster moved it to node " + where + " meanwhile";
-                    case LOST -> "it was given up as lost: " + result.record().map(OwnershipRecord::reason)
-                            .orElse("its ownership record is gone");
-                    default -> "node " + entry.to() + " did not report it running within " + deadline.toSeconds()
-                            + " s; its ownership record is " + state + " on node " + where;
-                };
-                String runsOn = result.outcome() == Handover.Outcome.LOST ? "" : where;
-                events.accept(announce.failed(entry, runsOn, why, n, moved));
-                end(entry);
-                throw HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + ": " + why);
-            }
-            default -> throw new IllegalStateException(result.outcome().name());
-        }
-    }
-
-    private void end(Entry entry) {
-        try {
-            journal.end(entry);
-        } catch (IOException e) {
-            // the entry stays: the next start settles it again, which finds nothing left to do
-            LOG.errorf("cannot remove the journal entry of migration %s: %s", entry.id(), e.getMessage());
         }
     }
 }
