@@ -31,6 +31,7 @@ import io.hydra.runtime.state.ContainerRecord;
  */
 final class MigrationSettlement {
     private static final Logger LOG = Logger.getLogger(MigrationSettlement.class);
+    private static final Duration RETRY_EVERY = Duration.ofSeconds(2);
 
     private final ContainerService containers;
     private final CheckpointService checkpoints;
@@ -94,18 +95,42 @@ final class MigrationSettlement {
      */
     public void resumeInterrupted() {
         for (Entry e : journal.all()) {
+            if (!resume(e)) {
+                background.execute(() -> retry(e));
+            }
+        }
+    }
+
+    private boolean resume(Entry e) {
+        try {
+            if (e.phase() == Phase.HANDED_OVER) {
+                LOG.infof("migration %s of %s was handed to node %s before the restart: awaiting its end",
+                        e.id(), e.name(), e.to());
+                awaitInBackground(e, 0, 0);
+            } else {
+                settleHere(e, "the daemon of node " + e.from() + " restarted during the migration ("
+                        + e.phase().name().toLowerCase() + ")", 0, 0);
+            }
+            return true;
+        } catch (RuntimeException ex) {
+            // the entry stays, and keeps the ownership pass off the container until it is settled
+            LOG.errorf("migration %s of %s not settled at start-up (trying again): %s", e.id(), e.name(),
+                    ex.getMessage());
+            return false;
+        }
+    }
+
+    /** A migration the start-up could not settle (the coordinator did not answer) is tried again until it is. */
+    private void retry(Entry e) {
+        while (journal.active(e.containerId())) {
             try {
-                if (e.phase() == Phase.HANDED_OVER) {
-                    LOG.infof("migration %s of %s was handed to node %s before the restart: awaiting its end",
-                            e.id(), e.name(), e.to());
-                    awaitInBackground(e, 0, 0);
-                } else {
-                    settleHere(e, "the daemon of node " + e.from() + " restarted during the migration ("
-                            + e.phase().name().toLowerCase() + ")", 0, 0);
-                }
-            } catch (RuntimeException ex) {
-                // the entry stays, and keeps the ownership pass off the container until a later start settles it
-                LOG.errorf("migration %s of %s not settled at start-up: %s", e.id(), e.name(), ex.getMessage());
+                Thread.sleep(RETRY_EVERY.toMillis()); // a back-off between attempts at a coordinator that failed
+            } catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (resume(journal.get(e.containerId()).orElse(e))) {
+                return;
             }
         }
     }
