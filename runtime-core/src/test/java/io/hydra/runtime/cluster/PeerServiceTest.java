@@ -127,6 +127,9 @@ class PeerServiceTest {
         pki("ca", "a", "b");
         String address = serve(new AtomicBoolean(true));
         client = new PeerClient("a", dir.resolve("a.crt"), dir.resolve("a.p8"), dir.resolve("ca.crt"));
+        // the answering peer's channel is set up first, as fencing's connect() does: a cold TLS handshake on a
+        // loaded machine can take longer than the short deadline this test is about
+        assertEquals(1, client.probeAll(List.of(node("b", address)), List.of(), Duration.ofSeconds(10)).size());
         int silentPort;
         // a listening socket that never speaks TLS: the probe must give up by its deadline
         try (ServerSocket silent = new ServerSocket(0)) {
