@@ -105,6 +105,8 @@ class ImageServiceTest {
             byte[] content = ("content of " + file).getBytes(StandardCharsets.UTF_8);
             TarArchiveEntry e = new TarArchiveEntry(file);
             e.setSize(content.length);
+            // a fixed time: two layouts of the same file must be the same image, even a second apart
+            e.setModTime(0);
             t.putArchiveEntry(e);
             t.write(content);
             t.closeArchiveEntry();
