@@ -454,14 +454,8 @@ public class Daemon {
         CheckpointRepository repo = repository;
         PackCache cache = packCache;
         return (containerId, version) -> {
-            long fetched = 0;
-            long cached = 0;
-            for (Map.Entry<String, Long> pack : repo.packs(containerId, version).entrySet()) {
-                long got = cache.fetch(pack.getKey(), pack.getValue());
-                fetched += got;
-                cached += got == 0 ? pack.getValue() : 0;
-            }
-            return new Prefetcher.Prefetched(fetched, cached);
+            PackCache.Fetched done = cache.fetchAll(repo.packs(containerId, version));
+            return new Prefetcher.Prefetched(done.fetchedBytes(), done.cachedBytes());
         };
     }
 

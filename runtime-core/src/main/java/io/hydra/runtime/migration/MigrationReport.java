@@ -24,9 +24,6 @@ public record MigrationReport(String id, String containerId, String name, Migrat
 
     /** Receives a migration's progress; called from the migrating thread, must return quickly. */
     public interface Listener {
-        Listener NONE = new Listener() {
-        };
-
         /** {@code phase}: round, final, handoff, restore; bytes done of total in that phase when known. */
         default void phase(String phase, int round, long done, long total) {
         }

@@ -18,9 +18,9 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -128,11 +128,21 @@ public final class PackCache implements BlobStore {
         Files.deleteIfExists(file(packBlobName, true));
     }
 
-    /** Discards the cached copies of these packs (a migration ended). */
-    public void drop(Collection<String> packBlobNames) throws IOException {
-        for (String name : packBlobNames) {
-            forget(name);
+    /** What {@link #fetchAll} did: bytes downloaded now, and bytes of the packs that were cached already. */
+    public record Fetched(long fetchedBytes, long cachedBytes) {
+    }
+
+    /** Fetches every pack of a version ({@link CheckpointRepository#packs}: blob name to size) not cached yet. */
+    public Fetched fetchAll(Map<String, Long> packs) throws IOException {
+        long fetched = 0;
+        long cached = 0;
+        for (Map.Entry<String, Long> pack : packs.entrySet()) {
+            long got = fetch(pack.getKey(), pack.getValue());
+            fetched += got;
+            // nothing downloaded with the cache on: it was there (a pack is never empty)
+            cached += got == 0 && maxBytes > 0 ? pack.getValue() : 0;
         }
+        return new Fetched(fetched, cached);
     }
 
     /** Bytes of the packs cached now. */
