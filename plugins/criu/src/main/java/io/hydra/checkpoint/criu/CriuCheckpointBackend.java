@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,6 +15,10 @@ import io.hydra.spi.checkpoint.CheckpointException;
 import io.hydra.spi.checkpoint.CheckpointOptions;
 import io.hydra.spi.checkpoint.CheckpointRequest;
 import io.hydra.spi.checkpoint.CheckpointResult;
+import io.hydra.spi.checkpoint.LazyDump;
+import io.hydra.spi.checkpoint.LazyDumpRequest;
+import io.hydra.spi.checkpoint.LazyPages;
+import io.hydra.spi.checkpoint.PageServer;
 import io.hydra.spi.process.Deadlines;
 import io.hydra.spi.process.DeadlineExceededException;
 import io.hydra.spi.process.ProcessException;
@@ -33,12 +38,14 @@ final class CriuCheckpointBackend implements CheckpointBackend {
     private final ProcessRunner processes;
     private final Deadlines deadlines;
     private final FreezerGuard freezer;
+    private final NetworkLock network;
 
     CriuCheckpointBackend(CriuBinary criu, ProcessRunner processes, Deadlines deadlines) {
         this.criu = criu;
         this.processes = processes;
         this.deadlines = deadlines;
         this.freezer = new FreezerGuard(processes, deadlines.runtime());
+        this.network = new NetworkLock(processes, deadlines.runtime());
     }
 
     @Override
@@ -109,6 +116,47 @@ final class CriuCheckpointBackend implements CheckpointBackend {
             restore.add("--file-locks");
         }
         return restore;
+    }
+
+    /** The container's own CRIU configuration file: absent except while a lazy dump of it starts. */
+    static Path configFile(Path containerDir) {
+        return containerDir.resolve("criu.conf");
+    }
+
+    @Override
+    public Map<String, String> bundleAnnotations(Path containerDir) {
+        // runc hands this file to CRIU on every dump; a file that does not exist is ignored
+        return Map.of("org.criu.config", configFile(containerDir).toString());
+    }
+
+    @Override
+    public LazyDump lazyCheckpoint(LazyDumpRequest request) throws CheckpointException {
+        requireLazyPages();
+        return LazyCriuDump.start(request, criu.path(), processes, deadlines.checkpoint(), freezer, network);
+    }
+
+    @Override
+    public LazyDump reopenLazyDump(LazyDumpRequest request) {
+        return LazyCriuDump.reopen(request, freezer, network);
+    }
+
+    @Override
+    public LazyPages lazyPages(Path imageDir, Path workDir, PageServer source) throws CheckpointException {
+        requireLazyPages();
+        return LazyCriuPages.start(criu.path(), imageDir, workDir, source, deadlines.checkpoint());
+    }
+
+    @Override
+    public LazyPages reopenLazyPages(Path imageDir, Path workDir, PageServer source) {
+        return LazyCriuPages.reopen(workDir);
+    }
+
+    private void requireLazyPages() throws CheckpointException {
+        if (!criu.capabilities().lazyPages()) {
+            throw new CheckpointException("post-copy needs userfaultfd lazy pages, which CRIU " + criu.capabilities()
+                    .version() + " reports unsupported on this kernel (criu check --feature uffd-noncoop)");
+        }
+        PipeSize.ensure();
     }
 
     /** runc's message, plus CRIU's own first error from the dump log: that is where the reason is. */
