@@ -98,6 +98,29 @@ final class DetachedCommand {
         return exitCode();
     }
 
+    /**
+     * Waits up to {@code timeout} and says how the transfer this command carries stands: exit 0 is complete, any
+     * other end is a failure that {@code failed} words from how it ended ("exit 1", "killed").
+     */
+    io.hydra.spi.checkpoint.LazyTransfer transfer(Duration timeout, String complete,
+                                                  java.util.function.UnaryOperator<String> failed) {
+        OptionalInt exit;
+        try {
+            exit = awaitExit(timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return io.hydra.spi.checkpoint.LazyTransfer.running();
+        }
+        if (exit.isEmpty() && alive()) {
+            return io.hydra.spi.checkpoint.LazyTransfer.running();
+        }
+        if (exit.isPresent() && exit.getAsInt() == 0) {
+            return io.hydra.spi.checkpoint.LazyTransfer.complete(complete);
+        }
+        return io.hydra.spi.checkpoint.LazyTransfer.failed(failed.apply(exit.isPresent() ? "exit " + exit.getAsInt()
+                : "killed"));
+    }
+
     /** SIGKILLs the command and everything it started (its session). */
     void kill() {
         Optional<Long> pid = pid();

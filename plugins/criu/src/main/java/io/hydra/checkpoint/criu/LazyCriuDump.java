@@ -55,7 +55,7 @@ final class LazyCriuDump implements LazyDump {
         Path config = CriuCheckpointBackend.configFile(request.containerDir());
         Path fifo = dump.workDir().resolve(NAME + ".status");
         DetachedCommand command;
-        FileChannel status;
+        FileChannel status = null;
         try {
             Files.createDirectories(dump.imageDir());
             Files.createDirectories(dump.workDir());
@@ -71,15 +71,15 @@ final class LazyCriuDump implements LazyDump {
                     Optional.of(fifo));
         } catch (IOException e) {
             deleteQuietly(config);
+            closeQuietly(status);
             throw new CheckpointException("lazy dump of " + dump.containerId() + " could not start: "
                     + e.getMessage(), e);
         }
         LazyCriuDump lazy = new LazyCriuDump(request, command, freezer, network);
-        try (status) {
+        try {
             lazy.awaitImage(status, imageDeadline);
-        } catch (IOException e) {
-            // closing the status channel cannot fail in a way that matters
         } finally {
+            closeQuietly(status);
             // CRIU has read its configuration by now (or is gone): later dumps of this container must not see it
             deleteQuietly(config);
         }
@@ -173,22 +173,8 @@ final class LazyCriuDump implements LazyDump {
 
     @Override
     public LazyTransfer awaitEnd(Duration timeout) {
-        OptionalInt exit;
-        try {
-            exit = command.awaitExit(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return LazyTransfer.running();
-        }
-        if (exit.isEmpty() && command.alive()) {
-            return LazyTransfer.running();
-        }
-        if (exit.isPresent() && exit.getAsInt() == 0) {
-            return LazyTransfer.complete("every page was served to the restorer");
-        }
-        String how = exit.isPresent() ? "exit " + exit.getAsInt() : "killed";
-        return LazyTransfer.failed("the lazy dump ended (" + how + ") before the restorer had every page: "
-                + explain() + "; " + recover());
+        return command.transfer(timeout, "every page was served to the restorer", how -> "the lazy dump ended ("
+                + how + ") before the restorer had every page: " + explain() + "; " + recover());
     }
 
     @Override
@@ -217,6 +203,16 @@ final class LazyCriuDump implements LazyDump {
             // runc's words alone
         }
         return runc.isEmpty() ? "no output" : runc;
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException ignored) {
+            // nothing was read from it
+        }
     }
 
     private static void deleteQuietly(Path file) {

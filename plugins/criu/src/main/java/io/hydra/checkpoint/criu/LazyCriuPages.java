@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 import io.hydra.spi.checkpoint.CheckpointException;
 import io.hydra.spi.checkpoint.LazyPages;
@@ -86,21 +85,8 @@ final class LazyCriuPages implements LazyPages {
 
     @Override
     public LazyTransfer awaitEnd(Duration timeout) {
-        OptionalInt exit;
-        try {
-            exit = command.awaitExit(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return LazyTransfer.running();
-        }
-        if (exit.isEmpty() && command.alive()) {
-            return LazyTransfer.running();
-        }
-        if (exit.isPresent() && exit.getAsInt() == 0) {
-            return LazyTransfer.complete("every page arrived");
-        }
-        return LazyTransfer.failed("criu lazy-pages ended (" + (exit.isPresent() ? "exit " + exit.getAsInt()
-                : "killed") + ") before every page arrived: " + explain());
+        return command.transfer(timeout, "every page arrived", how -> "criu lazy-pages ended (" + how
+                + ") before every page arrived: " + explain());
     }
 
     @Override

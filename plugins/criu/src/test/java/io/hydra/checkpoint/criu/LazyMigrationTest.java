@@ -73,13 +73,10 @@ class LazyMigrationTest {
     void aContainerMovesWithItsMemoryWhileItRunsOnTheRestoringSide() throws Exception {
         Container a = run("a", "ctr");
         long before = a.awaitCount(20);
-        Path certs = shared.resolve("pki");
-        int port = freePort();
-        LazyDump dump = criu.lazyCheckpoint(a.lazyRequest(new PageServer("127.0.0.1", port, certs.resolve("ca.crt"),
-                certs.resolve("a.crt"), certs.resolve("a.key"))));
-        Path imageB = copyImage(a.image, dir.resolve("b-image"));
-        LazyPages pages = criu.lazyPages(imageB, dir.resolve("b-work"), new PageServer("127.0.0.1", port,
-                certs.resolve("ca.crt"), certs.resolve("b.crt"), certs.resolve("b.key")));
+        Move move = startMove(a);
+        LazyDump dump = move.dump();
+        Path imageB = move.imageB();
+        LazyPages pages = move.pages();
         Container b = restore("b", "ctr", a, imageB, pages.restoreOptions());
 
         LazyTransfer fetched = pages.awaitEnd(WAIT);
@@ -100,8 +97,7 @@ class LazyMigrationTest {
         long before = a.awaitCount(20);
         Path certs = shared.resolve("pki");
         int port = freePort();
-        LazyDump dump = criu.lazyCheckpoint(a.lazyRequest(new PageServer("127.0.0.1", port, certs.resolve("ca.crt"),
-                certs.resolve("a.crt"), certs.resolve("a.key"))));
+        LazyDump dump = criu.lazyCheckpoint(a.lazyRequest(source(port)));
         // a client with a certificate of another CA: the handshake must fail, and then the dump, not the container
         ProcessResult rogue = processes.run(Duration.ofSeconds(30), "sh", "-c", "echo | openssl s_client -connect"
                 + " 127.0.0.1:" + port + " -CAfile " + certs.resolve("ca.crt") + " -cert " + certs.resolve("rogue.crt")
@@ -119,13 +115,10 @@ class LazyMigrationTest {
     void aFetcherKilledBeforeTheRestoreFailsBothEndsAndTheSourceRunsAgain() throws Exception {
         Container a = run("a", "ctr");
         long before = a.awaitCount(20);
-        Path certs = shared.resolve("pki");
-        int port = freePort();
-        LazyDump dump = criu.lazyCheckpoint(a.lazyRequest(new PageServer("127.0.0.1", port, certs.resolve("ca.crt"),
-                certs.resolve("a.crt"), certs.resolve("a.key"))));
-        Path imageB = copyImage(a.image, dir.resolve("b-image"));
-        LazyPages pages = criu.lazyPages(imageB, dir.resolve("b-work"), new PageServer("127.0.0.1", port,
-                certs.resolve("ca.crt"), certs.resolve("b.crt"), certs.resolve("b.key")));
+        Move move = startMove(a);
+        LazyDump dump = move.dump();
+        Path imageB = move.imageB();
+        LazyPages pages = move.pages();
         // killed before the restore could take a page (16 MiB move in well under a second once it starts)
         pages.abort();
         startRestore("b", "ctr", a, imageB, pages.restoreOptions()).waitFor();
@@ -146,19 +139,11 @@ class LazyMigrationTest {
     void aDumpReopenedAfterARestartStillTellsHowItEnded() throws Exception {
         Container a = run("a", "ctr");
         a.awaitCount(5);
-        Path certs = shared.resolve("pki");
-        int port = freePort();
-        LazyDumpRequest request = a.lazyRequest(new PageServer("127.0.0.1", port, certs.resolve("ca.crt"),
-                certs.resolve("a.crt"), certs.resolve("a.key")));
-        criu.lazyCheckpoint(request);
-        Path imageB = copyImage(a.image, dir.resolve("b-image"));
-        LazyPages pages = criu.lazyPages(imageB, dir.resolve("b-work"), new PageServer("127.0.0.1", port,
-                certs.resolve("ca.crt"), certs.resolve("b.crt"), certs.resolve("b.key")));
-        restore("b", "ctr", a, imageB, pages.restoreOptions());
+        Move move = startMove(a);
+        restore("b", "ctr", a, move.imageB(), move.pages().restoreOptions());
         // new handles, as a daemon started again would make them from the same directories
-        LazyPages fetchedAgain = criu.reopenLazyPages(imageB, dir.resolve("b-work"), new PageServer("127.0.0.1",
-                port, certs.resolve("ca.crt"), certs.resolve("b.crt"), certs.resolve("b.key")));
-        LazyDump servedAgain = criu.reopenLazyDump(request);
+        LazyPages fetchedAgain = criu.reopenLazyPages(move.imageB(), dir.resolve("b-work"), restorer(move.port()));
+        LazyDump servedAgain = criu.reopenLazyDump(move.request());
         assertEquals(LazyTransfer.State.COMPLETE, fetchedAgain.awaitEnd(WAIT).state());
         assertEquals(LazyTransfer.State.COMPLETE, servedAgain.awaitEnd(WAIT).state());
     }
@@ -167,12 +152,10 @@ class LazyMigrationTest {
     void aLazyDumpThatCannotStartLeavesTheContainerRunning() throws Exception {
         Container a = run("a", "ctr");
         long before = a.awaitCount(5);
-        Path certs = shared.resolve("pki");
         // the page server's port is taken: CRIU cannot listen, after it froze and dumped the container
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             CheckpointException e = assertThrows(CheckpointException.class, () -> criu.lazyCheckpoint(
-                    a.lazyRequest(new PageServer("127.0.0.1", taken.getLocalPort(), certs.resolve("ca.crt"),
-                            certs.resolve("a.crt"), certs.resolve("a.key")))));
+                    a.lazyRequest(source(taken.getLocalPort()))));
             assertTrue(e.getMessage().contains("lazy dump of ctr failed"), e.getMessage());
         }
         assertEquals("running", a.status());
@@ -181,6 +164,33 @@ class LazyMigrationTest {
     }
 
     // ---- fixture
+
+    /** A lazy dump of {@code a} under way, its image copied to the restoring side and the fetcher started there. */
+    private record Move(LazyDumpRequest request, LazyDump dump, Path imageB, LazyPages pages, int port) {
+    }
+
+    private Move startMove(Container a) throws IOException, CheckpointException {
+        int port = freePort();
+        LazyDumpRequest request = a.lazyRequest(source(port));
+        LazyDump dump = criu.lazyCheckpoint(request);
+        Path imageB = copyImage(a.image, dir.resolve("b-image"));
+        LazyPages pages = criu.lazyPages(imageB, dir.resolve("b-work"), restorer(port));
+        return new Move(request, dump, imageB, pages, port);
+    }
+
+    /** The page server's end: certificate "a". */
+    private static PageServer source(int port) {
+        Path certs = shared.resolve("pki");
+        return new PageServer("127.0.0.1", port, certs.resolve("ca.crt"), certs.resolve("a.crt"),
+                certs.resolve("a.key"));
+    }
+
+    /** The restorer's end: certificate "b", which names another address. */
+    private static PageServer restorer(int port) {
+        Path certs = shared.resolve("pki");
+        return new PageServer("127.0.0.1", port, certs.resolve("ca.crt"), certs.resolve("b.crt"),
+                certs.resolve("b.key"));
+    }
 
     private final class Container {
         final String id;
