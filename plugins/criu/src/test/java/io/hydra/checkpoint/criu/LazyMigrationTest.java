@@ -74,13 +74,10 @@ class LazyMigrationTest {
         Container a = run("a", "ctr");
         long before = a.awaitCount(20);
         Move move = startMove(a);
-        LazyDump dump = move.dump();
-        Path imageB = move.imageB();
-        LazyPages pages = move.pages();
-        Container b = restore("b", "ctr", a, imageB, pages.restoreOptions());
+        Container b = restore("b", "ctr", a, move.imageB(), move.pages().restoreOptions());
 
-        LazyTransfer fetched = pages.awaitEnd(WAIT);
-        LazyTransfer served = dump.awaitEnd(WAIT);
+        LazyTransfer fetched = move.pages().awaitEnd(WAIT);
+        LazyTransfer served = move.dump().awaitEnd(WAIT);
         assertEquals(LazyTransfer.State.COMPLETE, fetched.state(), fetched.detail());
         assertEquals(LazyTransfer.State.COMPLETE, served.state(), served.detail());
         long after = b.awaitCount(before + 20);
@@ -104,11 +101,7 @@ class LazyMigrationTest {
                 + " -key " + certs.resolve("rogue.key") + " 2>&1");
         // (under TLS 1.3 the client sees its handshake done before the server checks its certificate and hangs up)
         assertFalse(rogue.stdout().contains("CRIU"), "no page server greeting reaches it: " + rogue.stdout());
-        LazyTransfer served = dump.awaitEnd(WAIT);
-        assertEquals(LazyTransfer.State.FAILED, served.state(), served.detail());
-        assertEquals("running", a.status(), served.detail());
-        assertTrue(a.awaitCount(before + 20) > before, "the source goes on counting");
-        assertFalse(a.networkLocked(), "CRIU's network lock was lifted: " + served.detail());
+        assertRunsOnAtTheSource(a, before, dump.awaitEnd(WAIT));
     }
 
     @Test
@@ -116,23 +109,16 @@ class LazyMigrationTest {
         Container a = run("a", "ctr");
         long before = a.awaitCount(20);
         Move move = startMove(a);
-        LazyDump dump = move.dump();
-        Path imageB = move.imageB();
-        LazyPages pages = move.pages();
         // killed before the restore could take a page (16 MiB move in well under a second once it starts)
-        pages.abort();
-        startRestore("b", "ctr", a, imageB, pages.restoreOptions()).waitFor();
+        move.pages().abort();
+        startRestore("b", "ctr", a, move.imageB(), move.pages().restoreOptions()).waitFor();
 
-        LazyTransfer fetched = pages.awaitEnd(WAIT);
+        LazyTransfer fetched = move.pages().awaitEnd(WAIT);
         assertEquals(LazyTransfer.State.FAILED, fetched.state(), fetched.detail());
         // a page server nobody connects to waits for ever: the owner of the migration ends it
-        assertEquals(LazyTransfer.State.RUNNING, dump.awaitEnd(Duration.ofMillis(200)).state());
-        dump.abort();
-        LazyTransfer served = dump.awaitEnd(WAIT);
-        assertEquals(LazyTransfer.State.FAILED, served.state(), served.detail());
-        assertEquals("running", a.status(), served.detail());
-        assertTrue(a.awaitCount(before + 20) > before, "the source goes on counting");
-        assertFalse(a.networkLocked(), "CRIU's network lock was lifted: " + served.detail());
+        assertEquals(LazyTransfer.State.RUNNING, move.dump().awaitEnd(Duration.ofMillis(200)).state());
+        move.dump().abort();
+        assertRunsOnAtTheSource(a, before, move.dump().awaitEnd(WAIT));
     }
 
     @Test
@@ -164,6 +150,14 @@ class LazyMigrationTest {
     }
 
     // ---- fixture
+
+    /** The dump failed, and the container runs at the source again: counting on, its network not blocked. */
+    private static void assertRunsOnAtTheSource(Container a, long before, LazyTransfer served) throws Exception {
+        assertEquals(LazyTransfer.State.FAILED, served.state(), served.detail());
+        assertEquals("running", a.status(), served.detail());
+        assertTrue(a.awaitCount(before + 20) > before, "the source goes on counting");
+        assertFalse(a.networkLocked(), "CRIU's network lock was lifted: " + served.detail());
+    }
 
     /** A lazy dump of {@code a} under way, its image copied to the restoring side and the fetcher started there. */
     private record Move(LazyDumpRequest request, LazyDump dump, Path imageB, LazyPages pages, int port) {
@@ -261,8 +255,9 @@ class LazyMigrationTest {
         Files.createDirectories(out);
         Path bundle = bundle(cdir, node, id, out);
         started.add(new String[] {root.toString(), id});
-        ProcessResult r = detachedRuntime(List.of(runc(), "--root", root.toString(), "run", "-d", id), bundle);
-        assertTrue(r.succeeded(), r.stderr());
+        String failed = awaitDetached(new ProcessBuilder(runc(), "--root", root.toString(), "run", "-d", id)
+                .directory(bundle.toFile()).redirectErrorStream(true).start(), "runc run");
+        assertTrue(failed.isEmpty(), failed);
         return new Container(id, root, cdir, out);
     }
 
@@ -282,15 +277,14 @@ class LazyMigrationTest {
 
     /**
      * runc run/restore -d hands its stdio to the container, which keeps it open: the runner would wait for the end
-     * of those pipes, so runc is started here and only what it wrote by its exit is read. (Pipes, not files: CRIU
+     * of those pipes, so runc is started here and only what it wrote by its exit is read; empty when it succeeded. (Pipes, not files: CRIU
      * dumps a container's pipes to its runtime as external, and a host file would not be.)
      */
-    private static ProcessResult detachedRuntime(List<String> cmd, Path bundle) throws IOException {
-        Process p = new ProcessBuilder(cmd).directory(bundle.toFile()).redirectErrorStream(true).start();
+    private static String awaitDetached(Process p, String what) throws IOException {
         try {
             if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish");
+                throw new AssertionError(what + " did not finish");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -298,23 +292,15 @@ class LazyMigrationTest {
         }
         java.io.InputStream out = p.getInputStream();
         String text = new String(out.readNBytes(out.available()), java.nio.charset.StandardCharsets.UTF_8);
-        return new ProcessResult(cmd, p.exitValue(), text, text, Duration.ZERO, false);
+        return p.exitValue() == 0 ? "" : what + " exited " + p.exitValue() + ": " + text;
     }
 
     /** The restore as a monitor would run it: the image, the backend's options, the container's own bundle. */
     private Container restore(String node, String id, Container from, Path image, List<String> options)
             throws IOException {
-        Path root = dir.resolve(node + "-state");
-        Path cdir = dir.resolve(node + "-" + id);
-        Path bundle = bundle(cdir, node, id, from.out);
-        started.add(new String[] {root.toString(), id});
-        List<String> cmd = new ArrayList<>(List.of(runc(), "--root", root.toString(), "restore", "-d",
-                "--image-path", image.toString(), "--work-path", cdir.resolve("restore-work").toString()));
-        cmd.addAll(options);
-        cmd.add(id);
-        ProcessResult r = detachedRuntime(cmd, bundle);
-        assertTrue(r.succeeded(), "restore: " + r.stderr());
-        return new Container(id, root, cdir, from.out);
+        String failed = awaitDetached(startRestore(node, id, from, image, options), "runc restore");
+        assertTrue(failed.isEmpty(), failed);
+        return new Container(id, dir.resolve(node + "-state"), dir.resolve(node + "-" + id), from.out);
     }
 
     private Path bundle(Path cdir, String node, String id, Path out) throws IOException {
