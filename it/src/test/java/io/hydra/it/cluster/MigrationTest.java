@@ -1,11 +1,14 @@
 package io.hydra.it.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import io.hydra.it.RedisRootfs;
+import io.hydra.it.Resp;
 
 /**
  * {@code hydra migrate} between two real daemons as nodes (etcd, S3Proxy, runc, conmon, CRIU): a counter moves in
@@ -203,15 +209,15 @@ class MigrationTest {
     @Order(8)
     void aRedisWithHostNetworkingMovesWithItsDataAndListensOnTheTargetsAddress() throws Exception {
         int port = 16379;
-        java.nio.file.Path rootfs = io.hydra.it.RedisRootfs.create(cluster.dir().resolve("redis-rootfs"));
+        Path rootfs = RedisRootfs.create(cluster.dir().resolve("redis-rootfs"));
         a.ok("run", "-d", "--name", "cache", "--net", "host", "--rootfs", rootfs.toString(), "--",
                 "/usr/bin/redis-server", "--port", Integer.toString(port), "--bind", "0.0.0.0", "--save", "",
                 "--appendonly", "no", "--protected-mode", "no");
         String host = a.namespace().address();
-        Shell.await(Duration.ofSeconds(60), "redis up on " + a.id, () -> io.hydra.it.Resp.answers(host, port));
+        Shell.await(Duration.ofSeconds(60), "redis up on " + a.id, () -> Resp.answers(host, port));
         int keys = 2000;
-        try (io.hydra.it.Resp redis = new io.hydra.it.Resp(host, port)) {
-            List<String[]> sets = new java.util.ArrayList<>();
+        try (Resp redis = new Resp(host, port)) {
+            List<String[]> sets = new ArrayList<>();
             for (int i = 0; i < keys; i++) {
                 sets.add(new String[] {"SET", "k" + i, "value-" + i});
             }
@@ -226,12 +232,12 @@ class MigrationTest {
         assertEquals("precopy", s.get("mode").asText(), "pre-copy is the default");
         String there = b.namespace().address();
         Shell.await(Duration.ofSeconds(20), "redis answering on " + b.id + "'s address",
-                () -> io.hydra.it.Resp.answers(there, port));
-        try (io.hydra.it.Resp redis = new io.hydra.it.Resp(there, port)) {
+                () -> Resp.answers(there, port));
+        try (Resp redis = new Resp(there, port)) {
             assertEquals(Integer.toString(keys), redis.call("DBSIZE"));
             assertEquals("value-1234", redis.call("GET", "k1234"));
         }
-        assertTrue(!io.hydra.it.Resp.answers(host, port), "nothing listens on " + a.id + " any more");
+        assertFalse(Resp.answers(host, port), "nothing listens on " + a.id + " any more");
         assertEquals(1, Protected.liveCopies(cluster, cacheId));
         b.ok("rm", "-f", "cache");
     }
@@ -276,7 +282,7 @@ class MigrationTest {
     }
 
     private static long journalEntries(ClusterNode node) throws Exception {
-        java.nio.file.Path dir = node.root.resolve("migrations");
+        Path dir = node.root.resolve("migrations");
         if (!Files.isDirectory(dir)) {
             return 0;
         }

@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 import com.google.protobuf.ByteString;
@@ -56,7 +58,8 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
     /** The cluster's lost containers (inspect and rm of a container that runs nowhere); empty on a single node. */
     private final Optional<LostContainers> lost;
 
-    private final java.util.function.Consumer<String> created;
+    private final Consumer<String> created;
+    private final Predicate<String> migrating;
 
     /** @param streams unused: server streams are driven by the shared {@link StreamPoller}, not a thread each */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams) {
@@ -71,8 +74,7 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
      *                  pause, restart and rm wait for its end (between its rounds nothing else holds the container)
      */
     public ContainersApi(ContainerService containers, OciRuntime runtime, DaemonMetrics metrics, ExecutorService streams,
-                         java.util.function.Consumer<String> created, Optional<LostContainers> lost,
-                         java.util.function.Predicate<String> migrating) {
+                         Consumer<String> created, Optional<LostContainers> lost, Predicate<String> migrating) {
         this.migrating = migrating;
         this.created = created;
         this.lost = lost;
@@ -84,8 +86,6 @@ public final class ContainersApi extends ContainersGrpc.ContainersImplBase {
         FunctionCounter.builder("hydra.streams.sent.bytes", poller, StreamPoller::sentBytes)
                 .description("Payload bytes handed to gRPC by server streams").register(metrics.registry());
     }
-
-    private final java.util.function.Predicate<String> migrating;
 
     /** The name, after refusing a verb that would stop or remove a container whose migration is under way. */
     private String notMigrating(String name, String verb) {

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.OwnershipRecord;
 import io.hydra.runtime.cluster.Ownerships;
@@ -73,7 +74,7 @@ final class MigrationSettlement {
         if (local.isPresent() && !local.get().status().live()) {
             try {
                 LOG.infof("restoring %s here: %s", entry.name(), why);
-                checkpoints.restore(entry.containerId(), 0, null, io.hydra.runtime.checkpoint.repo.ProgressListener.NONE);
+                checkpoints.restore(entry.containerId(), 0, null, ProgressListener.NONE);
             } catch (RuntimeException e) {
                 LOG.errorf("container %s could not be restored here after its migration failed: %s", entry.name(),
                         e.getMessage());

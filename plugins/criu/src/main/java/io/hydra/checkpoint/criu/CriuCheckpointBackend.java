@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import io.hydra.spi.checkpoint.CheckpointBackend;
 import io.hydra.spi.checkpoint.CheckpointCapabilities;
@@ -32,8 +30,6 @@ import io.hydra.spi.process.ProcessSpec;
  * a CRIU killed mid-dump cannot thaw it, so this backend does.
  */
 final class CriuCheckpointBackend implements CheckpointBackend {
-    private static final Pattern RUNC_MESSAGE = Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"");
-
     private final CriuBinary criu;
     private final ProcessRunner processes;
     private final Deadlines deadlines;
@@ -98,7 +94,8 @@ final class CriuCheckpointBackend implements CheckpointBackend {
             throw new CheckpointException("checkpoint failed: " + e.getMessage() + "; " + thawed, e);
         }
         if (!result.succeeded()) {
-            String why = explain(result.stderr() + result.stdout(), request.workDir().resolve("dump.log"));
+            String why = CriuErrors.explain(result.stderr() + result.stdout(),
+                    request.workDir().resolve("dump.log"));
             throw new CheckpointException("checkpoint failed: " + why + "; " + freezer.thawIfFrozen(request));
         }
         DumpStatistics stats = DumpStatistics.read(request.workDir().resolve("stats-dump"))
@@ -159,24 +156,4 @@ final class CriuCheckpointBackend implements CheckpointBackend {
         PipeSize.ensure();
     }
 
-    /** runc's message, plus CRIU's own first error from the dump log: that is where the reason is. */
-    private static String explain(String runcOutput, Path dumpLog) {
-        Matcher m = RUNC_MESSAGE.matcher(runcOutput);
-        String message = runcOutput.strip();
-        while (m.find()) {
-            message = m.group(1).replace("\\\"", "\"");
-        }
-        try {
-            if (Files.exists(dumpLog)) {
-                for (String line : Files.readAllLines(dumpLog)) {
-                    if (line.contains("Error (") && !line.contains("RLIMIT_NOFILE")) {
-                        return message + " (criu: " + line.replaceFirst("^\\([0-9. ]+\\)\\s*", "").strip() + ")";
-                    }
-                }
-            }
-        } catch (IOException ignored) {
-            // runc's message alone
-        }
-        return message;
-    }
 }

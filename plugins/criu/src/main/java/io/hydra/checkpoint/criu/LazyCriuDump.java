@@ -190,20 +190,9 @@ final class LazyCriuDump implements LazyDump {
 
     private String explain() {
         String runc = command.logTail(3);
-        Path log = request.dump().workDir().resolve("dump.log");
-        try {
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log)) {
-                    if (line.contains("Error (")) {
-                        return runc + " (criu: " + line.replaceFirst("^\\([0-9. ]+\\)\\s*", "").strip() + ")";
-                    }
-                }
-            }
-        } catch (IOException ignored) {
-            // runc's words alone
-        }
-        return runc.isEmpty() ? "no output" : runc;
+        return CriuErrors.explain(runc.isEmpty() ? "no output" : runc, request.dump().workDir().resolve("dump.log"));
     }
+
 
     private static void closeQuietly(FileChannel channel) {
         try {

@@ -95,19 +95,8 @@ final class LazyCriuPages implements LazyPages {
     }
 
     private String explain() {
-        Path log = workDir.resolve("lazy-pages-criu.log");
-        try {
-            if (Files.exists(log)) {
-                for (String line : Files.readAllLines(log)) {
-                    if (line.contains("Error (")) {
-                        return line.replaceFirst("^\\([0-9. ]+\\)\\s*", "").strip();
-                    }
-                }
-            }
-        } catch (IOException ignored) {
-            // the command's own output then
-        }
         String out = command.logTail(3);
-        return out.isEmpty() ? "no output" : out;
+        return CriuErrors.firstError(workDir.resolve("lazy-pages-criu.log")).orElse(out.isEmpty() ? "no output" : out);
     }
+
 }

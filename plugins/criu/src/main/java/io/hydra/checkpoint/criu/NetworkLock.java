@@ -3,6 +3,8 @@ package io.hydra.checkpoint.criu;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -48,7 +50,7 @@ final class NetworkLock {
                 }
                 ProcessResult unlock = processes.run(new ProcessSpec(List.of("sh", "-c",
                         "printf '%s' \"$RULES\" | nsenter -t " + pid + " -n " + tool + "-restore -w --noflush"),
-                        deadline, java.util.Map.of("RULES", UNLOCK), java.util.Optional.empty(),
+                        deadline, Map.of("RULES", UNLOCK), Optional.empty(),
                         ProcessSpec.DEFAULT_OUTPUT_LIMIT));
                 if (!unlock.succeeded()) {
                     return "lifting CRIU's network lock (" + tool + ") failed: " + unlock.stderr().strip();
