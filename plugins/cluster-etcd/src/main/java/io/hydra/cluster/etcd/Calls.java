@@ -91,16 +91,22 @@ final class Calls {
         return new CoordinatorException(kind, "etcd could not " + what + ": " + describe(cause), cause);
     }
 
-    /** jetcd reports gRPC failures either as a gRPC status or as its own EtcdException with the same code. */
+    /**
+     * jetcd reports gRPC failures either as a gRPC status or as its own EtcdException with the same code. A call cut
+     * by the connection closing under it can also come back as UNKNOWN ("channel closed") with the transport's
+     * IOException as its cause: that too is etcd out of reach, not an answer from it.
+     */
     private static boolean unreachable(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof ClosedClientException || t instanceof java.io.IOException) {
+                return true;
+            }
+        }
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof EtcdException e) {
                 ErrorCode code = e.getErrorCode();
                 return code == ErrorCode.UNAVAILABLE || code == ErrorCode.DEADLINE_EXCEEDED
                         || code == ErrorCode.CANCELLED;
-            }
-            if (t instanceof ClosedClientException) {
-                return true;
             }
         }
         Status.Code code = Status.fromThrowable(cause).getCode();
