@@ -173,8 +173,10 @@ public class Daemon {
         // before recovery: restarting an image container (after a host reboot) mounts its root from the store
         openStorage(plugins, root, nodeId, deadlines, processes);
         startImages(root, nodeId);
+        // the backend is probed meanwhile; no container is created before the API serves, by when it is known
         Containers shared = new Containers(layout, nodeId, store, runtime, monitors, config.logMaxSize().asLongValue(),
-                imageRoots(root, nodeId));
+                imageRoots(root, nodeId), dir -> backendProbe.isDone() && !backendProbe.isCompletedExceptionally()
+                ? backendProbe.join().bundleAnnotations(dir) : Map.of());
         containers = new ContainerService(shared, config.orphanPolicy(), config.stopTimeout(), background);
         recovery = new ContainerRecovery(containers);
 

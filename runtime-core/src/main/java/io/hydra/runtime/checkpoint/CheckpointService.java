@@ -43,6 +43,8 @@ import io.hydra.spi.checkpoint.CheckpointException;
 import io.hydra.spi.checkpoint.CheckpointOptions;
 import io.hydra.spi.checkpoint.CheckpointRequest;
 import io.hydra.spi.checkpoint.CheckpointResult;
+import io.hydra.spi.checkpoint.LazyPages;
+import io.hydra.spi.checkpoint.PageServer;
 import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
@@ -83,6 +85,7 @@ public final class CheckpointService {
     private final MetadataCipher metadataCipher;
     private final ImageRoots imageRoots;
     private final WritableLayerDump layerDump;
+    private final LazyDumps lazyDumps;
     private final ImageContainerVersions imageVersions;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
@@ -104,6 +107,17 @@ public final class CheckpointService {
         this.imageRoots = containers.containers().imageRoots();
         this.layerDump = new WritableLayerDump(backend, runtime, imageRoots);
         this.imageVersions = new ImageContainerVersions(imageRoots);
+        this.lazyDumps = new LazyDumps(this, containers, store, runtime, backend, repository, imageRoots, staging);
+    }
+
+    /** The source's half of a post-copy migration. */
+    public LazyDumps lazyDumps() {
+        return lazyDumps;
+    }
+
+    /** Removes a lazy version nothing can restore any more (its migration ended), best effort. */
+    public void removeLazyVersion(String containerId, long version) {
+        lazyDumps.deleteVersion(containerId, version);
     }
 
     public CheckpointBackend backend() {
@@ -263,7 +277,7 @@ public final class CheckpointService {
     /** Names the staged image a version was committed from, so recovery never commits one image twice. */
     private static final String STAGING_ID = "stagingId";
 
-    private Map<String, String> metadata(ContainerRecord r, CheckpointOptions options, CheckpointResult result,
+    Map<String, String> metadata(ContainerRecord r, CheckpointOptions options, CheckpointResult result,
                                          Path dir) {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("node", nodeId);
@@ -346,7 +360,8 @@ public final class CheckpointService {
         // the container is this node's own: its bundle, not the copy in the image, is the config
         // an image this daemon staged itself on this node: storage is not involved
         byte[] config = RestoreConfig.forRestore(r, Optional.of(r), image.resolve(BUNDLE_CONFIG), null,
-                new RestoreConfig.StoreTrust(true, false), "the local image of " + r.name());
+                new RestoreConfig.StoreTrust(true, false), "the local image of " + r.name(),
+                backend.bundleAnnotations(r.containerDir()));
         // no process ran since the dump, so an image container's writable layer is still the one it dumped with;
         // its root is only mounted again (a reboot since then unmounted it)
         containers.restoreFromImage(containers.find(r.id()), config, image, backend.restoreOptions(options),
@@ -360,7 +375,7 @@ public final class CheckpointService {
      * between the pack check and the manifest) cannot be restored: it is removed again, and the caller treats the
      * checkpoint as failed, so a stopping checkpoint's staged image is never deleted on the strength of it.
      */
-    private CommitResult requireRestorable(ContainerRecord r, CommitResult committed) throws IOException {
+    CommitResult requireRestorable(ContainerRecord r, CommitResult committed) throws IOException {
         if (committed.restorable()) {
             return committed;
         }
@@ -492,6 +507,42 @@ public final class CheckpointService {
         Optional<ContainerRecord> local = findLocal(nameOrId);
         String sourceId = local.map(ContainerRecord::id).orElseGet(() -> containerIdFor(nameOrId));
         CheckpointVersion chosen = version > 0 ? findVersion(sourceId, nameOrId, version) : latest(sourceId, nameOrId);
+        LazyVersions.refuseWithoutPageServer(chosen, nameOrId);
+        Path dir = staging.resolve("restore-" + UUID.randomUUID());
+        try {
+            return restoreInto(nameOrId, local, sourceId, chosen, as, dir, progress, Optional.empty()).outcome();
+        } finally {
+            ContainerService.deleteTree(dir);
+        }
+    }
+
+    /**
+     * A post-copy migration's restore: {@code version} is a lazy dump's image without memory, and the restored
+     * container faults its memory in from {@code source}, the page server, while it runs. The directory holds the
+     * image and the fetcher's work until the fetcher ends (it outlives a daemon restart); the caller removes it
+     * then, or at once when this throws.
+     */
+    public LazyRestore restoreLazily(String containerId, long version, PageServer source, Path dir) {
+        Optional<ContainerRecord> local = findLocal(containerId);
+        CheckpointVersion chosen = findVersion(containerId, containerId, version);
+        if (LazyVersions.pageServer(chosen).isEmpty()) {
+            throw HydraException.failed("version " + version + " of " + containerId + " is not a lazy dump's image");
+        }
+        Restored restored = restoreInto(containerId, local, containerId, chosen, null, dir, ProgressListener.NONE,
+                Optional.of(source));
+        return new LazyRestore(restored.outcome(), restored.pages().orElseThrow());
+    }
+
+    /** A restore under way from a lazy dump: the container runs, and {@link #pages} says when its memory is here. */
+    public record LazyRestore(Outcome outcome, LazyPages pages) {
+    }
+
+    private record Restored(Outcome outcome, Optional<LazyPages> pages) {
+    }
+
+    private Restored restoreInto(String nameOrId, Optional<ContainerRecord> local, String sourceId,
+                                 CheckpointVersion chosen, String as, Path dir, ProgressListener progress,
+                                 Optional<PageServer> lazySource) {
         if (!chosen.complete()) {
             throw HydraException.failed("version " + chosen.version() + " of " + nameOrId + " cannot be restored: "
                     + chosen.problem().orElse("incomplete"));
@@ -510,9 +561,9 @@ public final class CheckpointService {
             throw HydraException.conflict("container " + target.name() + " is " + target.status()
                     + ": stop it first, or restore it under another name with --as NEW");
         }
-        Path dir = staging.resolve("restore-" + UUID.randomUUID());
         Path image = dir.resolve("image");
         long start = System.nanoTime();
+        LazyPages pages = null;
         try {
             Files.createDirectories(dir);
             RestoreResult fetched;
@@ -531,25 +582,46 @@ public final class CheckpointService {
             String what = "version " + chosen.version() + " of " + nameOrId;
             Runnable prepareRoot = imageVersions.rootFor(target, image, what);
             byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
-                    chosen.metadata().get("rootfs"), trust, what, target.options().fromImage()
+                    chosen.metadata().get("rootfs"), trust, what, backend.bundleAnnotations(target.containerDir()),
+                    target.options().fromImage()
                             ? Optional.of(ImageRoots.rootOf(target.containerDir())) : Optional.empty());
             CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
                     Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
                     Boolean.parseBoolean(chosen.metadata().get("fileLocks")));
+            List<String> restoreOptions = new ArrayList<>(backend.restoreOptions(options));
+            if (lazySource.isPresent()) {
+                try {
+                    pages = backend.lazyPages(image, dir.resolve("work"), lazySource.get());
+                } catch (CheckpointException e) {
+                    throw HydraException.failed("cannot fetch the memory of " + what + " from "
+                            + lazySource.get().endpoint() + ": " + e.getMessage());
+                }
+                restoreOptions.addAll(pages.restoreOptions());
+            }
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("version", chosen.version());
             data.put("fromContainer", sourceId);
             data.put("fromNode", chosen.metadata().getOrDefault("node", ""));
             data.put("bytesMoved", fetched.bytesMoved());
             data.put("durationMs", Duration.ofNanos(System.nanoTime() - start).toMillis());
-            ContainerRecord restored = containers.restoreFromImage(target, config, image,
-                    backend.restoreOptions(options), data, prepareRoot);
-            return new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(), 0,
-                    Duration.ofNanos(System.nanoTime() - start), 1.0);
-        } catch (IOException e) {
-            throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
-        } finally {
-            ContainerService.deleteTree(dir);
+            lazySource.ifPresent(s -> data.put("lazyPagesFrom", s.endpoint()));
+            ContainerRecord restored = containers.restoreFromImage(target, config, image, restoreOptions, data,
+                    prepareRoot);
+            Outcome outcome = new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(),
+                    0, Duration.ofNanos(System.nanoTime() - start), 1.0);
+            return new Restored(outcome, Optional.ofNullable(pages));
+        } catch (IOException | RuntimeException e) {
+            if (pages != null) {
+                // the restore never took the memory: the source's dump fails and its container runs there again
+                pages.abort();
+            }
+            if (lazySource.isPresent()) {
+                ContainerService.deleteTree(dir);
+            }
+            if (e instanceof IOException) {
+                throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
+            }
+            throw (RuntimeException) e;
         }
     }
 
@@ -569,7 +641,8 @@ public final class CheckpointService {
     }
 
     private CheckpointVersion latest(String id, String nameOrId) {
-        return versions(id).stream().filter(CheckpointVersion::complete)
+        // a post-copy image without its memory is never a container's latest state to come back to
+        return versions(id).stream().filter(CheckpointVersion::complete).filter(v -> !LazyVersions.isLazy(v))
                 .max(Comparator.comparingLong(CheckpointVersion::version))
                 .orElseThrow(() -> HydraException.notFound("container " + nameOrId + " has no complete checkpoint"));
     }

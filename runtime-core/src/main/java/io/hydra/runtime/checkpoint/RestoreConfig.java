@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.core.JsonFactory;
@@ -33,8 +34,6 @@ import io.hydra.runtime.state.ContainerRecord;
 public final class RestoreConfig {
     /** A config.json is a few KiB; anything this large is not one. */
     static final int MAX_CONFIG_BYTES = 1 << 20;
-    /** The annotation runc reads on restore to choose CRIU's configuration file. */
-    static final String CRIU_CONFIG_ANNOTATION = "org.criu.config";
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build()).build();
 
@@ -57,10 +56,14 @@ public final class RestoreConfig {
      *                     the manifest is not authenticated (anyone could have written it)
      * @param trust        whether the manifest is authenticated, and whether an unauthenticated one may be restored
      * @param what         "version N of NAME", for messages
+     * @param annotations  the checkpoint backend's annotations for the target's directory: the only ones the
+     *                     restored config carries, whatever the stored one held under those keys
      */
     public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
-                                    String recordedRoot, StoreTrust trust, String what) {
-        return forRestore(target, localSource, storedConfig, recordedRoot, trust, what, Optional.empty());
+                                    String recordedRoot, StoreTrust trust, String what,
+                                    Map<String, String> annotations) {
+        return forRestore(target, localSource, storedConfig, recordedRoot, trust, what, annotations,
+                Optional.empty());
     }
 
     /**
@@ -70,7 +73,8 @@ public final class RestoreConfig {
      * node), and the root need not exist yet (the restore mounts it).
      */
     public static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> localSource, Path storedConfig,
-                                    String recordedRoot, StoreTrust trust, String what, Optional<Path> imageRoot) {
+                                    String recordedRoot, StoreTrust trust, String what,
+                                    Map<String, String> annotations, Optional<Path> imageRoot) {
         Optional<ObjectNode> own = localSource.flatMap(RestoreConfig::ownConfig);
         if (own.isEmpty() && !trust.authenticated() && !trust.unsignedRestoreAllowed()) {
             throw HydraException.failed("refusing to restore " + what + ": this node has no record of the container,"
@@ -86,16 +90,18 @@ public final class RestoreConfig {
             config = own.get();
             imageRoot.ifPresent(root -> setRoot(config, root));
             if (localSource.get().id().equals(target.id())) {
-                return write(withoutCriuConfig(config));
+                return write(withAnnotations(config, annotations));
             }
         } else {
             config = parse(storedConfig, what);
             try {
                 if (imageRoot.isPresent()) {
                     setRoot(config, imageRoot.get());
-                    StoredConfigValidator.validate(config, imageRoot.get().toString(), daemonRoot(target), false);
+                    StoredConfigValidator.validate(config, imageRoot.get().toString(), daemonRoot(target), false,
+                            annotations.keySet());
                 } else {
-                    StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target), true);
+                    StoredConfigValidator.validate(config, expectedRoot, daemonRoot(target), true,
+                            annotations.keySet());
                 }
             } catch (StoredConfigValidator.Refused e) {
                 throw HydraException.failed("refusing to restore " + what + ": its stored config.json is not"
@@ -107,7 +113,7 @@ public final class RestoreConfig {
             throw HydraException.failed("refusing to restore " + what + ": its config.json has no linux section");
         }
         linuxObject.put("cgroupsPath", ContainerCgroups.path(target.node(), target.id()));
-        return write(withoutCriuConfig(config));
+        return write(withAnnotations(config, annotations));
     }
 
     private static void setRoot(ObjectNode config, Path root) {
@@ -117,14 +123,16 @@ public final class RestoreConfig {
     }
 
     /**
-     * runc 1.1.5 passes a non-empty {@code org.criu.config} annotation to CRIU as its configuration file, and when the
-     * annotation is absent it passes {@code /etc/criu/runc.conf}; an empty value makes it pass none. The daemon never
-     * sets one at create, so whatever value a config holds did not come from the daemon: it is replaced by "".
+     * The daemon's annotations replace whatever the config held under their keys: runc and CRIU act on them as root
+     * (the checkpoint backend's CRIU configuration file is one), and a stored value named a path on its source node.
      */
-    static ObjectNode withoutCriuConfig(ObjectNode config) {
-        JsonNode annotations = config.get("annotations");
-        ObjectNode object = annotations instanceof ObjectNode o ? o : config.putObject("annotations");
-        object.put(CRIU_CONFIG_ANNOTATION, "");
+    static ObjectNode withAnnotations(ObjectNode config, Map<String, String> annotations) {
+        JsonNode existing = config.get("annotations");
+        ObjectNode object = existing instanceof ObjectNode o ? o : config.putObject("annotations");
+        annotations.forEach(object::put);
+        if (object.isEmpty()) {
+            config.remove("annotations");
+        }
         return config;
     }
 

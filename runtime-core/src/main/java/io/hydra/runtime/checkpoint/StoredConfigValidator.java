@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -81,15 +82,17 @@ final class StoredConfigValidator {
      * @param daemonRoot   the daemon's root directory: a container root above it is refused
      */
     static void validate(ObjectNode config, String expectedRoot, Path daemonRoot) throws Refused {
-        validate(config, expectedRoot, daemonRoot, true);
+        validate(config, expectedRoot, daemonRoot, true, Set.of());
     }
 
     /**
      * @param rootMustExist false for the root of a container made from an image, which the restore mounts itself
      *                      after this check (the root path is then the daemon's, never the stored one)
+     * @param daemonAnnotations the annotations the restore sets itself (the checkpoint backend's): the only ones a
+     *                          stored config may carry, since their stored values are replaced, never used
      */
-    static void validate(ObjectNode config, String expectedRoot, Path daemonRoot, boolean rootMustExist)
-            throws Refused {
+    static void validate(ObjectNode config, String expectedRoot, Path daemonRoot, boolean rootMustExist,
+                         Set<String> daemonAnnotations) throws Refused {
         for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!TOP_LEVEL.contains(name)) {
@@ -97,7 +100,7 @@ final class StoredConfigValidator {
             }
         }
         hooks(config.get("hooks"));
-        annotations(config.get("annotations"));
+        annotations(config.get("annotations"), daemonAnnotations);
         root(config.path("root"), expectedRoot, daemonRoot, rootMustExist);
         process(config.path("process"));
         mounts(config.get("mounts"));
@@ -120,19 +123,23 @@ final class StoredConfigValidator {
         }
     }
 
-    private static void annotations(JsonNode annotations) throws Refused {
-        if (annotations == null || annotations.isNull() || (annotations.isObject() && annotations.isEmpty())) {
+    private static void annotations(JsonNode annotations, Set<String> daemonAnnotations) throws Refused {
+        if (annotations == null || annotations.isNull()) {
             return;
         }
-        // the one annotation the daemon writes itself, on restore (see RestoreConfig): a later checkpoint carries it
-        if (annotations.isObject() && annotations.size() == 1
-                && "".equals(annotations.path(RestoreConfig.CRIU_CONFIG_ANNOTATION).asText(null))) {
-            return;
+        if (!annotations.isObject()) {
+            throw new Refused("annotations", "is not an object");
         }
-        // runc hands the file named by org.criu.config to CRIU as its configuration (action scripts, plugins: root
-        // on the host), and the daemon writes no annotations at create
-        throw new Refused("annotations", "is not allowed: runc and CRIU act on annotations (org.criu.config names a"
-                + " CRIU configuration run as root), and the daemon sets none");
+        for (Iterator<String> names = annotations.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            // runc and CRIU act on annotations as root (one names CRIU's configuration file, which can load plugins
+            // and run action scripts): only the daemon's own pass, because the restore replaces their values
+            if (!daemonAnnotations.contains(name)) {
+                throw new Refused("annotations." + name, "is not allowed: runc and CRIU act on annotations as root,"
+                        + " and the daemon sets only " + (daemonAnnotations.isEmpty() ? "none"
+                        : String.join(", ", new TreeSet<>(daemonAnnotations))));
+            }
+        }
     }
 
     private static void root(JsonNode root, String expectedRoot, Path daemonRoot, boolean mustExist)

@@ -195,7 +195,15 @@ public final class BundlePreparer {
     }
 
     /** Writes config.json under {@code bundleDir}, flushed to disk. */
-    public void write(PreparedBundle prepared, Path bundleDir) throws IOException {
+    /**
+     * Writes the config with {@code annotations} (the checkpoint backend's) set: a user's bundle may carry
+     * annotations of its own, but not one of these, which runc and CRIU act on as root.
+     */
+    public void write(PreparedBundle prepared, Path bundleDir, Map<String, String> annotations) throws IOException {
+        if (!annotations.isEmpty()) {
+            ObjectNode object = RunFlags.object(prepared.config(), "annotations", "config.json: ");
+            annotations.forEach(object::put);
+        }
         Files.createDirectories(bundleDir);
         Path file = bundleDir.resolve("config.json");
         try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,

@@ -97,7 +97,7 @@ final class ContainerCreation {
         return locks.with(id, () -> {
             MonitorHandle handle;
             try {
-                bundles.write(preparation.get(), bundleDir);
+                bundles.write(preparation.get(), bundleDir, containers.bundleAnnotations(containerDir));
                 handle = strategy.launch(containers.launchRequest(record, Optional.empty(), List.of()));
             } catch (IOException | RuntimeException e) {
                 // an image root is unmounted and its writable layer deleted with the rest

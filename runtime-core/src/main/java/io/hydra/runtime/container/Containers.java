@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
@@ -45,6 +46,7 @@ public final class Containers {
     private final Map<String, CompletableFuture<ContainerRecord>> exits = new ConcurrentHashMap<>();
     private final Map<String, MonitorHandle> handles = new ConcurrentHashMap<>();
     private final ImageRoots imageRoots;
+    private final Function<Path, Map<String, String>> bundleAnnotations;
 
     public Containers(Layout layout, String nodeId, StateStore store, OciRuntime runtime, MonitorStrategies monitors,
                       long logMaxBytes) {
@@ -54,6 +56,16 @@ public final class Containers {
 
     public Containers(Layout layout, String nodeId, StateStore store, OciRuntime runtime, MonitorStrategies monitors,
                       long logMaxBytes, ImageRoots imageRoots) {
+        this(layout, nodeId, store, runtime, monitors, logMaxBytes, imageRoots, dir -> Map.of());
+    }
+
+    /**
+     * @param bundleAnnotations the annotations a container's config.json gets for the checkpoint backend, by the
+     *                          container's directory (set at create and again at every restore)
+     */
+    public Containers(Layout layout, String nodeId, StateStore store, OciRuntime runtime, MonitorStrategies monitors,
+                      long logMaxBytes, ImageRoots imageRoots, Function<Path, Map<String, String>> bundleAnnotations) {
+        this.bundleAnnotations = bundleAnnotations;
         this.imageRoots = imageRoots;
         this.layout = layout;
         this.nodeId = nodeId;
@@ -61,6 +73,11 @@ public final class Containers {
         this.runtime = runtime;
         this.monitors = monitors;
         this.logMaxBytes = logMaxBytes;
+    }
+
+    /** The checkpoint backend's annotations for the container whose directory is {@code containerDir}. */
+    public Map<String, String> bundleAnnotations(Path containerDir) {
+        return bundleAnnotations.apply(containerDir);
     }
 
     public Layout layout() {

@@ -113,6 +113,15 @@ public final class CheckpointRecovery {
             recovery.adoptAndCheckIfLive(running);
             return;
         }
+        if (Boolean.parseBoolean(intent.get(Intent.LAZY))) {
+            // a lazy dump's processes end only once every page was served: their memory is the target's now, and
+            // the image here has none of it, so it is never restored from (the migration settles by the record)
+            LOG.infof("%s went to its post-copy migration's target while the daemon was down; its image without"
+                    + " memory %s is dropped", r.name(), dir);
+            containers.store().commit(Change.put(r.withStatus(ContainerStatus.checkpointed)).settling(r.id()));
+            Containers.deleteTree(dir);
+            return;
+        }
         if (Boolean.parseBoolean(intent.get(Intent.LEAVE_RUNNING))) {
             // the container was to keep running and has stopped on its own: an ordinary exit
             containers.store().commit(Change.settled(r.id()));

@@ -22,6 +22,8 @@ public record Intent(String containerId, Kind kind, Map<String, String> data, In
     public static final String LEAVE_RUNNING = "leaveRunning";
     public static final String PHASE = "phase";
     public static final String VERSION = "version";
+    /** "true" for a post-copy migration's lazy dump: once its processes are gone, its memory is on the target. */
+    public static final String LAZY = "lazy";
 
     /** How far a checkpoint got. */
     public static final String DUMPING = "dumping";

@@ -34,6 +34,11 @@ import io.hydra.runtime.state.RunOptions;
  * checkpoint's config named (the source's mount point, on its node); a --rootfs container's root stays in place.
  */
 class RestoreConfigImageRootTest {
+
+    private static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> local, Path stored,
+                                     String root, RestoreConfig.StoreTrust trust, String what, Optional<Path> imageRoot) {
+        return RestoreConfig.forRestore(target, local, stored, root, trust, what, RestoreConfigTest.DAEMON, imageRoot);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RestoreConfig.StoreTrust SIGNED = new RestoreConfig.StoreTrust(true, false);
     private static final RunOptions IMAGE = new RunOptions("docker.io/library/busybox:latest",
@@ -80,7 +85,7 @@ class RestoreConfigImageRootTest {
         ContainerRecord target = record(daemonRoot, "cccc3333", false);
         Path mount = ImageRoots.rootOf(target.containerDir());
         assertFalse(Files.exists(mount));
-        JsonNode used = JSON.readTree(RestoreConfig.forRestore(target, Optional.empty(), stored(config(sourceRoot)),
+        JsonNode used = JSON.readTree(forRestore(target, Optional.empty(), stored(config(sourceRoot)),
                 sourceRoot.toString(), SIGNED, "version 1 of web", Optional.of(mount)));
         assertEquals(mount.toString(), used.path("root").path("path").asText());
         assertEquals("/hydra/node/cccc3333", used.path("linux").path("cgroupsPath").asText());
@@ -91,14 +96,14 @@ class RestoreConfigImageRootTest {
         ContainerRecord target = record(daemonRoot, "cccc3333", false);
         ObjectNode withHook = config(sourceRoot);
         withHook.putObject("hooks").putArray("prestart").addObject().put("path", "/bin/touch");
-        HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(target,
+        HydraException refused = assertThrows(HydraException.class, () -> forRestore(target,
                 Optional.empty(), stored(withHook), null, SIGNED, "version 1 of web",
                 Optional.of(ImageRoots.rootOf(target.containerDir()))));
         assertTrue(refused.getMessage().contains("hooks.prestart"), refused.getMessage());
         // a stored root of "/" does not matter either way: it is replaced before the check
         ObjectNode hostRoot = config(sourceRoot);
         ((ObjectNode) hostRoot.get("root")).put("path", "/");
-        JsonNode used = JSON.readTree(RestoreConfig.forRestore(target, Optional.empty(), stored(hostRoot), null,
+        JsonNode used = JSON.readTree(forRestore(target, Optional.empty(), stored(hostRoot), null,
                 SIGNED, "v1", Optional.of(ImageRoots.rootOf(target.containerDir()))));
         assertEquals(ImageRoots.rootOf(target.containerDir()).toString(), used.path("root").path("path").asText());
     }
@@ -107,7 +112,7 @@ class RestoreConfigImageRootTest {
     void aCopyOnTheSameNodeGetsItsOwnMountNotTheSources() throws Exception {
         ContainerRecord source = record(temp.resolve("node-a"), "aaaa1111", true);
         ContainerRecord copy = record(temp.resolve("node-a"), "bbbb2222", false);
-        JsonNode used = JSON.readTree(RestoreConfig.forRestore(copy, Optional.of(source), stored(config(sourceRoot)),
+        JsonNode used = JSON.readTree(forRestore(copy, Optional.of(source), stored(config(sourceRoot)),
                 sourceRoot.toString(), SIGNED, "v1", Optional.of(ImageRoots.rootOf(copy.containerDir()))));
         assertEquals(ImageRoots.rootOf(copy.containerDir()).toString(), used.path("root").path("path").asText());
         assertEquals("/hydra/node/bbbb2222", used.path("linux").path("cgroupsPath").asText());
@@ -118,7 +123,7 @@ class RestoreConfigImageRootTest {
         ContainerRecord target = record(daemonRoot, "cccc3333", false);
         ObjectNode elsewhere = config(sourceRoot);
         ((ObjectNode) elsewhere.get("root")).put("path", temp.resolve("node-a/rootfs-not-here").toString());
-        HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(target,
+        HydraException refused = assertThrows(HydraException.class, () -> forRestore(target,
                 Optional.empty(), stored(elsewhere), null, SIGNED, "version 1 of web"));
         assertTrue(refused.getMessage().contains("does not exist on this node")
                 && refused.getMessage().contains("restored only where that path exists")

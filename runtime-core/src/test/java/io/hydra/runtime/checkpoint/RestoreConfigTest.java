@@ -28,6 +28,14 @@ import io.hydra.runtime.state.ContainerStatus;
 
 /** Which config a restore installs: this node's own record when it has one, the validated stored one otherwise. */
 class RestoreConfigTest {
+
+    /** The criu backend's annotation, with a value only this node's restore could have set. */
+    static final java.util.Map<String, String> DAEMON = java.util.Map.of("org.criu.config", "/daemon/criu.conf");
+
+    private static byte[] forRestore(ContainerRecord target, Optional<ContainerRecord> local, Path stored,
+                                     String root, RestoreConfig.StoreTrust trust, String what) {
+        return RestoreConfig.forRestore(target, local, stored, root, trust, what, DAEMON);
+    }
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final RestoreConfig.StoreTrust SIGNED = new RestoreConfig.StoreTrust(true, false);
     private static final RestoreConfig.StoreTrust UNSIGNED = new RestoreConfig.StoreTrust(false, false);
@@ -79,7 +87,7 @@ class RestoreConfigTest {
     void aLocalContainerGetsItsOwnConfigAndThePlantedOneIsIgnored() throws Exception {
         ContainerRecord local = record("aaaa1111", true);
         Path planted = stored(withHook(config("/hydra/aaaa1111")));
-        JsonNode used = read(RestoreConfig.forRestore(local, Optional.of(local), planted, rootfs.toString(), SIGNED, "v1"));
+        JsonNode used = read(forRestore(local, Optional.of(local), planted, rootfs.toString(), SIGNED, "v1"));
         assertFalse(used.has("hooks"), "the stored hook is ignored: " + used);
         assertEquals("/hydra/aaaa1111", used.path("linux").path("cgroupsPath").asText());
     }
@@ -89,7 +97,7 @@ class RestoreConfigTest {
         ContainerRecord source = record("aaaa1111", true);
         ContainerRecord copy = record("bbbb2222", false);
         Path planted = stored(withHook(config("/hydra/aaaa1111")));
-        JsonNode used = read(RestoreConfig.forRestore(copy, Optional.of(source), planted, rootfs.toString(), SIGNED, "v1"));
+        JsonNode used = read(forRestore(copy, Optional.of(source), planted, rootfs.toString(), SIGNED, "v1"));
         assertEquals("/hydra/node/bbbb2222", used.path("linux").path("cgroupsPath").asText(),
                 "never the original's cgroup");
         assertFalse(used.has("hooks"));
@@ -99,11 +107,11 @@ class RestoreConfigTest {
     @Test
     void aContainerUnknownHereIsValidatedAndGetsTheCgroupOfItsId() throws Exception {
         ContainerRecord target = record("cccc3333", false);
-        JsonNode used = read(RestoreConfig.forRestore(target, Optional.empty(), stored(config("/elsewhere/x")),
+        JsonNode used = read(forRestore(target, Optional.empty(), stored(config("/elsewhere/x")),
                 rootfs.toString(), SIGNED, "version 3 of web"));
         assertEquals("/hydra/node/cccc3333", used.path("linux").path("cgroupsPath").asText());
 
-        HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(target,
+        HydraException refused = assertThrows(HydraException.class, () -> forRestore(target,
                 Optional.empty(), stored(withHook(config("/hydra/cccc3333"))), rootfs.toString(), SIGNED, "version 3 of web"));
         assertTrue(refused.getMessage().contains("refusing to restore version 3 of web"), refused.getMessage());
         assertTrue(refused.getMessage().contains("hooks.prestart"), refused.getMessage());
@@ -114,58 +122,61 @@ class RestoreConfigTest {
             throws Exception {
         ContainerRecord foreign = record("cccc3333", false);
         Path genuine = stored(config("/hydra/cccc3333"));
-        HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(foreign,
+        HydraException refused = assertThrows(HydraException.class, () -> forRestore(foreign,
                 Optional.empty(), genuine, rootfs.toString(), UNSIGNED, "version 2 of web"));
         assertTrue(refused.getMessage().contains("refusing to restore version 2 of web"), refused.getMessage());
         assertTrue(refused.getMessage().contains("unsigned"), refused.getMessage());
         assertTrue(refused.getMessage().contains("hydra.checkpoint.unsigned-restore=true"), refused.getMessage());
 
         // allowed: validated, and a recorded root (anyone could have written it) neither helps nor hinders
-        JsonNode used = read(RestoreConfig.forRestore(foreign, Optional.empty(), genuine, "/some/other/root",
+        JsonNode used = read(forRestore(foreign, Optional.empty(), genuine, "/some/other/root",
                 UNSIGNED_ALLOWED, "v2"));
         assertEquals(rootfs.toString(), used.path("root").path("path").asText());
-        HydraException hook = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(foreign,
+        HydraException hook = assertThrows(HydraException.class, () -> forRestore(foreign,
                 Optional.empty(), stored(withHook(config("/hydra/cccc3333"))), rootfs.toString(), UNSIGNED_ALLOWED,
                 "v2"));
         assertTrue(hook.getMessage().contains("hooks.prestart"), hook.getMessage());
 
         // signed: the recorded root is an expectation
-        HydraException otherRoot = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(foreign,
+        HydraException otherRoot = assertThrows(HydraException.class, () -> forRestore(foreign,
                 Optional.empty(), genuine, "/some/other/root", SIGNED, "v2"));
         assertTrue(otherRoot.getMessage().contains("differs from the container's root"), otherRoot.getMessage());
 
         // known here: rebuilt from this node's own record, so an unsigned store needs no permission
         ContainerRecord local = record("aaaa1111", true);
-        assertEquals("/hydra/aaaa1111", read(RestoreConfig.forRestore(local, Optional.of(local), genuine,
+        assertEquals("/hydra/aaaa1111", read(forRestore(local, Optional.of(local), genuine,
                 rootfs.toString(), UNSIGNED, "v2")).path("linux").path("cgroupsPath").asText());
     }
 
     @Test
-    void everyInstalledConfigTellsRuncToGiveCriuNoConfigFile() throws Exception {
+    void everyInstalledConfigCarriesThisNodesCriuConfigAnnotationWhateverTheStoredOneSaid() throws Exception {
         ContainerRecord local = record("aaaa1111", true);
         Path ownBundle = local.bundle().resolve("config.json");
         ObjectNode withAnnotation = config("/hydra/aaaa1111");
         withAnnotation.putObject("annotations").put("org.criu.config", "/tmp/evil.conf");
         Files.write(ownBundle, JSON.writeValueAsBytes(withAnnotation));
         Path planted = stored(config("/hydra/aaaa1111"));
-        JsonNode localRebuild = read(RestoreConfig.forRestore(local, Optional.of(local), planted, rootfs.toString(), SIGNED,
+        JsonNode localRebuild = read(forRestore(local, Optional.of(local), planted, rootfs.toString(), SIGNED,
                 "v1"));
-        assertEquals("", localRebuild.path("annotations").path("org.criu.config").asText("absent"));
+        assertEquals("/daemon/criu.conf", localRebuild.path("annotations").path("org.criu.config").asText("absent"));
 
         ContainerRecord copy = record("bbbb2222", false);
-        JsonNode asCopy = read(RestoreConfig.forRestore(copy, Optional.of(local), planted, rootfs.toString(), SIGNED, "v1"));
-        assertEquals("", asCopy.path("annotations").path("org.criu.config").asText("absent"));
+        JsonNode asCopy = read(forRestore(copy, Optional.of(local), planted, rootfs.toString(), SIGNED, "v1"));
+        assertEquals("/daemon/criu.conf", asCopy.path("annotations").path("org.criu.config").asText("absent"));
 
         ContainerRecord foreign = record("cccc3333", false);
-        JsonNode validated = read(RestoreConfig.forRestore(foreign, Optional.empty(), planted, rootfs.toString(), SIGNED,
-                "v1"));
-        assertEquals("", validated.path("annotations").path("org.criu.config").asText("absent"));
+        ObjectNode sourceNodes = config("/hydra/cccc3333");
+        sourceNodes.putObject("annotations").put("org.criu.config", "/tmp/evil.conf");
+        JsonNode validated = read(forRestore(foreign, Optional.empty(), stored(sourceNodes), rootfs.toString(),
+                SIGNED, "v1"));
+        assertEquals("/daemon/criu.conf", validated.path("annotations").path("org.criu.config").asText("absent"));
+        assertEquals(1, validated.path("annotations").size(), validated.toString());
 
-        ObjectNode evil = config("/hydra/cccc3333");
-        evil.putObject("annotations").put("org.criu.config", "/tmp/evil.conf");
-        HydraException refused = assertThrows(HydraException.class, () -> RestoreConfig.forRestore(foreign,
-                Optional.empty(), stored(evil), rootfs.toString(), SIGNED, "v1"));
-        assertTrue(refused.getMessage().contains("annotations"), refused.getMessage());
+        ObjectNode other = config("/hydra/cccc3333");
+        other.putObject("annotations").put("run.oci.hooks", "x");
+        HydraException refused = assertThrows(HydraException.class, () -> forRestore(foreign,
+                Optional.empty(), stored(other), rootfs.toString(), SIGNED, "v1"));
+        assertTrue(refused.getMessage().contains("annotations.run.oci.hooks"), refused.getMessage());
     }
 
     @Test
@@ -174,7 +185,7 @@ class RestoreConfigTest {
         Path garbage = temp.resolve("garbage.json");
         Files.writeString(garbage, "{ nope");
         HydraException e = assertThrows(HydraException.class,
-                () -> RestoreConfig.forRestore(target, Optional.empty(), garbage, null, SIGNED, "v9"));
+                () -> forRestore(target, Optional.empty(), garbage, null, SIGNED, "v9"));
         assertTrue(e.getMessage().contains("not valid JSON"), e.getMessage());
         // two "hooks" fields: a reader keeping the first and runc keeping the last must never disagree
         Path duplicate = temp.resolve("dup.json");
@@ -182,7 +193,7 @@ class RestoreConfigTest {
         Files.writeString(duplicate, json.substring(0, json.length() - 1)
                 + ",\"hooks\":{},\"hooks\":{\"prestart\":[{\"path\":\"/bin/sh\"}]}}");
         e = assertThrows(HydraException.class,
-                () -> RestoreConfig.forRestore(target, Optional.empty(), duplicate, null, SIGNED, "v9"));
+                () -> forRestore(target, Optional.empty(), duplicate, null, SIGNED, "v9"));
         assertTrue(e.getMessage().contains("Duplicate field"), e.getMessage());
     }
 }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -103,15 +104,20 @@ class StoredConfigValidatorTest {
     }
 
     @Test
-    void annotationsAreRefusedButTheDaemonsOwnEmptyCriuConfigIsAccepted() throws Exception {
+    void annotationsAreRefusedButTheOnesTheRestoreSetsItselfPass() throws Exception {
         refused(c -> c.putObject("annotations").put("org.criu.config", "/tmp/evil.conf"), "annotations",
                 "not allowed");
         refused(c -> c.putObject("annotations").put("anything", "x"), "annotations");
-        refused(c -> c.putObject("annotations").put("org.criu.config", "").put("more", "x"), "annotations");
         refused(c -> c.put("annotations", "x"), "annotations");
+        Set<String> daemon = Set.of("org.criu.config");
         ObjectNode own = daemonConfig(false);
-        own.putObject("annotations").put("org.criu.config", "");
-        accepted(own);
+        own.putObject("annotations").put("org.criu.config", "/on/the/source/node/criu.conf");
+        StoredConfigValidator.validate(own, rootfs.toString(), daemonRoot, true, daemon);
+        ObjectNode more = daemonConfig(false);
+        more.putObject("annotations").put("org.criu.config", "").put("more", "x");
+        StoredConfigValidator.Refused e = assertThrows(StoredConfigValidator.Refused.class,
+                () -> StoredConfigValidator.validate(more, rootfs.toString(), daemonRoot, true, daemon));
+        assertTrue(e.getMessage().contains("annotations.more"), e.getMessage());
         ObjectNode empty = daemonConfig(false);
         empty.putObject("annotations");
         accepted(empty);

@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.LazyVersions;
 import io.hydra.runtime.checkpoint.repo.CheckpointVersion;
 import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.container.ContainerService;
@@ -64,6 +65,7 @@ public final class CheckpointRestores implements LocalRestores {
     public List<Long> completeVersions(String containerId) {
         try {
             return checkpoints.versions(containerId).stream().filter(CheckpointVersion::complete)
+                    .filter(v -> !LazyVersions.isLazy(v))
                     .map(CheckpointVersion::version).sorted(Comparator.reverseOrder()).toList();
         } catch (HydraException e) {
             if (e.kind() == HydraException.Kind.NOT_FOUND) {
