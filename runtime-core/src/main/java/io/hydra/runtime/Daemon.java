@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -54,6 +55,8 @@ import io.hydra.runtime.checkpoint.repo.PackCache;
 import io.hydra.runtime.cluster.Prefetcher;
 import io.hydra.runtime.api.MigrationsApi;
 import io.hydra.runtime.migration.MigrationJournal;
+import io.hydra.runtime.migration.MigrationMode;
+import io.hydra.runtime.checkpoint.PageServerCredentials;
 import io.hydra.runtime.migration.Migrations;
 import io.hydra.runtime.api.SystemApi;
 import io.hydra.runtime.api.ImagesApi;
@@ -198,11 +201,13 @@ public class Daemon {
                 journal::active));
         cluster.start();
         if (cluster.clustered()) {
+            // a post-copy whose dump failed runs here again, and its migration takes the record back itself
             failover = Failover.start(cluster, containers, checkpoints, policies,
-                    e -> store.commit(StateStore.Change.events(e)));
+                    e -> store.commit(StateStore.Change.events(e)), id -> journal.get(id)
+                            .filter(m -> MigrationMode.POSTCOPY.text().equals(m.mode())).isPresent());
         }
         migrations = Migrations.start(cluster, containers, checkpoints, policies, journal,
-                e -> store.commit(StateStore.Change.events(e)), deadlines.checkpoint());
+                e -> store.commit(StateStore.Change.events(e)), deadlines.checkpoint(), pageServerCredentials());
 
         Map<String, String> kafkaInfo = startPublisher(nodeId);
         runtimeVersion = memoize(runtime::version);
@@ -372,7 +377,8 @@ public class Daemon {
         // only copy of a container's processes (recovery settles it); the rest nothing refers to
         CheckpointRecovery.cleanStaging(containers.containers(), staging);
         checkpoints = new CheckpointService(containers, store, runtime, backend, repository, blobStore, staging, nodeId,
-                config.checkpoint().maxConcurrent(), config.checkpoint().unsignedRestore());
+                config.checkpoint().maxConcurrent(), config.checkpoint().unsignedRestore(),
+                privateDirectory(root.resolve("lazy-pages")));
         // in a cluster, only the owner of a container, while certainly a member, writes its versions
         policies = new CheckpointPolicies(checkpoints, containers, store, Executors.newFixedThreadPool(
                 Math.max(2, config.checkpoint().maxConcurrent()), named("hydra-policy")),
@@ -552,6 +558,22 @@ public class Daemon {
 
     private Map<String, String> pluginSettings(String type, String name) {
         return config.plugin().getOrDefault(type, Map.of()).getOrDefault(name, Map.of());
+    }
+
+    /** A cluster node serves post-copy's pages on its --listen address, with its peer API's certificates. */
+    private Optional<PageServerCredentials> pageServerCredentials() {
+        HydraConfig.Tls tls = config.tls();
+        if (!cluster.clustered() || config.listen().isEmpty() || tls.ca().isEmpty() || tls.cert().isEmpty()
+                || tls.key().isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(PageServerCredentials.of(config.listen().get(), tls.ca().get(), tls.cert().get(),
+                tls.key().get()));
+    }
+
+    private static Path privateDirectory(Path dir) throws IOException {
+        createPrivateDirectory(dir);
+        return dir;
     }
 
     private static void createPrivateDirectory(Path dir) throws IOException {

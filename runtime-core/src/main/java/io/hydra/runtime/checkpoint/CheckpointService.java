@@ -86,13 +86,16 @@ public final class CheckpointService {
     private final ImageRoots imageRoots;
     private final WritableLayerDump layerDump;
     private final LazyDumps lazyDumps;
+    /** Post-copy restores' images and fetchers, one directory per container, kept until the fetcher ends. */
+    private final Path lazyRestores;
     private final ImageContainerVersions imageVersions;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
 
     public CheckpointService(ContainerService containers, StateStore store, OciRuntime runtime,
                              CheckpointBackend backend, CheckpointRepository repository, BlobStore blobs, Path staging,
-                             String nodeId, int maxConcurrent, boolean unsignedRestore) {
+                             String nodeId, int maxConcurrent, boolean unsignedRestore, Path lazyRestores) {
+        this.lazyRestores = lazyRestores;
         this.containers = containers;
         this.store = store;
         this.runtime = runtime;
@@ -517,24 +520,64 @@ public final class CheckpointService {
     }
 
     /**
-     * A post-copy migration's restore: {@code version} is a lazy dump's image without memory, and the restored
-     * container faults its memory in from {@code source}, the page server, while it runs. The directory holds the
-     * image and the fetcher's work until the fetcher ends (it outlives a daemon restart); the caller removes it
-     * then, or at once when this throws.
+     * A migration's restore of exactly {@code version}. When that is a lazy dump's image without memory (post-copy)
+     * the restored container faults its memory in from the page server its metadata names, while it runs: the
+     * result says when it is all here. Its directory holds the image and the fetcher's work until then (the fetcher
+     * outlives a daemon restart: {@link #reopenLazyRestore}); removed at once when this throws.
      */
-    public LazyRestore restoreLazily(String containerId, long version, PageServer source, Path dir) {
-        Optional<ContainerRecord> local = findLocal(containerId);
+    public Optional<LazyRestore> restoreMigrated(String containerId, long version,
+                                                 PageServerCredentials credentials) {
         CheckpointVersion chosen = findVersion(containerId, containerId, version);
-        if (LazyVersions.pageServer(chosen).isEmpty()) {
-            throw HydraException.failed("version " + version + " of " + containerId + " is not a lazy dump's image");
+        Optional<String> endpoint = LazyVersions.pageServer(chosen);
+        if (endpoint.isEmpty()) {
+            restore(containerId, version, null, ProgressListener.NONE);
+            return Optional.empty();
         }
-        Restored restored = restoreInto(containerId, local, containerId, chosen, null, dir, ProgressListener.NONE,
-                Optional.of(source));
-        return new LazyRestore(restored.outcome(), restored.pages().orElseThrow());
+        Path dir = lazyRestoreDir(containerId);
+        ContainerService.deleteTree(dir);
+        Restored restored = restoreInto(containerId, findLocal(containerId), containerId, chosen, null, dir,
+                ProgressListener.NONE, Optional.of(credentials.toward(endpoint.get())));
+        return Optional.of(new LazyRestore(restored.outcome(), restored.pages().orElseThrow(), dir));
     }
 
-    /** A restore under way from a lazy dump: the container runs, and {@link #pages} says when its memory is here. */
-    public record LazyRestore(Outcome outcome, LazyPages pages) {
+    /**
+     * The fetcher of a post-copy restore an earlier daemon started for {@code version}, as it stands now; empty
+     * when there is none (the restore was not lazy, or its fetcher ended and was cleared).
+     */
+    public Optional<LazyRestore> reopenLazyRestore(String containerId, long version,
+                                                   PageServerCredentials credentials) {
+        Path dir = lazyRestoreDir(containerId);
+        if (!Files.isDirectory(dir)) {
+            return Optional.empty();
+        }
+        Optional<String> endpoint = LazyVersions.pageServer(findVersion(containerId, containerId, version));
+        if (endpoint.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            LazyPages pages = backend.reopenLazyPages(dir.resolve("image"), dir.resolve("work"),
+                    credentials.toward(endpoint.get()));
+            return Optional.of(new LazyRestore(null, pages, dir));
+        } catch (CheckpointException e) {
+            throw HydraException.failed("cannot find the memory fetcher of " + containerId + ": " + e.getMessage());
+        }
+    }
+
+    private Path lazyRestoreDir(String containerId) {
+        if (!containerId.matches("[0-9a-f]{12,64}")) {
+            throw HydraException.invalid("not a container id: " + containerId);
+        }
+        return lazyRestores.resolve(containerId);
+    }
+
+    /**
+     * A restore under way from a lazy dump: the container runs, and {@link #pages} says when its memory is here;
+     * {@link #close} once it ended.
+     */
+    public record LazyRestore(Outcome outcome, LazyPages pages, Path dir) {
+        public void close() {
+            ContainerService.deleteTree(dir);
+        }
     }
 
     private record Restored(Outcome outcome, Optional<LazyPages> pages) {

@@ -2,6 +2,7 @@ package io.hydra.runtime.migration;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -104,6 +105,12 @@ final class MigrationSettlement {
 
     private boolean resume(Entry e) {
         try {
+            if (e.phase() == Phase.HANDED_OVER && MigrationMode.POSTCOPY.text().equals(e.mode()) && liveHere(e)) {
+                // start-up's checkpoint recovery ended the lazy dump before every page went: it runs here again
+                takeBack(e, "the daemon of node " + e.from() + " restarted during the post-copy");
+                LOG.warnf("%s", postCopyFailed(e, true, 0).getMessage());
+                return true;
+            }
             if (e.phase() == Phase.HANDED_OVER) {
                 LOG.infof("migration %s of %s was handed to node %s before the restart: awaiting its end",
                         e.id(), e.name(), e.to());
@@ -202,6 +209,70 @@ final class MigrationSettlement {
             }
             default -> throw new IllegalStateException(result.outcome().name());
         }
+    }
+
+    private boolean liveHere(Entry e) {
+        return containers.containers().store().byId(e.containerId()).map(r -> r.status().live()).orElse(false);
+    }
+
+    /**
+     * A post-copy whose dump ended before every page went, with the container running here again: this node takes
+     * its record back itself, one epoch more, from the target (still {@code MIGRATING}) or from the hand-back
+     * ({@code RESTORING} here), so the target's copy, which lacks memory, can never be reported running.
+     */
+    void takeBack(Entry entry, String why) {
+        Ownerships ownerships = cluster.ownerships().orElseThrow();
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<Ownerships.Versioned> current;
+            try {
+                current = ownerships.get(entry.containerId());
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot read the ownership record of %s to take it back: %s", entry.name(), e.getMessage());
+                continue;
+            }
+            if (current.isEmpty()) {
+                return;
+            }
+            OwnershipRecord r = current.get().record();
+            Instant now = Instant.now();
+            OwnershipRecord back;
+            if (r.state() == OwnershipRecord.State.MIGRATING && r.node().equals(entry.to())
+                    && r.epoch() == entry.epoch()) {
+                back = r.handedBack(why, now).running(0, why, now);
+            } else if (r.node().equals(entry.from()) && r.state() == OwnershipRecord.State.RESTORING) {
+                back = r.running(0, why, now);
+            } else {
+                LOG.warnf("%s runs here again after its post-copy failed, but its record names node %s (%s)",
+                        entry.name(), r.node(), r.state().name().toLowerCase());
+                return;
+            }
+            if (ownerships.replace(current.get(), back).isPresent()) {
+                LOG.infof("took %s back from node %s at epoch %d: %s", entry.name(), entry.to(), back.epoch(), why);
+                cluster.changed(entry.containerId());
+                return;
+            }
+        }
+    }
+
+    /** A post-copy that did not move the container: where it runs, the event, the journal entry gone. */
+    HydraException postCopyFailed(Entry entry, boolean resumedHere, long moved) {
+        if (!resumedHere) {
+            String runsOn = settleHere(entry, "the post-copy to node " + entry.to() + " failed and the processes"
+                    + " here are gone", 0, moved);
+            return HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed after"
+                    + " its processes here were gone; " + (runsOn.isEmpty() ? "it runs nowhere now"
+                    : "it is restored on node " + runsOn + " from its newest stored version"));
+        }
+        String why = "the target did not take every page";
+        Optional<OwnershipRecord> r = cluster.ownerships().orElseThrow().get(entry.containerId())
+                .map(Ownerships.Versioned::record);
+        if (r.isPresent() && !r.get().reason().isEmpty()) {
+            why = r.get().reason();
+        }
+        events.accept(announce.failed(entry, entry.from(), why, 0, moved));
+        end(entry);
+        return HydraException.failed("migration of " + entry.name() + " to node " + entry.to() + " failed: " + why
+                + "; it runs on node " + entry.from() + " again");
     }
 
     private void end(Entry entry) {

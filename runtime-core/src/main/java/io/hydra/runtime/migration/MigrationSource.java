@@ -18,6 +18,7 @@ import org.jboss.logging.Logger;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.PageServerCredentials;
 import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.ContainerResources;
 import io.hydra.runtime.cluster.NodeRecord;
@@ -60,10 +61,15 @@ public final class MigrationSource {
     private final ExecutorService background;
     private final MigrationSettlement settlement;
 
-    /** @param deadline how long the target may take to restore (hydra.checkpoint.timeout) */
+    private final Optional<PostCopySource> postCopy;
+
+    /**
+     * @param deadline    how long the target may take to restore (hydra.checkpoint.timeout)
+     * @param pageServers this node's address and certificates for post-copy's page server (a cluster node has them)
+     */
     public MigrationSource(ContainerService containers, CheckpointService checkpoints, ClusterNode cluster,
                            MigrationJournal journal, Consumer<HydraEvent> events, Duration deadline,
-                           ExecutorService background) {
+                           ExecutorService background, Optional<PageServerCredentials> pageServers) {
         this.containers = containers;
         this.checkpoints = checkpoints;
         this.cluster = cluster;
@@ -74,6 +80,8 @@ public final class MigrationSource {
         this.background = background;
         this.settlement = new MigrationSettlement(containers, checkpoints, cluster, journal, events, deadline,
                 background);
+        this.postCopy = pageServers.map(p -> new PostCopySource(containers, checkpoints, cluster, journal,
+                settlement, p, deadline));
     }
 
     /** See {@link MigrationSettlement#resumeInterrupted}. */
@@ -101,9 +109,11 @@ public final class MigrationSource {
                     + " container's address on the target, and node " + target.id() + " has addresses of its own;"
                     + " migrate without it (listening sockets keep listening, established connections are reset)");
         }
-        if (request.mode() == MigrationMode.POSTCOPY) {
-            throw HydraException.failed("post-copy migration (lazy pages from a page server) is not available in"
-                    + " this version; use --mode precopy, whose downtime is the last round's delta");
+        if (request.mode() == MigrationMode.POSTCOPY && checkpoints != null
+                && !checkpoints.backend().capabilities().lazyPages()) {
+            throw HydraException.conflict("post-copy needs lazy pages (userfaultfd), and the "
+                    + checkpoints.backend().name() + " checkpoint backend of node " + self + " cannot serve them"
+                    + " here; use --mode precopy");
         }
         Convergence rule;
         try {
@@ -178,6 +188,16 @@ public final class MigrationSource {
         }
 
         MigrationReport go() {
+            if (mode == MigrationMode.POSTCOPY) {
+                try {
+                    requireTarget();
+                } catch (RuntimeException e) {
+                    throw fail(e, "before the lazy dump");
+                }
+                return postCopy.orElseThrow(() -> fail(HydraException.failed("this node has no page server"
+                        + " address and certificates"), "post-copy")).migrate(entry, target, listener, ownerships,
+                        startNanos);
+            }
             String decision = "stop-and-copy: one stopping dump, no rounds";
             try {
                 if (mode == MigrationMode.PRECOPY) {

@@ -12,6 +12,7 @@ import io.hydra.runtime.cluster.OwnershipRecord.State;
 import io.hydra.runtime.cluster.OwnershipWorkers;
 import io.hydra.runtime.cluster.Ownerships;
 import io.hydra.runtime.cluster.failover.LocalRestores;
+import io.hydra.spi.checkpoint.LazyTransfer;
 
 /**
  * The target's half of a migration: restores, here, exactly the version a {@code MIGRATING} record handed to this
@@ -31,9 +32,16 @@ public final class MigrationTarget implements AutoCloseable {
     private final String nodeId;
     private final BooleanSupplier member;
     private final OwnershipWorkers workers;
+    private final Duration transferDeadline;
 
-    /** @param member whether this node is a confirmed member now: a node that may be cut off restores nothing */
-    public MigrationTarget(Ownerships ownerships, LocalRestores local, String nodeId, BooleanSupplier member) {
+    /**
+     * @param member           whether this node is a confirmed member now: a node that may be cut off restores
+     *                         nothing
+     * @param transferDeadline how long a post-copy's memory may take to arrive
+     */
+    public MigrationTarget(Ownerships ownerships, LocalRestores local, String nodeId, BooleanSupplier member,
+                           Duration transferDeadline) {
+        this.transferDeadline = transferDeadline;
         this.ownerships = ownerships;
         this.local = local;
         this.nodeId = nodeId;
@@ -63,24 +71,63 @@ public final class MigrationTarget implements AutoCloseable {
         }
         OwnershipRecord handed = read.get().record();
         long version = handed.restoredVersion();
+        Optional<LocalRestores.PendingMemory> pending;
+        Instant runningSince;
         if (local.liveSince(containerId).isEmpty()) {
             LOG.infof("restoring migrated container %s (%s) from node %s: version %d, epoch %d", handed.name(),
                     containerId, handed.fromNode(), version, handed.epoch());
             try {
-                local.restore(containerId, version);
+                pending = local.restoreMigrated(containerId, version);
             } catch (RuntimeException e) {
                 giveBack(containerId, handed.epoch(), "node " + nodeId + " could not restore version " + version
                         + ": " + e.getMessage());
                 return;
             }
+            runningSince = Instant.now();
         } else {
             LOG.infof("migrated container %s already runs here (restored before a daemon restart); reporting it",
                     handed.name());
+            runningSince = local.liveSince(containerId).orElse(Instant.now());
+            try {
+                pending = local.pendingMemory(containerId, version);
+            } catch (RuntimeException e) {
+                // its memory cannot be vouched for: the copy goes, and the source (or failover) has it
+                local.removeLocalCopy(containerId, e.getMessage());
+                giveBack(containerId, handed.epoch(), e.getMessage());
+                return;
+            }
         }
-        report(handed, version);
+        if (pending.isPresent() && !memoryArrived(handed, pending.get())) {
+            return;
+        }
+        report(handed, version, runningSince);
     }
 
-    private void report(OwnershipRecord handed, long version) {
+    /**
+     * Post-copy: the copy runs and faults its memory in from the source; it is the container only once every page
+     * is here. Otherwise it lacks memory and goes, and the container is handed back (its source, whose dump failed
+     * with it, runs it again and has usually taken it back already).
+     */
+    private boolean memoryArrived(OwnershipRecord handed, LocalRestores.PendingMemory pending) {
+        LazyTransfer end = pending.awaitEnd(transferDeadline);
+        if (end.state() == LazyTransfer.State.COMPLETE) {
+            pending.clear();
+            LOG.infof("every page of %s arrived from node %s", handed.name(), handed.fromNode());
+            return true;
+        }
+        if (end.state() == LazyTransfer.State.RUNNING) {
+            pending.abort();
+        }
+        String why = "its memory did not all arrive from node " + handed.fromNode() + ": "
+                + (end.ended() ? end.detail() : "not within " + transferDeadline.toSeconds() + " s");
+        LOG.errorf("migrated container %s: %s; removing the copy here", handed.name(), why);
+        local.removeLocalCopy(handed.containerId(), why);
+        pending.clear();
+        giveBack(handed.containerId(), handed.epoch(), "node " + nodeId + ": " + why);
+        return false;
+    }
+
+    private void report(OwnershipRecord handed, long version, Instant runningSince) {
         StringBuilder note = new StringBuilder("migrated from " + handed.fromNode());
         if (handed.everyMillis() > 0 && handed.keep() > 0) {
             try {
@@ -100,7 +147,8 @@ public final class MigrationTarget implements AutoCloseable {
                         + " since epoch " + v.record().epoch()).orElse("its record is gone"));
                 return;
             }
-            OwnershipRecord running = current.get().record().running(version, note.toString(), Instant.now());
+            // the time it started running here, which a post-copy's report takes its downtime from
+            OwnershipRecord running = current.get().record().running(version, note.toString(), runningSince);
             if (ownerships.replace(current.get(), running).isPresent()) {
                 LOG.infof("migrated container %s runs on node %s (version %d, epoch %d)", handed.name(), nodeId,
                         version, handed.epoch());

@@ -1,6 +1,7 @@
 package io.hydra.runtime.migration;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -9,6 +10,7 @@ import java.util.function.Consumer;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.checkpoint.CheckpointPolicies;
 import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.PageServerCredentials;
 import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.failover.CheckpointRestores;
 import io.hydra.runtime.container.ContainerService;
@@ -32,7 +34,7 @@ public final class Migrations implements AutoCloseable {
     /** @param checkpoints null when checkpoints are off here: this node then neither sends nor takes containers */
     public static Migrations start(ClusterNode cluster, ContainerService containers, CheckpointService checkpoints,
                                    CheckpointPolicies policies, MigrationJournal journal, Consumer<HydraEvent> events,
-                                   Duration deadline) {
+                                   Duration deadline, Optional<PageServerCredentials> pageServers) {
         AtomicInteger n = new AtomicInteger();
         ExecutorService background = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "hydra-migration-" + n.incrementAndGet());
@@ -40,12 +42,13 @@ public final class Migrations implements AutoCloseable {
             return t;
         });
         MigrationSource source = new MigrationSource(containers, checkpoints, cluster, journal, events, deadline,
-                background);
+                background, pageServers);
         MigrationTarget target = null;
         if (cluster.clustered() && checkpoints != null && policies != null) {
             target = new MigrationTarget(cluster.ownerships().orElseThrow(), new CheckpointRestores(containers,
                     checkpoints, (id, every, keep, constraints) -> policies.set(id, every, keep, false, constraints),
-                    cluster.localCopies().orElseThrow()::removeStale), cluster.nodeId(), cluster::member);
+                    cluster.localCopies().orElseThrow()::removeStale, pageServers), cluster.nodeId(),
+                    cluster::member, deadline);
             target.start();
         }
         if (cluster.clustered() && checkpoints != null) {

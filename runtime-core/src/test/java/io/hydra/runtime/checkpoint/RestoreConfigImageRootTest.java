@@ -124,7 +124,7 @@ class RestoreConfigImageRootTest {
         ObjectNode elsewhere = config(sourceRoot);
         ((ObjectNode) elsewhere.get("root")).put("path", temp.resolve("node-a/rootfs-not-here").toString());
         HydraException refused = assertThrows(HydraException.class, () -> forRestore(target,
-                Optional.empty(), stored(elsewhere), null, SIGNED, "version 1 of web"));
+                Optional.empty(), stored(elsewhere), null, SIGNED, "version 1 of web", Optional.empty()));
         assertTrue(refused.getMessage().contains("does not exist on this node")
                 && refused.getMessage().contains("restored only where that path exists")
                 && refused.getMessage().contains("from an image"), refused.getMessage());

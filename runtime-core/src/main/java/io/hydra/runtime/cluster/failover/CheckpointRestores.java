@@ -12,6 +12,8 @@ import org.jboss.logging.Logger;
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
 import io.hydra.runtime.checkpoint.LazyVersions;
+import io.hydra.runtime.checkpoint.PageServerCredentials;
+import io.hydra.spi.checkpoint.LazyTransfer;
 import io.hydra.runtime.checkpoint.repo.CheckpointVersion;
 import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.container.ContainerService;
@@ -40,6 +42,7 @@ public final class CheckpointRestores implements LocalRestores {
     private final CheckpointService checkpoints;
     private final PolicySetter policies;
     private final StaleCopyRemover stale;
+    private final Optional<PageServerCredentials> pageServers;
 
     /** Removes stale copies as {@code hydra rm -f} does (the removal event does not say why; the log does). */
     public CheckpointRestores(ContainerService containers, CheckpointService checkpoints, PolicySetter policies) {
@@ -49,6 +52,13 @@ public final class CheckpointRestores implements LocalRestores {
     /** @param stale how a copy another node owns goes (the node side's {@code LocalCopies::removeStale}) */
     public CheckpointRestores(ContainerService containers, CheckpointService checkpoints, PolicySetter policies,
                               StaleCopyRemover stale) {
+        this(containers, checkpoints, policies, stale, Optional.empty());
+    }
+
+    /** @param pageServers this node's credentials for fetching a post-copy's memory from its source */
+    public CheckpointRestores(ContainerService containers, CheckpointService checkpoints, PolicySetter policies,
+                              StaleCopyRemover stale, Optional<PageServerCredentials> pageServers) {
+        this.pageServers = pageServers;
         this.containers = containers;
         this.checkpoints = checkpoints;
         this.policies = policies;
@@ -78,6 +88,40 @@ public final class CheckpointRestores implements LocalRestores {
     @Override
     public void restore(String containerId, long version) {
         checkpoints.restore(containerId, version, null, ProgressListener.NONE);
+    }
+
+    @Override
+    public Optional<PendingMemory> restoreMigrated(String containerId, long version) {
+        if (pageServers.isEmpty()) {
+            restore(containerId, version);
+            return Optional.empty();
+        }
+        return checkpoints.restoreMigrated(containerId, version, pageServers.get()).map(CheckpointRestores::pending);
+    }
+
+    @Override
+    public Optional<PendingMemory> pendingMemory(String containerId, long version) {
+        return pageServers.flatMap(p -> checkpoints.reopenLazyRestore(containerId, version, p))
+                .map(CheckpointRestores::pending);
+    }
+
+    private static PendingMemory pending(CheckpointService.LazyRestore lazy) {
+        return new PendingMemory() {
+            @Override
+            public LazyTransfer awaitEnd(Duration timeout) {
+                return lazy.pages().awaitEnd(timeout);
+            }
+
+            @Override
+            public void abort() {
+                lazy.pages().abort();
+            }
+
+            @Override
+            public void clear() {
+                lazy.close();
+            }
+        };
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.hydra.runtime.cluster.failover;
 
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.checkpoint.CheckpointPolicies;
@@ -31,7 +32,8 @@ public final class Failover implements AutoCloseable {
      *                    but restores nothing (its node record advertises no CRIU, so no placement chooses it)
      */
     public static Failover start(ClusterNode cluster, ContainerService containers, CheckpointService checkpoints,
-                                 CheckpointPolicies policies, Consumer<HydraEvent> events) {
+                                 CheckpointPolicies policies, Consumer<HydraEvent> events,
+                                 Predicate<String> postCopyFromHere) {
         Ownerships ownerships = cluster.ownerships().orElseThrow();
         String nodeId = cluster.nodeId();
         FailoverController controller = new FailoverController(cluster.coordinator().orElseThrow(), ownerships,
@@ -41,7 +43,7 @@ public final class Failover implements AutoCloseable {
         if (checkpoints != null && policies != null) {
             restorer = new FailoverRestorer(ownerships, new CheckpointRestores(containers, checkpoints,
                     (id, every, keep, constraints) -> policies.set(id, every, keep, false, constraints),
-                    cluster.localCopies().orElseThrow()::removeStale), events, nodeId);
+                    cluster.localCopies().orElseThrow()::removeStale), events, nodeId, postCopyFromHere);
             restorer.start();
         }
         controller.start();

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 import org.jboss.logging.Logger;
 
@@ -33,6 +34,7 @@ public final class FailoverRestorer implements AutoCloseable {
     private static final int CAS_ATTEMPTS = 5;
 
     private final Ownerships ownerships;
+    private final Predicate<String> postCopyFromHere;
     private final LocalRestores local;
     private final Consumer<HydraEvent> events;
     private final String nodeId;
@@ -40,6 +42,17 @@ public final class FailoverRestorer implements AutoCloseable {
     private final OwnershipWorkers workers;
 
     public FailoverRestorer(Ownerships ownerships, LocalRestores local, Consumer<HydraEvent> events, String nodeId) {
+        this(ownerships, local, events, nodeId, id -> false);
+    }
+
+    /**
+     * @param postCopyFromHere whether a post-copy migration of the container from this node is under way: a copy
+     *                         that runs here then is the one its failed dump resumed, which that migration reports
+     *                         itself (it is not stale, and must not be replaced by an older version)
+     */
+    public FailoverRestorer(Ownerships ownerships, LocalRestores local, Consumer<HydraEvent> events, String nodeId,
+                            Predicate<String> postCopyFromHere) {
+        this.postCopyFromHere = postCopyFromHere;
         this.ownerships = ownerships;
         this.local = local;
         this.events = events;
@@ -73,6 +86,11 @@ public final class FailoverRestorer implements AutoCloseable {
         OwnershipRecord bound = read.get().record();
         Instant started = Instant.now();
         Optional<Instant> liveSince = local.liveSince(containerId);
+        if (liveSince.isPresent() && postCopyFromHere.test(containerId)) {
+            LOG.infof("container %s runs here again after its post-copy failed; its migration reports it",
+                    bound.name());
+            return;
+        }
         if (liveSince.isPresent()) {
             if (!isStale(liveSince.get(), bound)) {
                 // this daemon restored it and died before it said so

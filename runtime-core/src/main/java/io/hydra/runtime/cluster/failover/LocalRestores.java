@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import io.hydra.spi.checkpoint.LazyTransfer;
+
 /** What the restorer needs of this node's containers and checkpoints. */
 public interface LocalRestores {
     /**
@@ -22,6 +24,34 @@ public interface LocalRestores {
      * the reason as its message, when it cannot; nothing of a failed attempt is left behind.
      */
     void restore(String containerId, long version);
+
+    /**
+     * A migrated container's memory still on its way from its source (post-copy): the copy runs, but may not be
+     * reported running until all of it is here, and must go if it never is.
+     */
+    interface PendingMemory {
+        LazyTransfer awaitEnd(Duration timeout);
+
+        /** Stops fetching: the source's dump fails and its container runs there again. */
+        void abort();
+
+        /** Removes what the fetch kept on disk, once it ended. */
+        void clear();
+    }
+
+    /**
+     * Restores exactly {@code version} for a migration; when it is a post-copy image without memory, what says when
+     * the memory is here.
+     */
+    default Optional<PendingMemory> restoreMigrated(String containerId, long version) {
+        restore(containerId, version);
+        return Optional.empty();
+    }
+
+    /** The memory fetch of a post-copy restore an earlier daemon started, when one is on record. */
+    default Optional<PendingMemory> pendingMemory(String containerId, long version) {
+        return Optional.empty();
+    }
 
     /** Takes its checkpoint policy over on this node. */
     void applyPolicy(String containerId, Duration every, int keep, Map<String, String> constraints);

@@ -47,7 +47,7 @@ class MigrationTargetTest {
     }
 
     private void startTarget() {
-        target = new MigrationTarget(owners, local, "b", member::get);
+        target = new MigrationTarget(owners, local, "b", member::get, Duration.ofSeconds(30));
         target.start();
     }
 
