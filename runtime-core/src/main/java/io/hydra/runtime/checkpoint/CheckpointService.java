@@ -277,6 +277,8 @@ public final class CheckpointService {
 
     /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
     private static final String META = "meta.";
+    /** In a post-copy restore's directory: the page server its fetcher reads from. */
+    private static final String PAGE_SERVER_FILE = "page-server";
     /** Names the staged image a version was committed from, so recovery never commits one image twice. */
     private static final String STAGING_ID = "stagingId";
 
@@ -541,25 +543,31 @@ public final class CheckpointService {
     }
 
     /**
-     * The fetcher of a post-copy restore an earlier daemon started for {@code version}, as it stands now; empty
-     * when there is none (the restore was not lazy, or its fetcher ended and was cleared).
+     * The fetcher of a post-copy restore an earlier daemon started, as it stands now; empty when there is none (the
+     * restore was not lazy, or its fetcher ended and was cleared).
      */
-    public Optional<LazyRestore> reopenLazyRestore(String containerId, long version,
-                                                   PageServerCredentials credentials) {
+    public Optional<LazyRestore> reopenLazyRestore(String containerId, PageServerCredentials credentials) {
         Path dir = lazyRestoreDir(containerId);
-        if (!Files.isDirectory(dir)) {
-            return Optional.empty();
-        }
-        Optional<String> endpoint = LazyVersions.pageServer(findVersion(containerId, containerId, version));
-        if (endpoint.isEmpty()) {
+        Path endpoint = dir.resolve(PAGE_SERVER_FILE);
+        if (!Files.isRegularFile(endpoint)) {
+            ContainerService.deleteTree(dir);
             return Optional.empty();
         }
         try {
             LazyPages pages = backend.reopenLazyPages(dir.resolve("image"), dir.resolve("work"),
-                    credentials.toward(endpoint.get()));
+                    credentials.toward(Files.readString(endpoint).strip()));
             return Optional.of(new LazyRestore(null, pages, dir));
-        } catch (CheckpointException e) {
+        } catch (IOException | CheckpointException e) {
             throw HydraException.failed("cannot find the memory fetcher of " + containerId + ": " + e.getMessage());
+        }
+    }
+
+    /** The containers a post-copy fetcher was started for on this node and not cleared since. */
+    public List<String> lazyRestoreIds() {
+        try (var dirs = Files.list(lazyRestores)) {
+            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{12,64}")).toList();
+        } catch (IOException e) {
+            return List.of();
         }
     }
 
@@ -640,6 +648,8 @@ public final class CheckpointService {
                             + lazySource.get().endpoint() + ": " + e.getMessage());
                 }
                 restoreOptions.addAll(pages.restoreOptions());
+                Files.writeString(dir.resolve(PAGE_SERVER_FILE), lazySource.get().endpoint());
+                CrashPoint.at("migration.lazy-fetcher-started");
             }
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("version", chosen.version());

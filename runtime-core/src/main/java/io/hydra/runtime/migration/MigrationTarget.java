@@ -51,7 +51,36 @@ public final class MigrationTarget implements AutoCloseable {
     }
 
     public void start() {
+        clearAbandonedFetches();
         workers.start();
+    }
+
+    /**
+     * Post-copy fetches an earlier daemon left for containers no longer handed to this node (the source took them
+     * back while this daemon was down): stopped, with the copy they were filling.
+     */
+    private void clearAbandonedFetches() {
+        for (String id : local.pendingMemoryIds()) {
+            try {
+                Optional<Ownerships.Versioned> record = ownerships.get(id);
+                if (record.filter(this::mine).isPresent()) {
+                    continue; // the restore pass picks it up
+                }
+                boolean runsHere = record.map(v -> v.record().state() == State.RUNNING
+                        && v.record().node().equals(nodeId)).orElse(false);
+                local.pendingMemory(id).ifPresent(p -> {
+                    if (!runsHere) {
+                        p.abort();
+                    }
+                    p.clear();
+                });
+                if (!runsHere) {
+                    local.removeLocalCopy(id, "its post-copy migration to node " + nodeId + " ended without it");
+                }
+            } catch (RuntimeException e) {
+                LOG.warnf("cannot clear the post-copy fetch of %s yet: %s", id, e.getMessage());
+            }
+        }
     }
 
     @Override
@@ -73,6 +102,17 @@ public final class MigrationTarget implements AutoCloseable {
         long version = handed.restoredVersion();
         Optional<LocalRestores.PendingMemory> pending;
         Instant runningSince;
+        if (local.liveSince(containerId).isEmpty() && local.pendingMemoryIds().contains(containerId)) {
+            // a fetch an earlier daemon started before its restore ran: the source serves its pages once, so the
+            // fetch is stopped (the source's dump fails and it runs the container on) and the container goes back
+            local.pendingMemory(containerId).ifPresent(p -> {
+                p.abort();
+                p.clear();
+            });
+            giveBack(containerId, handed.epoch(), "the daemon of node " + nodeId + " restarted between starting"
+                    + " the post-copy fetch and the restore");
+            return;
+        }
         if (local.liveSince(containerId).isEmpty()) {
             LOG.infof("restoring migrated container %s (%s) from node %s: version %d, epoch %d", handed.name(),
                     containerId, handed.fromNode(), version, handed.epoch());
@@ -89,7 +129,7 @@ public final class MigrationTarget implements AutoCloseable {
                     handed.name());
             runningSince = local.liveSince(containerId).orElse(Instant.now());
             try {
-                pending = local.pendingMemory(containerId, version);
+                pending = local.pendingMemory(containerId);
             } catch (RuntimeException e) {
                 // its memory cannot be vouched for: the copy goes, and the source (or failover) has it
                 local.removeLocalCopy(containerId, e.getMessage());

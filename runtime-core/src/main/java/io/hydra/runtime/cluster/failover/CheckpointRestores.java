@@ -100,9 +100,14 @@ public final class CheckpointRestores implements LocalRestores {
     }
 
     @Override
-    public Optional<PendingMemory> pendingMemory(String containerId, long version) {
-        return pageServers.flatMap(p -> checkpoints.reopenLazyRestore(containerId, version, p))
+    public Optional<PendingMemory> pendingMemory(String containerId) {
+        return pageServers.flatMap(p -> checkpoints.reopenLazyRestore(containerId, p))
                 .map(CheckpointRestores::pending);
+    }
+
+    @Override
+    public List<String> pendingMemoryIds() {
+        return pageServers.isEmpty() ? List.of() : checkpoints.lazyRestoreIds();
     }
 
     private static PendingMemory pending(CheckpointService.LazyRestore lazy) {

@@ -49,8 +49,13 @@ public interface LocalRestores {
     }
 
     /** The memory fetch of a post-copy restore an earlier daemon started, when one is on record. */
-    default Optional<PendingMemory> pendingMemory(String containerId, long version) {
+    default Optional<PendingMemory> pendingMemory(String containerId) {
         return Optional.empty();
+    }
+
+    /** The containers whose post-copy fetch is on record here. */
+    default List<String> pendingMemoryIds() {
+        return List.of();
     }
 
     /** Takes its checkpoint policy over on this node. */
