@@ -239,7 +239,93 @@ class MigrationTest {
         }
         assertFalse(Resp.answers(host, port), "nothing listens on " + a.id + " any more");
         assertEquals(1, Protected.liveCopies(cluster, cacheId));
-        b.ok("rm", "-f", "cache");
+
+        JsonNode back = b.ok("migrate", "cache", "--to", a.id, "--mode", "postcopy", "--format", "json").json();
+        assertEquals("postcopy", back.get("mode").asText());
+        Shell.await(Duration.ofSeconds(20), "redis answering on " + a.id + "'s address again",
+                () -> Resp.answers(host, port));
+        try (Resp redis = new Resp(host, port)) {
+            assertEquals(Integer.toString(keys), redis.call("DBSIZE"), "every key came with its pages");
+            assertEquals("value-1999", redis.call("GET", "k1999"));
+        }
+        assertFalse(Resp.answers(there, port), "nothing listens on " + b.id + " any more");
+        assertEquals(1, Protected.liveCopies(cluster, cacheId));
+        a.ok("rm", "-f", "cache");
+    }
+
+    @Test
+    @Order(9)
+    void postCopyRunsItOnTheTargetAtOnceAndItsMemoryFollows() throws Exception {
+        awaitOwnershipRecord(a);
+        long before = awaitTicks(a);
+        JsonNode s = a.ok("migrate", "mover", "--to", b.id, "--mode", "postcopy", "--format", "json").json();
+        assertEquals("postcopy", s.get("mode").asText());
+        assertEquals(0, s.get("rounds").asInt());
+        assertTrue(s.get("downtimeMs").asLong() > 0 && s.get("downtimeMs").asLong() <= s.get("totalMs").asLong(),
+                "downtime within the total: " + s);
+        assertMoved(a, b, before);
+        long lazyVersion = s.get("version").asLong();
+        assertFalse(Protected.versions(b, "mover").contains(lazyVersion),
+                "the image without memory is not kept as a version anything could restore: " + s);
+        assertEquals(List.of(), list(b.root.resolve("lazy-pages")), "the fetch's directory is cleared");
+        assertEquals(List.of(), list(a.root.resolve("checkpoints")), "nothing staged is left on the source");
+        JsonNode completed = lastEvent(a, "io.hydra.migration.completed");
+        assertEquals(b.id, completed.at("/data/runsOn").asText());
+        assertJournalEmpty(a);
+    }
+
+    @Test
+    @Order(10)
+    void targetSigkilledBetweenItsFetchAndItsRestoreHandsItBackAndTheSourceRunsOn() throws Exception {
+        awaitOwnershipRecord(b);
+        long pid = b.inspect("mover").get("pid").asLong();
+        a.killDaemon();
+        a.startWith("hydra-test.crash-at=migration.lazy-fetcher-started");
+        CompletableFuture<ClusterNode.Result> move = CompletableFuture.supplyAsync(() ->
+                b.hydra("migrate", "mover", "--to", a.id, "--mode", "postcopy"));
+        assertEquals(137, a.awaitDaemonExit(MOVE));
+        // a dead daemon is not a lost node (its lease keeper outlives it): the source serves on until it is back
+        a.start();
+        ClusterNode.Result r = move.get(MOVE.toSeconds(), TimeUnit.SECONDS);
+        assertNotEquals(0, r.code(), "a post-copy whose target restarted mid-way fails: " + r.out());
+        assertTrue(r.err().contains("runs on node " + b.id + " again"), r.err());
+        JsonNode state = b.inspect("mover");
+        assertEquals("running", state.get("status").asText());
+        assertEquals(pid, state.get("pid").asLong(), "the same processes run on: the failed dump resumed them");
+        assertEquals(1, Protected.liveCopies(cluster, id), "exactly one running copy");
+        JsonNode failed = lastEvent(b, "io.hydra.migration.failed");
+        assertEquals(b.id, failed.at("/data/runsOn").asText(), failed.toString());
+        assertJournalEmpty(b);
+        awaitOwnershipRecord(b);
+        assertEquals(List.of(), list(a.root.resolve("lazy-pages")), "the abandoned fetch on " + a.id + " cleared");
+        assertTrue(a.hydra("inspect", "mover").code() != 0, "no copy on " + a.id);
+        long last = awaitTicks(b);
+        Shell.await(Duration.ofSeconds(20), "the counter counting on past " + last,
+                () -> Counter.last(Counter.ticks(b.logs("mover"))) > last + 1);
+        List<Counter.Tick> ticks = Counter.ticks(b.logs("mover"));
+        for (int i = 1; i < ticks.size(); i++) {
+            assertEquals(ticks.get(i - 1).value() + 1, ticks.get(i).value(), "no reset or gap at line " + i);
+        }
+    }
+
+    @Test
+    @Order(11)
+    void sourceSigkilledRightAfterThePostCopyHandoverEndsOnTheTarget() throws Exception {
+        awaitOwnershipRecord(b);
+        long before = awaitTicks(b);
+        int completedBefore = events(b, "io.hydra.migration.completed").size();
+        b.killDaemon();
+        b.startWith("hydra-test.crash-at=migration.handed-over");
+        assertNotEquals(0, b.hydra("migrate", "mover", "--to", a.id, "--mode", "postcopy").code());
+        assertEquals(137, b.awaitDaemonExit(Duration.ofSeconds(30)));
+        // the dump outlives its daemon: it serves the memory, and the target reports the container running
+        Shell.await(MOVE, "mover running on " + a.id, () -> Protected.runningOn(cluster, "mover")
+                .map(n -> n == a).orElse(false));
+        b.start();
+        Shell.await(MOVE, "the restarted source reporting the migration completed",
+                () -> events(b, "io.hydra.migration.completed").size() > completedBefore);
+        assertMoved(b, a, before);
+        assertJournalEmpty(b);
     }
 
     /** It runs on {@code to} only, counting on from where it was on {@code from} (no reset, no gap). */
@@ -288,6 +374,15 @@ class MigrationTest {
         }
         try (var files = Files.list(dir)) {
             return files.filter(f -> f.toString().endsWith(".json")).count();
+        }
+    }
+
+    private static List<Path> list(Path dir) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (var files = Files.list(dir)) {
+            return files.toList();
         }
     }
 

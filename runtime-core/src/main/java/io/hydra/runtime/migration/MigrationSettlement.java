@@ -105,8 +105,9 @@ final class MigrationSettlement {
 
     private boolean resume(Entry e) {
         try {
-            if (e.phase() == Phase.HANDED_OVER && MigrationMode.POSTCOPY.text().equals(e.mode()) && liveHere(e)) {
-                // start-up's checkpoint recovery ended the lazy dump before every page went: it runs here again
+            if (MigrationMode.POSTCOPY.text().equals(e.mode()) && e.version() > 0 && liveHere(e)) {
+                // start-up's checkpoint recovery ended the lazy dump before every page went: it runs here again,
+                // whether or not the record was handed over
                 takeBack(e, "the daemon of node " + e.from() + " restarted during the post-copy");
                 LOG.warnf("%s", postCopyFailed(e, true, 0).getMessage());
                 return true;
@@ -241,6 +242,8 @@ final class MigrationSettlement {
                 back = r.handedBack(why, now).running(0, why, now);
             } else if (r.node().equals(entry.from()) && r.state() == OwnershipRecord.State.RESTORING) {
                 back = r.running(0, why, now);
+            } else if (r.node().equals(entry.from()) && r.state() == OwnershipRecord.State.RUNNING) {
+                return; // never handed over
             } else {
                 LOG.warnf("%s runs here again after its post-copy failed, but its record names node %s (%s)",
                         entry.name(), r.node(), r.state().name().toLowerCase());

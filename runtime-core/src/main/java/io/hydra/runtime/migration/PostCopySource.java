@@ -99,12 +99,16 @@ final class PostCopySource {
                 entry[0] = journal.advance(entry[0], Phase.HANDED_OVER, served.version(),
                         handed.get().record().epoch(), frozenAt);
             } catch (IOException | RuntimeException e) {
-                if (ownerships.get(r.id()).map(v -> v.record().node().equals(entry[0].from())).orElse(false)) {
+                if (stillOurs(ownerships, entry[0])) {
                     served.abort();
                     served.awaitEnd(deadline);
                     served.resumed();
+                    throw fail(entry[0], e, "the handover to node " + target.id() + " failed", moved[0]);
                 }
-                throw fail(entry[0], e, "the handover to node " + target.id() + " failed", moved[0]);
+                // the record may have moved (an answer lost, or a journal that could not be written): serving
+                // settles it either way, since a target that never restores leaves it to the deadline
+                LOG.warnf("the handover of %s to node %s may have happened (%s); serving its memory",
+                        entry[0].name(), target.id(), e.getMessage());
             }
             LOG.infof("handed %s to node %s at epoch %d; serving its memory from version %d's page server",
                     entry[0].name(), target.id(), entry[0].epoch(), served.version());
@@ -170,6 +174,16 @@ final class PostCopySource {
                 served.abort();
                 aborted = true;
             }
+        }
+    }
+
+    /** The record still names this node at the migration's epoch: the handover certainly did not happen. */
+    private static boolean stillOurs(Ownerships ownerships, Entry entry) {
+        try {
+            return ownerships.get(entry.containerId()).map(v -> v.record().node().equals(entry.from())
+                    && v.record().epoch() == entry.epoch()).orElse(false);
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 
