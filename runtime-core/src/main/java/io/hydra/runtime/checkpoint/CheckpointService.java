@@ -4,8 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +14,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import org.jboss.logging.Logger;
@@ -24,12 +21,10 @@ import org.jboss.logging.Logger;
 import io.hydra.events.EventType;
 import io.hydra.events.HydraEvent;
 import io.hydra.runtime.HydraException;
-import io.hydra.runtime.checkpoint.repo.CheckpointCorruptException;
 import io.hydra.runtime.checkpoint.repo.CheckpointRepository;
 import io.hydra.runtime.checkpoint.repo.CheckpointVersion;
 import io.hydra.runtime.checkpoint.repo.CommitResult;
 import io.hydra.runtime.checkpoint.repo.ProgressListener;
-import io.hydra.runtime.checkpoint.repo.RestoreResult;
 import io.hydra.runtime.container.ContainerService;
 import io.hydra.runtime.container.ImageRoots;
 import io.hydra.runtime.container.OciRuntime;
@@ -39,13 +34,9 @@ import io.hydra.runtime.state.ContainerStatus;
 import io.hydra.runtime.state.Intent;
 import io.hydra.runtime.state.StateStore;
 import io.hydra.spi.checkpoint.CheckpointBackend;
-import io.hydra.spi.checkpoint.CheckpointException;
 import io.hydra.spi.checkpoint.CheckpointOptions;
 import io.hydra.spi.checkpoint.CheckpointRequest;
 import io.hydra.spi.checkpoint.CheckpointResult;
-import io.hydra.spi.checkpoint.LazyPages;
-import io.hydra.spi.checkpoint.PageServer;
-import io.hydra.spi.storage.BlobInfo;
 import io.hydra.spi.storage.BlobStore;
 
 /**
@@ -86,16 +77,16 @@ public final class CheckpointService {
     private final ImageRoots imageRoots;
     private final WritableLayerDump layerDump;
     private final LazyDumps lazyDumps;
-    /** Post-copy restores' images and fetchers, one directory per container, kept until the fetcher ends. */
-    private final Path lazyRestores;
+    private final VersionRestore restores;
     private final ImageContainerVersions imageVersions;
     private final java.util.concurrent.atomic.AtomicLong lastGc = new java.util.concurrent.atomic.AtomicLong();
     private static final Duration GC_EVERY = Duration.ofMinutes(10);
+    /** How long a checkpoint waits for another one's upload to finish before it is refused. */
+    private static final Duration UPLOAD_WAIT = Duration.ofSeconds(30);
 
     public CheckpointService(ContainerService containers, StateStore store, OciRuntime runtime,
                              CheckpointBackend backend, CheckpointRepository repository, BlobStore blobs, Path staging,
                              String nodeId, int maxConcurrent, boolean unsignedRestore, Path lazyRestores) {
-        this.lazyRestores = lazyRestores;
         this.containers = containers;
         this.store = store;
         this.runtime = runtime;
@@ -110,6 +101,8 @@ public final class CheckpointService {
         this.imageRoots = containers.containers().imageRoots();
         this.layerDump = new WritableLayerDump(backend, runtime, imageRoots);
         this.imageVersions = new ImageContainerVersions(imageRoots);
+        this.restores = new VersionRestore(this, containers, backend, repository, staging, lazyRestores,
+                unsignedRestore, metadataCipher, imageVersions);
         this.lazyDumps = new LazyDumps(this, containers, store, runtime, backend, repository, imageRoots, staging);
     }
 
@@ -146,6 +139,9 @@ public final class CheckpointService {
             throw HydraException.conflict("container " + r.name() + " is " + r.status()
                     + "; only a running container can be checkpointed");
         }
+        if (options.leaveRunning()) {
+            awaitUploadInFlight(r);
+        }
         try {
             concurrent.acquire();
         } catch (InterruptedException e) {
@@ -163,6 +159,27 @@ public final class CheckpointService {
             concurrent.release();
             if (!keepImage.get()) {
                 ContainerService.deleteTree(dir);
+            }
+        }
+    }
+
+    /**
+     * A leave-running checkpoint of the container that is still uploading (its dump done, its lock released, its
+     * intent not settled yet) ends in seconds: a second leave-running checkpoint waits for it rather than being
+     * refused, since a policy's checkpoints fall due at any instant. A stopping checkpoint meanwhile is still refused
+     * (it would stop the container under an upload that is not its own), and so is anything during a stopping or
+     * post-copy dump.
+     */
+    private void awaitUploadInFlight(ContainerRecord r) {
+        long until = System.nanoTime() + UPLOAD_WAIT.toNanos();
+        while (System.nanoTime() < until && store.intent(r.id()).filter(i -> i.kind() == Intent.Kind.checkpoint
+                && Boolean.parseBoolean(i.get(Intent.LEAVE_RUNNING))).isPresent()) {
+            try {
+                // the intent settles by a store commit, which notifies no one: looked at again shortly
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -277,8 +294,6 @@ public final class CheckpointService {
 
     /** Intent data keys under this prefix are the version's metadata, kept for a commit that recovery finishes. */
     private static final String META = "meta.";
-    /** In a post-copy restore's directory: the page server its fetcher reads from. */
-    private static final String PAGE_SERVER_FILE = "page-server";
     /** Names the staged image a version was committed from, so recovery never commits one image twice. */
     private static final String STAGING_ID = "stagingId";
 
@@ -506,201 +521,36 @@ public final class CheckpointService {
         }
     }
 
-    // ---- restore
+    // ---- restore (VersionRestore)
 
     public Outcome restore(String nameOrId, long version, String as, ProgressListener progress) {
-        Optional<ContainerRecord> local = findLocal(nameOrId);
-        String sourceId = local.map(ContainerRecord::id).orElseGet(() -> containerIdFor(nameOrId));
-        CheckpointVersion chosen = version > 0 ? findVersion(sourceId, nameOrId, version) : latest(sourceId, nameOrId);
-        LazyVersions.refuseWithoutPageServer(chosen, nameOrId);
-        Path dir = staging.resolve("restore-" + UUID.randomUUID());
-        try {
-            return restoreInto(nameOrId, local, sourceId, chosen, as, dir, progress, Optional.empty()).outcome();
-        } finally {
-            ContainerService.deleteTree(dir);
-        }
+        return restores.restore(nameOrId, version, as, progress);
     }
 
-    /**
-     * A migration's restore of exactly {@code version}. When that is a lazy dump's image without memory (post-copy)
-     * the restored container faults its memory in from the page server its metadata names, while it runs: the
-     * result says when it is all here. Its directory holds the image and the fetcher's work until then (the fetcher
-     * outlives a daemon restart: {@link #reopenLazyRestore}); removed at once when this throws.
-     */
+    /** See {@link VersionRestore#restoreMigrated}. */
     public Optional<LazyRestore> restoreMigrated(String containerId, long version,
                                                  PageServerCredentials credentials) {
-        CheckpointVersion chosen = findVersion(containerId, containerId, version);
-        Optional<String> endpoint = LazyVersions.pageServer(chosen);
-        if (endpoint.isEmpty()) {
-            restore(containerId, version, null, ProgressListener.NONE);
-            return Optional.empty();
-        }
-        Path dir = lazyRestoreDir(containerId);
-        ContainerService.deleteTree(dir);
-        Restored restored = restoreInto(containerId, findLocal(containerId), containerId, chosen, null, dir,
-                ProgressListener.NONE, Optional.of(credentials.toward(endpoint.get())));
-        return Optional.of(new LazyRestore(restored.outcome(), restored.pages().orElseThrow(), dir));
+        return restores.restoreMigrated(containerId, version, credentials);
     }
 
-    /**
-     * The fetcher of a post-copy restore an earlier daemon started, as it stands now; empty when there is none (the
-     * restore was not lazy, or its fetcher ended and was cleared).
-     */
+    /** See {@link VersionRestore#reopenLazyRestore}. */
     public Optional<LazyRestore> reopenLazyRestore(String containerId, PageServerCredentials credentials) {
-        Path dir = lazyRestoreDir(containerId);
-        Path endpoint = dir.resolve(PAGE_SERVER_FILE);
-        if (!Files.isRegularFile(endpoint)) {
-            ContainerService.deleteTree(dir);
-            return Optional.empty();
-        }
-        try {
-            LazyPages pages = backend.reopenLazyPages(dir.resolve("image"), dir.resolve("work"),
-                    credentials.toward(Files.readString(endpoint).strip()));
-            return Optional.of(new LazyRestore(null, pages, dir));
-        } catch (IOException | CheckpointException e) {
-            throw HydraException.failed("cannot find the memory fetcher of " + containerId + ": " + e.getMessage());
-        }
+        return restores.reopenLazyRestore(containerId, credentials);
     }
 
     /** The containers a post-copy fetcher was started for on this node and not cleared since. */
     public List<String> lazyRestoreIds() {
-        try (var dirs = Files.list(lazyRestores)) {
-            return dirs.map(d -> d.getFileName().toString()).filter(n -> n.matches("[0-9a-f]{12,64}")).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return restores.lazyRestoreIds();
     }
 
-    private Path lazyRestoreDir(String containerId) {
-        if (!containerId.matches("[0-9a-f]{12,64}")) {
-            throw HydraException.invalid("not a container id: " + containerId);
-        }
-        return lazyRestores.resolve(containerId);
-    }
-
-    /**
-     * A restore under way from a lazy dump: the container runs, and {@link #pages} says when its memory is here;
-     * {@link #close} once it ended.
-     */
-    public record LazyRestore(Outcome outcome, LazyPages pages, Path dir) {
-        public void close() {
-            ContainerService.deleteTree(dir);
-        }
-    }
-
-    private record Restored(Outcome outcome, Optional<LazyPages> pages) {
-    }
-
-    private Restored restoreInto(String nameOrId, Optional<ContainerRecord> local, String sourceId,
-                                 CheckpointVersion chosen, String as, Path dir, ProgressListener progress,
-                                 Optional<PageServer> lazySource) {
-        if (!chosen.complete()) {
-            throw HydraException.failed("version " + chosen.version() + " of " + nameOrId + " cannot be restored: "
-                    + chosen.problem().orElse("incomplete"));
-        }
-        ContainerRecord target;
-        if (as != null && !as.isEmpty()) {
-            target = containers.newRecordForRestore(ContainerService.newContainerId(), as,
-                    chosen.metadata().get("monitor"), command(chosen), interactive(chosen), ImageContainerVersions.options(chosen));
-        } else if (local.isPresent()) {
-            target = local.get();
-        } else {
-            target = containers.newRecordForRestore(sourceId, chosen.containerName(), chosen.metadata().get("monitor"),
-                    command(chosen), interactive(chosen), ImageContainerVersions.options(chosen));
-        }
-        if (target.status().live()) {
-            throw HydraException.conflict("container " + target.name() + " is " + target.status()
-                    + ": stop it first, or restore it under another name with --as NEW");
-        }
-        Path image = dir.resolve("image");
-        long start = System.nanoTime();
-        LazyPages pages = null;
-        try {
-            Files.createDirectories(dir);
-            RestoreResult fetched;
-            try {
-                fetched = repository.restore(sourceId, chosen.version(), image, progress);
-            } catch (CheckpointCorruptException e) {
-                throw HydraException.failed("refusing to restore: " + e.getMessage());
-            } catch (IOException e) {
-                throw HydraException.failed("cannot fetch version " + chosen.version() + " of " + nameOrId + ": "
-                        + e.getMessage());
-            }
-            // never the stored bytes as they are: rebuilt from this node's record, or validated field by field
-            // a signed repository refuses every manifest whose MAC does not verify, so a key means authenticated
-            RestoreConfig.StoreTrust trust = new RestoreConfig.StoreTrust(
-                    repository.settings().macKey().isPresent(), unsignedRestore);
-            String what = "version " + chosen.version() + " of " + nameOrId;
-            Runnable prepareRoot = imageVersions.rootFor(target, image, what);
-            byte[] config = RestoreConfig.forRestore(target, local, image.resolve(BUNDLE_CONFIG),
-                    chosen.metadata().get("rootfs"), trust, what, backend.bundleAnnotations(target.containerDir()),
-                    target.options().fromImage()
-                            ? Optional.of(ImageRoots.rootOf(target.containerDir())) : Optional.empty());
-            CheckpointOptions options = new CheckpointOptions(false, Optional.empty(),
-                    Boolean.parseBoolean(chosen.metadata().get("tcpEstablished")),
-                    Boolean.parseBoolean(chosen.metadata().get("fileLocks")));
-            List<String> restoreOptions = new ArrayList<>(backend.restoreOptions(options));
-            if (lazySource.isPresent()) {
-                try {
-                    pages = backend.lazyPages(image, dir.resolve("work"), lazySource.get());
-                } catch (CheckpointException e) {
-                    throw HydraException.failed("cannot fetch the memory of " + what + " from "
-                            + lazySource.get().endpoint() + ": " + e.getMessage());
-                }
-                restoreOptions.addAll(pages.restoreOptions());
-                Files.writeString(dir.resolve(PAGE_SERVER_FILE), lazySource.get().endpoint());
-                CrashPoint.at("migration.lazy-fetcher-started");
-            }
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("version", chosen.version());
-            data.put("fromContainer", sourceId);
-            data.put("fromNode", chosen.metadata().getOrDefault("node", ""));
-            data.put("bytesMoved", fetched.bytesMoved());
-            data.put("durationMs", Duration.ofNanos(System.nanoTime() - start).toMillis());
-            lazySource.ifPresent(s -> data.put("lazyPagesFrom", s.endpoint()));
-            ContainerRecord restored = containers.restoreFromImage(target, config, image, restoreOptions, data,
-                    prepareRoot);
-            Outcome outcome = new Outcome(restored, chosen.version(), fetched.logicalBytes(), 0, fetched.bytesMoved(),
-                    0, Duration.ofNanos(System.nanoTime() - start), 1.0);
-            return new Restored(outcome, Optional.ofNullable(pages));
-        } catch (IOException | RuntimeException e) {
-            if (pages != null) {
-                // the restore never took the memory: the source's dump fails and its container runs there again
-                pages.abort();
-            }
-            if (lazySource.isPresent()) {
-                ContainerService.deleteTree(dir);
-            }
-            if (e instanceof IOException) {
-                throw HydraException.failed("cannot restore " + nameOrId + ": " + e.getMessage());
-            }
-            throw (RuntimeException) e;
-        }
-    }
-
-    private List<String> command(CheckpointVersion v) {
-        String command = metadataCipher.open("command", v.metadata().getOrDefault("command", "[]"),
-                "version " + v.version() + " of " + v.containerName());
-        try {
-            return JSON.readValue(command, new TypeReference<List<String>>() {
-            });
-        } catch (JsonProcessingException e) {
-            return List.of();
-        }
-    }
-
-    private static boolean interactive(CheckpointVersion v) {
-        return Boolean.parseBoolean(v.metadata().get("interactive"));
-    }
-
-    private CheckpointVersion latest(String id, String nameOrId) {
+    CheckpointVersion latest(String id, String nameOrId) {
         // a post-copy image without its memory is never a container's latest state to come back to
         return versions(id).stream().filter(CheckpointVersion::complete).filter(v -> !LazyVersions.isLazy(v))
                 .max(Comparator.comparingLong(CheckpointVersion::version))
                 .orElseThrow(() -> HydraException.notFound("container " + nameOrId + " has no complete checkpoint"));
     }
 
-    private CheckpointVersion findVersion(String id, String nameOrId, long version) {
+    CheckpointVersion findVersion(String id, String nameOrId, long version) {
         if (version <= 0) {
             throw HydraException.invalid("checkpoint version must be a positive number, got " + version);
         }
@@ -709,7 +559,7 @@ public final class CheckpointService {
                         + version));
     }
 
-    private Optional<ContainerRecord> findLocal(String nameOrId) {
+    Optional<ContainerRecord> findLocal(String nameOrId) {
         try {
             return Optional.of(containers.find(nameOrId));
         } catch (HydraException e) {

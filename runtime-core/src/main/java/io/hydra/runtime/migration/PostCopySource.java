@@ -12,7 +12,6 @@ import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
 import io.hydra.runtime.checkpoint.LazyDumps;
 import io.hydra.runtime.checkpoint.PageServerCredentials;
-import io.hydra.runtime.checkpoint.repo.ProgressListener;
 import io.hydra.runtime.cluster.ClusterNode;
 import io.hydra.runtime.cluster.NodeRecord;
 import io.hydra.runtime.cluster.OwnershipRecord;

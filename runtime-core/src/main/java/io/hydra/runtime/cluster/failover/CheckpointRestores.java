@@ -11,6 +11,7 @@ import org.jboss.logging.Logger;
 
 import io.hydra.runtime.HydraException;
 import io.hydra.runtime.checkpoint.CheckpointService;
+import io.hydra.runtime.checkpoint.LazyRestore;
 import io.hydra.runtime.checkpoint.LazyVersions;
 import io.hydra.runtime.checkpoint.PageServerCredentials;
 import io.hydra.spi.checkpoint.LazyTransfer;
@@ -110,7 +111,7 @@ public final class CheckpointRestores implements LocalRestores {
         return pageServers.isEmpty() ? List.of() : checkpoints.lazyRestoreIds();
     }
 
-    private static PendingMemory pending(CheckpointService.LazyRestore lazy) {
+    private static PendingMemory pending(LazyRestore lazy) {
         return new PendingMemory() {
             @Override
             public LazyTransfer awaitEnd(Duration timeout) {

@@ -63,6 +63,24 @@ class FailoverRestorerTest {
     }
 
     @Test
+    void aCopyResumedByItsFailedPostCopyFromHereIsLeftToThatMigration_withScriptedRestores() {
+        local.versions.put("c9", List.of(3L));
+        // it started long before its hand-back: without the migration's word it would be a stale copy
+        local.live.put("c9", Instant.now().minusSeconds(3600));
+        owners.create(boundToB("c9", null));
+        restorer = new FailoverRestorer(owners, local, events::add, "b", id -> id.equals("c9"));
+        restorer.restore("c9");
+        assertEquals(List.of(), local.removed, "the running copy is not removed");
+        assertEquals(List.of(), local.attempts, "nor replaced by an older version");
+        assertTrue(state("c9", State.RESTORING), "its migration reports it, not the restorer");
+
+        FailoverRestorer unaware = new FailoverRestorer(owners, local, events::add, "b");
+        unaware.restore("c9");
+        assertEquals(1, local.removed.size(), "without a post-copy under way the old copy is stale: " + local.removed);
+        assertEquals(List.of(3L), local.attempts);
+    }
+
+    @Test
     void theNewestWorkingVersionIsRestoredWalkingPastADamagedOne_withScriptedRestores() {
         Instant lostAt = Instant.now().minusMillis(800);
         local.versions.put("c1", List.of(7L, 6L, 5L));
